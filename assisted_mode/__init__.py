@@ -1,0 +1,1 @@
+"""Helpers, volunteers, consent and power of attorney, audit log and outreach days."""

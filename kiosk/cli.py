@@ -1,0 +1,94 @@
+"""The ``rathaus`` command: a thin argparse layer over the library.
+
+Each area adds its own subcommands through a ``register(subparsers)`` function in its ``cli_*``
+module; a handler takes the parsed arguments and returns an exit code. Errors a person can cause
+(``RathausError``, a bad flag, a missing path) end in one plain line on stderr and exit code 1 or 2,
+never a traceback. Set ``RATHAUS_DEBUG=1`` to see tracebacks of unexpected failures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import os
+import sys
+from typing import Callable, NoReturn, Sequence
+
+from kiosk import __version__
+from kiosk.errors import RathausError
+
+# Modules that contribute subcommands, in the order they appear in ``rathaus --help``.
+COMMAND_MODULES: tuple[str, ...] = (
+    "kiosk.cli_kiosk",
+    "kiosk.cli_forms",
+    "sync.cli_keys",
+    "sync.cli_server",
+    "sync.cli_sync",
+    "sync.cli_inbox",
+    "sync.cli_usb",
+)
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+class PlainParser(argparse.ArgumentParser):
+    """An ArgumentParser whose errors are one line a person can act on."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see '{self.prog} --help')\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The whole command tree; every subcommand has ``--help``."""
+    parser = PlainParser(
+        prog="rathaus",
+        description="Rathaus-Kiosk: town-hall services at a village-hall terminal.",
+    )
+    parser.add_argument("--version", action="version", version=f"rathaus-kiosk {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=PlainParser)
+    subparsers.required = True
+    for module_name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name == module_name:
+                continue  # that area is not installed in this build
+            raise
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script ``rathaus``."""
+    logging.basicConfig(
+        level=os.environ.get("RATHAUS_LOG_LEVEL", "WARNING").upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler: Handler = args.handler
+    try:
+        return handler(args)
+    except RathausError as exc:
+        print(f"rathaus {args.command}: {exc}", file=sys.stderr)
+        if exc.detail:
+            logging.getLogger("rathaus").info("%s", exc.detail)
+        return 1
+    except KeyboardInterrupt:
+        print("rathaus: stopped.", file=sys.stderr)
+        return 130
+    except Exception:
+        if os.environ.get("RATHAUS_DEBUG"):
+            raise
+        logging.getLogger("rathaus").exception("unexpected failure in %s", args.command)
+        print(
+            f"rathaus {args.command}: an unexpected error occurred. "
+            "Run again with RATHAUS_DEBUG=1 for details.",
+            file=sys.stderr,
+        )
+        return 70
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,79 @@
+"""One exception tree for the whole product.
+
+Every error a person can cause or meet is a ``RathausError``: ``message`` is plain words for the
+person in front of the screen (already in their language where the raiser knows it), ``detail`` is for
+the log and must never hold personal data. The app and the CLI catch ``RathausError`` at one place and
+show ``message``; anything else is a bug.
+
+    RathausError
+    ├── FormDefinitionError   a service definition file is broken (file, field, reason)
+    ├── AnswerError           an answer does not fit its question
+    ├── ReferenceCodeError    a receipt code is mistyped
+    ├── StoreError            the local queue cannot be read or written
+    ├── KeyFileError          a key file is missing, unreadable or has loose permissions
+    ├── EnvelopeError         a sealed item or batch is malformed, tampered or not for us (has .code)
+    └── SyncError             talking to the town hall failed (has .transient)
+"""
+
+from __future__ import annotations
+
+
+class RathausError(Exception):
+    """Base of all errors meant to be shown to a person."""
+
+    title: str = "Fehler"
+
+    def __init__(self, message: str, *, detail: str = "", title: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.detail = detail
+        if title is not None:
+            self.title = title
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class FormDefinitionError(RathausError):
+    """A form definition file cannot be used."""
+
+    def __init__(self, message: str, *, file: str = "", field: str = "", detail: str = "") -> None:
+        super().__init__(message, detail=detail)
+        self.file = file
+        self.field = field
+
+    def __str__(self) -> str:
+        where = ": ".join(p for p in (self.file, self.field) if p)
+        return f"{where}: {self.message}" if where else self.message
+
+
+class AnswerError(RathausError):
+    """An answer does not fit its question; ``message`` says how to fix it."""
+
+
+class ReferenceCodeError(RathausError):
+    """A receipt code is not one we could have printed."""
+
+
+class StoreError(RathausError):
+    """The local database cannot be opened, migrated or written."""
+
+
+class KeyFileError(RathausError):
+    """A key file is missing, malformed, or readable by others."""
+
+
+class EnvelopeError(RathausError):
+    """A sealed item or batch is rejected; ``code`` is a stable machine-readable reason."""
+
+    def __init__(self, code: str, message: str, *, detail: str = "") -> None:
+        super().__init__(message, detail=detail)
+        self.code = code
+
+
+class SyncError(RathausError):
+    """Talking to the town hall failed; ``transient`` says whether trying again may help."""
+
+    def __init__(self, message: str, *, transient: bool = True, detail: str = "") -> None:
+        super().__init__(message, detail=detail)
+        self.transient = transient
