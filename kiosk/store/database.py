@@ -1,0 +1,172 @@
+"""Opening the kiosk's SQLite file so that a power cut never leaves half a submission behind.
+
+Write-ahead log with ``synchronous=FULL``: a transaction the store reported as done survives a
+power cut, one that was not finished disappears completely. ``secure_delete`` overwrites the sealed
+bytes of acknowledged submissions instead of leaving them in free pages. One connection per store,
+shared by the screen and the sync worker threads behind a lock, with every write transaction taken
+``BEGIN IMMEDIATE`` so two processes never interleave half-done writes.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import sqlite_utils
+
+from kiosk.errors import StoreError
+from kiosk.i18n import language_from_environment, translator
+
+BUSY_TIMEOUT_MS = 5000
+
+log = logging.getLogger(__name__)
+
+
+def connect(path: Path) -> sqlite_utils.Database:
+    """Open (or create) the database file with the pragmas the queue relies on."""
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _folder_error(path, exc) from exc
+    try:
+        conn = sqlite3.connect(
+            str(path),
+            isolation_level=None,  # transactions are explicit: BEGIN IMMEDIATE ... COMMIT
+            check_same_thread=False,  # guarded by the store's lock instead
+            timeout=BUSY_TIMEOUT_MS / 1000,
+        )
+    except sqlite3.Error as exc:
+        raise store_error(exc, path) from exc
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        if str(mode).lower() != "wal":
+            raise sqlite3.OperationalError(f"journal_mode stayed {mode}")
+        conn.execute("PRAGMA synchronous = FULL")
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA secure_delete = ON")
+        return sqlite_utils.Database(conn, execute_plugins=False)
+    except sqlite3.Error as exc:
+        conn.close()
+        raise store_error(exc, path) from exc
+
+
+class Transactions:
+    """Serialises use of one connection across threads; turns SQLite errors into plain ones."""
+
+    def __init__(self, db: sqlite_utils.Database, path: Path) -> None:
+        self.db = db
+        self.path = path
+        self._lock = threading.RLock()
+        self._closed = False
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite_utils.Database]:
+        """One write transaction: all of it is stored, or none of it."""
+        with self._lock:
+            self._check_open()
+            conn = self.db.conn
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as exc:
+                raise store_error(exc, self.path) from exc
+            try:
+                yield self.db
+            except sqlite3.Error as exc:
+                self._rollback()
+                raise store_error(exc, self.path) from exc
+            except BaseException:
+                self._rollback()
+                raise
+            try:
+                conn.execute("COMMIT")
+            except sqlite3.Error as exc:
+                self._rollback()
+                raise store_error(exc, self.path) from exc
+
+    @contextmanager
+    def read(self) -> Iterator[sqlite_utils.Database]:
+        """Queries outside a write transaction (each sees a consistent snapshot)."""
+        with self._lock:
+            self._check_open()
+            try:
+                yield self.db
+            except sqlite3.Error as exc:
+                raise store_error(exc, self.path) from exc
+
+    def checkpoint(self) -> None:
+        """Fold the write-ahead log into the file and empty it (best effort; readers may block it)."""
+        with self._lock:
+            if self._closed:
+                return
+            try:
+                self.db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+            except sqlite3.Error as exc:
+                log.info("checkpoint of %s postponed: %s", self.path, exc)
+
+    def close(self) -> None:
+        with self._lock:
+            if not self._closed:
+                self._closed = True
+                self.db.conn.close()
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def _rollback(self) -> None:
+        try:
+            if self.db.conn.in_transaction:
+                self.db.conn.execute("ROLLBACK")
+        except sqlite3.Error as exc:  # the connection is gone; SQLite rolls back on reopen
+            log.warning("rollback in %s failed: %s", self.path, exc)
+
+    def _check_open(self) -> None:
+        if self._closed:
+            _ = translator(language_from_environment())
+            raise StoreError(
+                _("The kiosk's storage has already been closed."), detail=str(self.path)
+            )
+
+
+def store_error(exc: sqlite3.Error, path: Path) -> StoreError:
+    """Plain words for what went wrong with the database file; the SQLite text goes to ``detail``."""
+    _ = translator(language_from_environment())
+    text = str(exc).lower()
+    if "not a database" in text or "malformed" in text or "corrupt" in text:
+        message = _(
+            "The file {path} is not a kiosk database or it is damaged. "
+            "Please do not delete it: it may still hold applications that have not been sent."
+        )
+    elif "locked" in text or "busy" in text:
+        message = _(
+            "The kiosk database {path} is being used by another program. "
+            "Please close the other kiosk program and try again."
+        )
+    elif "readonly" in text or "read-only" in text:
+        message = _("The kiosk database {path} cannot be written. Please check its permissions.")
+    elif "unable to open" in text or "disk i/o" in text:
+        message = _(
+            "The kiosk database {path} cannot be opened. "
+            "Please check that the folder exists and the disk is not full or removed."
+        )
+    elif "full" in text:
+        message = _("The disk of the kiosk is full. The application could not be saved.")
+    else:
+        message = _("The kiosk database {path} could not be read or written.")
+    return StoreError(message.format(path=path), detail=f"{type(exc).__name__}: {exc}")
+
+
+def _folder_error(path: Path, exc: OSError) -> StoreError:
+    _ = translator(language_from_environment())
+    return StoreError(
+        _("The folder {folder} for the kiosk database cannot be created.").format(
+            folder=path.parent
+        ),
+        detail=repr(exc),
+    )

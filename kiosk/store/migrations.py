@@ -1,0 +1,119 @@
+"""The kiosk database's schema, as numbered steps that only ever add.
+
+A kiosk updated from an older version runs the steps it has not seen yet; a new kiosk runs them
+all, and both end with the same schema. Steps are never edited once released: a change is a new
+step at the end. A database already touched by a newer version (a step we do not know) is refused
+rather than guessed at. The CHECK constraints make the queue's rules part of the file itself, so
+no bug can store a sent item without its batch or keep sealed bytes after acknowledgement.
+"""
+
+from __future__ import annotations
+
+import sqlite_utils
+from sqlite_utils import Migrations
+
+from kiosk.errors import StoreError
+from kiosk.i18n import language_from_environment, translator
+
+MIGRATION_SET = "rathaus-kiosk"
+
+migrations = Migrations(MIGRATION_SET)
+_step_names: list[str] = []
+
+
+def _step(name: str):  # type: ignore[no-untyped-def]
+    """Register a numbered step and remember its name (to recognise a newer database)."""
+    _step_names.append(name)
+    return migrations(name=name)
+
+
+@_step("0001_outbox_and_batches")
+def _outbox_and_batches(db: sqlite_utils.Database) -> None:
+    """Sealed submissions waiting to go to the town hall, and the batches that carry them."""
+    db.execute(
+        """
+        CREATE TABLE batches (
+            batch_id TEXT PRIMARY KEY,
+            sequence INTEGER NOT NULL UNIQUE CHECK (sequence > 0),
+            created_at TEXT NOT NULL,
+            data BLOB,
+            state TEXT NOT NULL CHECK (state IN ('pending', 'acknowledged')),
+            sent_attempts INTEGER NOT NULL DEFAULT 0 CHECK (sent_attempts >= 0),
+            last_attempt_at TEXT,
+            acknowledged_at TEXT,
+            CHECK ((state = 'pending') = (data IS NOT NULL)),
+            CHECK ((state = 'acknowledged') = (acknowledged_at IS NOT NULL))
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE outbox (
+            reference TEXT PRIMARY KEY,
+            position INTEGER NOT NULL UNIQUE,
+            form_id TEXT NOT NULL,
+            form_version TEXT NOT NULL,
+            form_hash TEXT NOT NULL,
+            captured_at TEXT NOT NULL,
+            state TEXT NOT NULL
+                CHECK (state IN ('queued', 'sent', 'acknowledged', 'answered')),
+            sealed BLOB,
+            item_digest TEXT NOT NULL,
+            batch_id TEXT REFERENCES batches (batch_id),
+            sent_at TEXT,
+            acknowledged_at TEXT,
+            CHECK ((state = 'queued') = (batch_id IS NULL)),
+            CHECK (state NOT IN ('queued', 'sent') OR sealed IS NOT NULL),
+            CHECK (state <> 'acknowledged' OR sealed IS NULL)
+        )
+        """
+    )
+    db["outbox"].create_index(["state", "position"], index_name="outbox_by_state")
+    db["outbox"].create_index(["batch_id"], index_name="outbox_by_batch")
+
+
+@_step("0002_townhall_status")
+def _townhall_status(db: sqlite_utils.Database) -> None:
+    """The town hall's answers for receipt look-ups, and small settings such as the sync time."""
+    outbox = db.table("outbox")
+    outbox.add_column("status", str)
+    outbox.add_column("status_message", str)
+    outbox.add_column("status_updated_at", str)
+    outbox.add_column("status_serial", int)
+    db.table("settings").create({"key": str, "value": str}, pk="key", not_null={"value"})
+
+
+def migrate(db: sqlite_utils.Database, *, stop_before: str | None = None) -> None:
+    """Bring ``db`` to the current schema inside one transaction that blocks other writers.
+
+    ``stop_before`` leaves the database at an older step (used to test upgrades).
+    """
+    known = set(_step_names)
+    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        newer = [m.name for m in migrations.applied(db) if m.name not in known]
+        if newer:
+            _ = translator(language_from_environment())
+            raise StoreError(
+                _(
+                    "The kiosk database was written by a newer version of Rathaus-Kiosk. "
+                    "Please install that version again."
+                ),
+                detail="unknown migrations: " + ", ".join(newer),
+            )
+        migrations.apply(db, stop_before=stop_before)
+    except BaseException:
+        if db.conn.in_transaction:
+            db.conn.execute("ROLLBACK")
+        raise
+    db.conn.execute("COMMIT")
+
+
+def known_migrations() -> list[str]:
+    """Names of all steps this version knows, in order."""
+    return list(_step_names)
+
+
+def applied_migrations(db: sqlite_utils.Database) -> list[str]:
+    """Names of the steps this database has been through, oldest first."""
+    return [m.name for m in migrations.applied(db)]

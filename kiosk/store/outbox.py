@@ -1,0 +1,347 @@
+"""The kiosk's queue of sealed submissions: stored in one step, sent in batches, forgotten when safe.
+
+Rows move ``queued → sent → acknowledged → answered``. Every change is one transaction, so a power
+cut leaves either the whole change or none of it. A batch is built once and then resent unchanged
+(same id, same bytes) until the town hall acknowledges it, so a lost acknowledgement never puts
+the same submission into a second batch. After acknowledgement the sealed bytes are deleted and
+the file is checkpointed: the kiosk keeps only the reference, the service, the state and the town
+hall's answer, which is all the receipt look-up needs.
+
+The store holds no keys and does no encryption: ``seal`` and ``build`` callbacks do that in memory.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import sqlite3
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from pathlib import Path
+from types import TracebackType
+
+import sqlite_utils
+
+from kiosk.errors import StoreError
+from kiosk.i18n import language_from_environment, translator
+from kiosk.refcode import new_reference
+from kiosk.store.database import Transactions, connect, store_error
+from kiosk.store.migrations import migrate
+from kiosk.store.records import (
+    OutboxState,
+    PendingBatch,
+    QueuedSubmission,
+    StatusRecord,
+    StatusView,
+    utc_timestamp,
+)
+from kiosk.store.settings import LAST_SYNC_AT, STATUS_CURSOR, get_setting, set_setting
+
+DB_NAME = "kiosk.db"
+_REFERENCE_ATTEMPTS = 50
+
+Seal = Callable[[str, str], bytes]
+"""``seal(reference, captured_at) -> sealed bytes``; runs inside the storing transaction."""
+
+BuildBatch = Callable[[list[bytes], int, str], bytes]
+"""``build(sealed_items, sequence, batch_id) -> batch bytes``; runs inside the taking transaction."""
+
+
+def digest_of(sealed: bytes) -> str:
+    """SHA-256 of the sealed bytes, kept after they are deleted to match the town hall's records."""
+    return hashlib.sha256(sealed).hexdigest()
+
+
+def open_store(path: Path) -> "Store":
+    """Open the kiosk database at ``path`` (creating it and its folder), schema up to date."""
+    path = Path(path)
+    db = connect(path)
+    try:
+        migrate(db)
+    except sqlite3.Error as exc:
+        db.close()
+        raise store_error(exc, path) from exc
+    except BaseException:
+        db.close()
+        raise
+    return Store(db, path)
+
+
+class Store:
+    """The outbox, its batches and the kiosk's small settings; safe to share between threads."""
+
+    def __init__(self, db: sqlite_utils.Database, path: Path) -> None:
+        self.db = db
+        self.path = Path(path)
+        self._tx = Transactions(db, self.path)
+
+    # -- storing -------------------------------------------------------------------------------
+
+    def queue_submission(
+        self,
+        *,
+        form_id: str,
+        form_version: str,
+        form_hash: str,
+        seal: Seal,
+        now: datetime | None = None,
+    ) -> QueuedSubmission:
+        """Pick a fresh reference, seal with it and store the sealed bytes: one transaction."""
+        captured_at = utc_timestamp(now)
+        with self._tx.write() as db:
+            reference = self._unused_reference(db)
+            sealed = seal(reference, captured_at)
+            if not isinstance(sealed, bytes) or not sealed:
+                raise TypeError("seal() must return the sealed item as non-empty bytes")
+            position = db.execute("SELECT COALESCE(MAX(position), 0) + 1 FROM outbox").fetchone()[0]
+            db.execute(
+                "INSERT INTO outbox (reference, position, form_id, form_version, form_hash,"
+                " captured_at, state, sealed, item_digest)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    reference,
+                    position,
+                    form_id,
+                    form_version,
+                    form_hash,
+                    captured_at,
+                    OutboxState.QUEUED.value,
+                    sealed,
+                    digest_of(sealed),
+                ],
+            )
+        return QueuedSubmission(
+            reference=reference,
+            form_id=form_id,
+            form_version=form_version,
+            form_hash=form_hash,
+            captured_at=captured_at,
+            state=OutboxState.QUEUED,
+        )
+
+    def _unused_reference(self, db: sqlite_utils.Database) -> str:
+        for _attempt in range(_REFERENCE_ATTEMPTS):
+            candidate = new_reference()
+            taken = db.execute("SELECT 1 FROM outbox WHERE reference = ?", [candidate]).fetchone()
+            if taken is None:
+                return candidate
+        _ = translator(language_from_environment())
+        raise StoreError(
+            _("No free receipt code could be found. Please ask the town hall for help."),
+            detail=f"{_REFERENCE_ATTEMPTS} reference collisions in a row",
+        )
+
+    # -- sending -------------------------------------------------------------------------------
+
+    def take_batch(self, build: BuildBatch, *, max_items: int = 200) -> PendingBatch | None:
+        """The batch to send now: the unacknowledged one again, or a new one of queued items.
+
+        A new batch holds the oldest queued items; its bytes come from ``build`` and are stored
+        together with the items' move to SENT in one transaction. ``None`` when nothing waits.
+        """
+        if max_items < 1:
+            raise ValueError("max_items must be at least 1")
+        with self._tx.write() as db:
+            pending = self._pending_batch(db)
+            if pending is not None:
+                return pending
+            rows = db.execute(
+                "SELECT reference, sealed FROM outbox WHERE state = ? ORDER BY position LIMIT ?",
+                [OutboxState.QUEUED.value, max_items],
+            ).fetchall()
+            if not rows:
+                return None
+            sequence = db.execute("SELECT COALESCE(MAX(sequence), 0) + 1 FROM batches").fetchone()[0]
+            batch_id = secrets.token_hex(16)
+            created_at = utc_timestamp()
+            data = build([bytes(row[1]) for row in rows], sequence, batch_id)
+            if not isinstance(data, bytes) or not data:
+                raise TypeError("build() must return the batch as non-empty bytes")
+            db.execute(
+                "INSERT INTO batches (batch_id, sequence, created_at, data, state)"
+                " VALUES (?, ?, ?, ?, 'pending')",
+                [batch_id, sequence, created_at, data],
+            )
+            references = tuple(str(row[0]) for row in rows)
+            db.conn.executemany(
+                "UPDATE outbox SET state = ?, batch_id = ?, sent_at = ?"
+                " WHERE reference = ? AND state = ?",
+                [
+                    (OutboxState.SENT.value, batch_id, created_at, ref, OutboxState.QUEUED.value)
+                    for ref in references
+                ],
+            )
+        return PendingBatch(batch_id, sequence, created_at, references, data)
+
+    def pending_batch(self) -> PendingBatch | None:
+        """The batch waiting for acknowledgement, without creating one."""
+        with self._tx.read() as db:
+            return self._pending_batch(db)
+
+    def _pending_batch(self, db: sqlite_utils.Database) -> PendingBatch | None:
+        row = db.execute(
+            "SELECT batch_id, sequence, created_at, data FROM batches"
+            " WHERE state = 'pending' ORDER BY sequence LIMIT 1"
+        ).fetchone()
+        if row is None:
+            return None
+        batch_id, sequence, created_at, data = row
+        references = tuple(
+            str(r[0])
+            for r in db.execute(
+                "SELECT reference FROM outbox WHERE batch_id = ? ORDER BY position", [batch_id]
+            )
+        )
+        return PendingBatch(str(batch_id), int(sequence), str(created_at), references, bytes(data))
+
+    def record_attempt(self, batch_id: str, at: str | None = None) -> None:
+        """Note one more try to deliver the batch (for the staff's overview and back-off)."""
+        with self._tx.write() as db:
+            db.execute(
+                "UPDATE batches SET sent_attempts = sent_attempts + 1, last_attempt_at = ?"
+                " WHERE batch_id = ?",
+                [at or utc_timestamp(), batch_id],
+            )
+
+    def mark_acknowledged(self, batch_id: str, acknowledged_at: str | None = None) -> int:
+        """The town hall has the batch: forget its bytes and its items' sealed bytes.
+
+        Returns how many items moved to ACKNOWLEDGED; acknowledging again changes nothing.
+        """
+        at = acknowledged_at or utc_timestamp()
+        with self._tx.write() as db:
+            known = db.execute("SELECT state FROM batches WHERE batch_id = ?", [batch_id]).fetchone()
+            if known is None:
+                return 0
+            db.execute(
+                "UPDATE batches SET state = 'acknowledged', data = NULL, acknowledged_at = ?"
+                " WHERE batch_id = ? AND state = 'pending'",
+                [at, batch_id],
+            )
+            moved = db.execute(
+                "UPDATE outbox SET state = ?, sealed = NULL, acknowledged_at = ?"
+                " WHERE batch_id = ? AND state = ?",
+                [OutboxState.ACKNOWLEDGED.value, at, batch_id, OutboxState.SENT.value],
+            ).rowcount
+            # Answered before the acknowledgement came back: the town hall has them too.
+            db.execute(
+                "UPDATE outbox SET sealed = NULL, acknowledged_at = COALESCE(acknowledged_at, ?)"
+                " WHERE batch_id = ? AND state = ?",
+                [at, batch_id, OutboxState.ANSWERED.value],
+            )
+        if moved or known[0] == "pending":
+            self._tx.checkpoint()  # the overwritten pages leave the write-ahead log too
+        return moved
+
+    # -- answers from the town hall ------------------------------------------------------------
+
+    def apply_status(self, updates: Iterable[StatusRecord]) -> int:
+        """Take the town hall's status updates; returns how many submissions changed.
+
+        Only references of this kiosk count, and an update never replaces a newer one (higher
+        ``serial``), so applying the same bundle twice, or out of order, is harmless. A submission
+        still waiting at the kiosk keeps QUEUED (it must still be sent) but shows the status.
+        """
+        updates = list(updates)
+        changed = 0
+        with self._tx.write() as db:
+            for update in updates:
+                changed += db.execute(
+                    "UPDATE outbox SET status = ?, status_message = ?, status_updated_at = ?,"
+                    " status_serial = ?,"
+                    " state = CASE WHEN state = ? THEN state ELSE ? END"
+                    " WHERE reference = ? AND (status_serial IS NULL OR status_serial < ?)",
+                    [
+                        update.status,
+                        update.message,
+                        update.updated_at,
+                        update.serial,
+                        OutboxState.QUEUED.value,
+                        OutboxState.ANSWERED.value,
+                        update.reference,
+                        update.serial,
+                    ],
+                ).rowcount
+            if updates:
+                highest = max(update.serial for update in updates)
+                if highest > self._status_cursor(db):
+                    set_setting(db, STATUS_CURSOR, str(highest))
+        return changed
+
+    def status_cursor(self) -> int:
+        """The highest status serial seen so far: ask the town hall only for newer ones."""
+        with self._tx.read() as db:
+            return self._status_cursor(db)
+
+    @staticmethod
+    def _status_cursor(db: sqlite_utils.Database) -> int:
+        value = get_setting(db, STATUS_CURSOR)
+        return int(value) if value is not None else 0
+
+    # -- looking things up ---------------------------------------------------------------------
+
+    def lookup(self, reference: str) -> StatusView | None:
+        """What a citizen may see about their submission (compact reference, no dashes)."""
+        with self._tx.read() as db:
+            row = db.execute(
+                "SELECT reference, form_id, captured_at, state, status, status_message,"
+                " status_updated_at FROM outbox WHERE reference = ?",
+                [reference],
+            ).fetchone()
+        if row is None:
+            return None
+        return StatusView(
+            reference=row[0],
+            form_id=row[1],
+            captured_at=row[2],
+            state=OutboxState(row[3]),
+            status=row[4],
+            message=row[5],
+            updated_at=row[6],
+        )
+
+    def counts(self) -> dict[OutboxState, int]:
+        """How many submissions are in each state (every state present, zero included)."""
+        result = {state: 0 for state in OutboxState}
+        with self._tx.read() as db:
+            for state, count in db.execute("SELECT state, COUNT(*) FROM outbox GROUP BY state"):
+                result[OutboxState(state)] = int(count)
+        return result
+
+    def waiting_count(self) -> int:
+        """Submissions that have not reached the town hall yet (queued or on their way)."""
+        with self._tx.read() as db:
+            return int(
+                db.execute(
+                    "SELECT COUNT(*) FROM outbox WHERE state IN (?, ?)",
+                    [OutboxState.QUEUED.value, OutboxState.SENT.value],
+                ).fetchone()[0]
+            )
+
+    # -- sync bookkeeping ----------------------------------------------------------------------
+
+    def record_sync(self, at: str | None = None) -> None:
+        """Remember the last time the town hall was reached."""
+        with self._tx.write() as db:
+            set_setting(db, LAST_SYNC_AT, at or utc_timestamp())
+
+    def last_sync_at(self) -> str | None:
+        with self._tx.read() as db:
+            return get_setting(db, LAST_SYNC_AT)
+
+    # -- lifetime ------------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Close the file (SQLite folds the write-ahead log back in); closing twice is fine."""
+        self._tx.close()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()

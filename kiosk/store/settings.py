@@ -1,0 +1,26 @@
+"""Small facts the kiosk keeps between restarts: when it last reached the town hall, and how far
+it has read the town hall's status updates. Values are text; callers convert.
+
+These functions run inside the caller's transaction, so a setting changes together with the rows
+it describes.
+"""
+
+from __future__ import annotations
+
+import sqlite_utils
+
+LAST_SYNC_AT = "last_sync_at"
+STATUS_CURSOR = "status_cursor"
+
+
+def get_setting(db: sqlite_utils.Database, key: str) -> str | None:
+    row = db.execute("SELECT value FROM settings WHERE key = ?", [key]).fetchone()
+    return None if row is None else str(row[0])
+
+
+def set_setting(db: sqlite_utils.Database, key: str, value: str) -> None:
+    db.execute(
+        "INSERT INTO settings (key, value) VALUES (?, ?) "
+        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        [key, value],
+    )
