@@ -1,0 +1,435 @@
+"""What the town hall keeps: received batches, the sealed items in them, and the staff's answers.
+
+``Storage`` is the narrow interface the intake, the server and the staff inbox use, so a PostgreSQL
+backend can follow without touching them. ``SqliteStorage`` is the default: one file
+(``townhall.db``), WAL journal, ``synchronous=FULL`` (an acknowledged batch survives a power cut),
+schema kept by ``sqlite_utils.Migrations``. Items stay sealed in the database; only the inbox, which
+holds the private key, ever opens them.
+
+Every write is one transaction. One connection is shared by all threads of the server and guarded
+by a lock, which is plenty for a town hall's traffic and keeps SQLite's rules simple.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as _dt
+import json
+import sqlite3
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Protocol, Sequence, runtime_checkable
+
+import sqlite_utils
+from sqlite_utils import Migrations
+
+from kiosk.errors import StoreError
+from sync.envelope.limits import MAX_STATUS_UPDATES
+
+DB_NAME = "townhall.db"
+_BUSY_TIMEOUT_MS = 10_000
+
+
+def utc_now() -> str:
+    """The current moment as the town hall records it: ISO 8601, UTC, to the second."""
+    return _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+@dataclass(frozen=True)
+class BatchRecord:
+    """One accepted batch: who sent it, when, and which items it carried."""
+
+    batch_id: str
+    kiosk_id: str
+    sequence: int
+    created_at: str
+    received_at: str
+    item_digests: tuple[str, ...]
+
+    @property
+    def item_count(self) -> int:
+        return len(self.item_digests)
+
+
+@dataclass(frozen=True)
+class ItemRecord:
+    """One submission as received: metadata in the clear (from the sealed item), answers sealed."""
+
+    reference: str
+    digest: str
+    batch_id: str
+    kiosk_id: str
+    form_id: str
+    form_version: Any
+    form_hash: str
+    captured_at: str
+    received_at: str
+    sealed: bytes
+    opened_at: str | None = None
+    exported_at: str | None = None
+
+
+@dataclass(frozen=True)
+class StatusRecord:
+    """A staff answer on one submission; ``serial`` orders all answers and is the kiosks' cursor."""
+
+    serial: int
+    reference: str
+    kiosk_id: str
+    status: str
+    message: str
+    updated_at: str
+    staff_note: str = ""
+
+
+@dataclass(frozen=True)
+class StorageCounts:
+    batches: int
+    items: int
+    status_updates: int
+
+
+@runtime_checkable
+class Storage(Protocol):
+    """The town hall's records, as the intake, the server and the inbox need them."""
+
+    def find_batch(self, batch_id: str) -> BatchRecord | None:
+        """The batch stored under this id, or ``None`` when it was never accepted."""
+
+    def store_batch(self, batch: BatchRecord, items: Sequence[ItemRecord]) -> bool:
+        """Store a batch and its items in one transaction; items already held (same digest or
+        reference) are kept once. Returns ``False`` when the batch id was stored meanwhile."""
+
+    def counts(self) -> StorageCounts:
+        """How many batches, items and status updates are held."""
+
+    def items(self, *, form_id: str | None = None, unopened_only: bool = False) -> list[ItemRecord]:
+        """Items in the order they were received."""
+
+    def item(self, reference: str) -> ItemRecord | None:
+        """One item by its compact reference code."""
+
+    def mark_opened(self, references: Iterable[str], at: str) -> None:
+        """Record that staff opened these items (the first time counts)."""
+
+    def mark_exported(self, references: Iterable[str], at: str) -> None:
+        """Record that these items went out in an export (the latest time counts)."""
+
+    def add_status(
+        self, reference: str, status: str, message: str, updated_at: str, staff_note: str = ""
+    ) -> StatusRecord:
+        """Append a status update for a stored item and give it the next serial."""
+
+    def current_statuses(self) -> dict[str, StatusRecord]:
+        """The latest status update of every item that has one, by reference."""
+
+    def status_history(self, reference: str) -> list[StatusRecord]:
+        """All status updates of one item, oldest first."""
+
+    def status_updates_for_kiosk(
+        self, kiosk_id: str, *, since_serial: int = 0, limit: int = MAX_STATUS_UPDATES
+    ) -> list[StatusRecord]:
+        """Updates for items from this kiosk with a serial above ``since_serial``, oldest first,
+        at most ``limit`` (a kiosk asks again from the last serial it got)."""
+
+    def close(self) -> None:
+        """Release the database."""
+
+
+migrations = Migrations("rathaus-townhall")
+
+
+@migrations(name="0001_batches_items_status")
+def _initial_schema(db: sqlite_utils.Database) -> None:
+    db.execute(
+        """
+        CREATE TABLE batches (
+            batch_id     TEXT PRIMARY KEY,
+            kiosk_id     TEXT NOT NULL,
+            sequence     INTEGER NOT NULL,
+            created_at   TEXT NOT NULL,
+            received_at  TEXT NOT NULL,
+            item_count   INTEGER NOT NULL,
+            item_digests TEXT NOT NULL
+        )
+        """
+    )
+    db.execute("CREATE INDEX batches_by_kiosk ON batches (kiosk_id, sequence)")
+    db.execute(
+        """
+        CREATE TABLE items (
+            reference    TEXT PRIMARY KEY,
+            digest       TEXT NOT NULL UNIQUE,
+            batch_id     TEXT NOT NULL REFERENCES batches (batch_id),
+            kiosk_id     TEXT NOT NULL,
+            form_id      TEXT NOT NULL,
+            form_version,
+            form_hash    TEXT NOT NULL,
+            captured_at  TEXT NOT NULL,
+            received_at  TEXT NOT NULL,
+            sealed       BLOB NOT NULL,
+            opened_at    TEXT,
+            exported_at  TEXT
+        )
+        """
+    )
+    db.execute("CREATE INDEX items_by_form ON items (form_id, received_at)")
+    db.execute(
+        """
+        CREATE TABLE status_updates (
+            serial      INTEGER PRIMARY KEY AUTOINCREMENT,
+            reference   TEXT NOT NULL REFERENCES items (reference),
+            kiosk_id    TEXT NOT NULL,
+            status      TEXT NOT NULL,
+            message     TEXT NOT NULL DEFAULT '',
+            updated_at  TEXT NOT NULL,
+            staff_note  TEXT NOT NULL DEFAULT ''
+        )
+        """
+    )
+    db.execute("CREATE INDEX status_by_kiosk ON status_updates (kiosk_id, serial)")
+    db.execute("CREATE INDEX status_by_reference ON status_updates (reference, serial)")
+
+
+_ITEM_COLUMNS = (
+    "reference, digest, batch_id, kiosk_id, form_id, form_version, form_hash, captured_at, "
+    "received_at, sealed, opened_at, exported_at"
+)
+_STATUS_COLUMNS = "serial, reference, kiosk_id, status, message, updated_at, staff_note"
+
+
+class SqliteStorage:
+    """``Storage`` in one SQLite file; safe to share between the server's threads."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        conn: sqlite3.Connection | None = None
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(
+                str(self.path), check_same_thread=False, isolation_level=None, timeout=_BUSY_TIMEOUT_MS / 1000
+            )
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=FULL")
+            conn.execute("PRAGMA foreign_keys=ON")
+            conn.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
+            self._db = sqlite_utils.Database(conn, execute_plugins=False)
+            migrations.apply(self._db)
+        except (OSError, sqlite3.Error) as exc:
+            if conn is not None:
+                conn.close()
+            raise StoreError(
+                f"The town-hall database {self.path} cannot be opened.", detail=repr(exc)
+            ) from exc
+        self._lock = threading.RLock()
+
+    @contextlib.contextmanager
+    def _write(self) -> Iterator[None]:
+        """One write transaction. ``BEGIN IMMEDIATE`` takes the write lock up front, so the server
+        and a staff command writing at the same moment wait for each other instead of failing."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+                self._db.execute("COMMIT")
+            except BaseException:
+                if self._db.conn.in_transaction:
+                    self._db.execute("ROLLBACK")
+                raise
+
+    # -- batches -------------------------------------------------------------------------------
+
+    def find_batch(self, batch_id: str) -> BatchRecord | None:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT batch_id, kiosk_id, sequence, created_at, received_at, item_digests "
+                "FROM batches WHERE batch_id = ?",
+                [batch_id],
+            ).fetchone()
+        if row is None:
+            return None
+        return BatchRecord(
+            batch_id=row[0],
+            kiosk_id=row[1],
+            sequence=row[2],
+            created_at=row[3],
+            received_at=row[4],
+            item_digests=tuple(json.loads(row[5])),
+        )
+
+    def store_batch(self, batch: BatchRecord, items: Sequence[ItemRecord]) -> bool:
+        with self._write():
+            taken = self._db.execute(
+                "SELECT 1 FROM batches WHERE batch_id = ?", [batch.batch_id]
+            ).fetchone()
+            if taken:
+                return False
+            self._db.execute(
+                "INSERT INTO batches (batch_id, kiosk_id, sequence, created_at, received_at, "
+                "item_count, item_digests) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [
+                    batch.batch_id,
+                    batch.kiosk_id,
+                    batch.sequence,
+                    batch.created_at,
+                    batch.received_at,
+                    batch.item_count,
+                    json.dumps(list(batch.item_digests)),
+                ],
+            )
+            for item in items:
+                # A submission already held (same sealed bytes, or the same receipt code sent
+                # again) is kept once: the first copy is the one staff may already have opened.
+                self._db.execute(
+                    "INSERT OR IGNORE INTO items (reference, digest, batch_id, kiosk_id, form_id, "
+                    "form_version, form_hash, captured_at, received_at, sealed) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        item.reference,
+                        item.digest,
+                        item.batch_id,
+                        item.kiosk_id,
+                        item.form_id,
+                        item.form_version,
+                        item.form_hash,
+                        item.captured_at,
+                        item.received_at,
+                        item.sealed,
+                    ],
+                )
+        return True
+
+    def counts(self) -> StorageCounts:
+        with self._lock:
+            batches, items, updates = self._db.execute(
+                "SELECT (SELECT count(*) FROM batches), (SELECT count(*) FROM items), "
+                "(SELECT count(*) FROM status_updates)"
+            ).fetchone()
+        return StorageCounts(batches=batches, items=items, status_updates=updates)
+
+    # -- items ---------------------------------------------------------------------------------
+
+    def items(self, *, form_id: str | None = None, unopened_only: bool = False) -> list[ItemRecord]:
+        clauses, params = [], []
+        if form_id is not None:
+            clauses.append("form_id = ?")
+            params.append(form_id)
+        if unopened_only:
+            clauses.append("opened_at IS NULL")
+        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        with self._lock:
+            rows = self._db.execute(
+                f"SELECT {_ITEM_COLUMNS} FROM items {where} ORDER BY received_at, rowid", params
+            ).fetchall()
+        return [_item_from_row(row) for row in rows]
+
+    def item(self, reference: str) -> ItemRecord | None:
+        with self._lock:
+            row = self._db.execute(
+                f"SELECT {_ITEM_COLUMNS} FROM items WHERE reference = ?", [reference]
+            ).fetchone()
+        return _item_from_row(row) if row else None
+
+    def mark_opened(self, references: Iterable[str], at: str) -> None:
+        with self._write():
+            for reference in references:
+                self._db.execute(
+                    "UPDATE items SET opened_at = ? WHERE reference = ? AND opened_at IS NULL",
+                    [at, reference],
+                )
+
+    def mark_exported(self, references: Iterable[str], at: str) -> None:
+        with self._write():
+            for reference in references:
+                self._db.execute(
+                    "UPDATE items SET exported_at = ? WHERE reference = ?", [at, reference]
+                )
+
+    # -- status updates ------------------------------------------------------------------------
+
+    def add_status(
+        self, reference: str, status: str, message: str, updated_at: str, staff_note: str = ""
+    ) -> StatusRecord:
+        with self._write():
+            row = self._db.execute(
+                "SELECT kiosk_id FROM items WHERE reference = ?", [reference]
+            ).fetchone()
+            if row is None:
+                raise KeyError(reference)
+            cursor = self._db.execute(
+                "INSERT INTO status_updates (reference, kiosk_id, status, message, updated_at, "
+                "staff_note) VALUES (?, ?, ?, ?, ?, ?)",
+                [reference, row[0], status, message, updated_at, staff_note],
+            )
+            serial = cursor.lastrowid
+        return StatusRecord(
+            serial=serial,
+            reference=reference,
+            kiosk_id=row[0],
+            status=status,
+            message=message,
+            updated_at=updated_at,
+            staff_note=staff_note,
+        )
+
+    def current_statuses(self) -> dict[str, StatusRecord]:
+        with self._lock:
+            rows = self._db.execute(
+                f"SELECT {_STATUS_COLUMNS} FROM status_updates WHERE serial IN "
+                "(SELECT max(serial) FROM status_updates GROUP BY reference)"
+            ).fetchall()
+        return {row[1]: StatusRecord(*row) for row in rows}
+
+    def status_history(self, reference: str) -> list[StatusRecord]:
+        with self._lock:
+            rows = self._db.execute(
+                f"SELECT {_STATUS_COLUMNS} FROM status_updates WHERE reference = ? ORDER BY serial",
+                [reference],
+            ).fetchall()
+        return [StatusRecord(*row) for row in rows]
+
+    def status_updates_for_kiosk(
+        self, kiosk_id: str, *, since_serial: int = 0, limit: int = MAX_STATUS_UPDATES
+    ) -> list[StatusRecord]:
+        with self._lock:
+            rows = self._db.execute(
+                f"SELECT {_STATUS_COLUMNS} FROM status_updates WHERE kiosk_id = ? AND serial > ? "
+                "ORDER BY serial LIMIT ?",
+                [kiosk_id, since_serial, limit],
+            ).fetchall()
+        return [StatusRecord(*row) for row in rows]
+
+    # -- lifetime ------------------------------------------------------------------------------
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.conn.close()
+
+    def __enter__(self) -> "SqliteStorage":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def open_storage(townhall_dir: Path | str) -> SqliteStorage:
+    """The database every town-hall tool shares: ``<townhall_dir>/townhall.db``."""
+    return SqliteStorage(Path(townhall_dir) / DB_NAME)
+
+
+def _item_from_row(row: Sequence[Any]) -> ItemRecord:
+    return ItemRecord(
+        reference=row[0],
+        digest=row[1],
+        batch_id=row[2],
+        kiosk_id=row[3],
+        form_id=row[4],
+        form_version=row[5],
+        form_hash=row[6],
+        captured_at=row[7],
+        received_at=row[8],
+        sealed=bytes(row[9]),
+        opened_at=row[10],
+        exported_at=row[11],
+    )
