@@ -206,7 +206,8 @@ class Store:
     def mark_acknowledged(self, batch_id: str, acknowledged_at: str | None = None) -> int:
         """The town hall has the batch: forget its bytes and its items' sealed bytes.
 
-        Returns how many items moved to ACKNOWLEDGED; acknowledging again changes nothing.
+        Returns how many items this acknowledgement newly confirmed (answered ones keep ANSWERED);
+        acknowledging again changes nothing and returns 0.
         """
         at = acknowledged_at or utc_timestamp()
         with self._tx.write() as db:
@@ -223,13 +224,13 @@ class Store:
                 " WHERE batch_id = ? AND state = ?",
                 [OutboxState.ACKNOWLEDGED.value, at, batch_id, OutboxState.SENT.value],
             ).rowcount
-            # Answered before the acknowledgement came back: the town hall has them too.
-            db.execute(
-                "UPDATE outbox SET sealed = NULL, acknowledged_at = COALESCE(acknowledged_at, ?)"
-                " WHERE batch_id = ? AND state = ?",
+            # Answered before the acknowledgement came back: they keep their answer.
+            moved += db.execute(
+                "UPDATE outbox SET sealed = NULL, acknowledged_at = ?"
+                " WHERE batch_id = ? AND state = ? AND acknowledged_at IS NULL",
                 [at, batch_id, OutboxState.ANSWERED.value],
-            )
-        if moved or known[0] == "pending":
+            ).rowcount
+        if known[0] == "pending":
             self._tx.checkpoint()  # the overwritten pages leave the write-ahead log too
         return moved
 

@@ -232,6 +232,7 @@ def test_an_answer_before_the_acknowledgement_is_kept_when_it_arrives(store):
     assert store.lookup(item.reference).state is OutboxState.ANSWERED
     assert store.waiting_count() == 0
     assert store.take_batch(join_batch) == batch  # the acknowledgement is still owed
+    assert store.mark_acknowledged(batch.batch_id) == 1
     assert store.mark_acknowledged(batch.batch_id) == 0
     assert store.lookup(item.reference).state is OutboxState.ANSWERED
     sealed = store.db.execute(
