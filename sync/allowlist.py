@@ -1,0 +1,239 @@
+"""The town hall's list of enrolled kiosks: whose batches and status requests it accepts.
+
+Kept in ``keys/kiosks.json`` in the town-hall data directory, next to the keys, because it is part
+of the trust set-up and is edited by ``rathaus keys approve/revoke`` while the server runs. Every
+change is a locked read-modify-write followed by an atomic rename, and every lookup checks whether
+the file changed, so a revocation takes effect on the server's next request without a restart.
+Revoked entries stay in the file (with time and reason) so the history is visible and a revoked key
+can never be enrolled again.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Iterator
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from kiosk.errors import KeyFileError
+from kiosk.i18n import language_from_environment, translator
+from sync.envelope import EnrolmentRequest, fingerprint, is_kiosk_id, utc_timestamp
+from sync.envelope.failures import (
+    ALREADY_ENROLLED,
+    REVOKED_KIOSK,
+    UNKNOWN_KIOSK,
+    envelope_error,
+)
+from sync.envelope.keyids import decode_ed25519_public, encode_public_key
+from sync.keys import (
+    KEYS_DIR,
+    atomic_write,
+    load_townhall_public,
+    read_enrolment_file,
+    townhall_public_keys_path,
+)
+
+ALLOWLIST_FILE = "kiosks.json"
+ALLOWLIST_FORMAT = "rathaus-kiosks/1"
+_ENTRY_KEYS = frozenset(
+    {"approved_at", "fingerprint", "kiosk_id", "revoke_reason", "revoked_at", "signing_public_key"}
+)
+
+
+def _t(text: str) -> str:
+    return translator(language_from_environment())(text)
+
+
+@dataclass(frozen=True)
+class EnrolledKiosk:
+    """One approval; ``revoked_at`` is set once the kiosk's key is no longer trusted."""
+
+    kiosk_id: str
+    public_key: Ed25519PublicKey = field(repr=False, compare=False)
+    fingerprint: str
+    approved_at: str
+    revoked_at: str | None = None
+    revoke_reason: str = ""
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "approved_at": self.approved_at,
+            "fingerprint": self.fingerprint,
+            "kiosk_id": self.kiosk_id,
+            "revoke_reason": self.revoke_reason,
+            "revoked_at": self.revoked_at,
+            "signing_public_key": encode_public_key(self.public_key),
+        }
+
+
+def _entry_from_json(value: Any, path: Path) -> EnrolledKiosk:
+    if not isinstance(value, dict) or set(value) != _ENTRY_KEYS or not is_kiosk_id(value["kiosk_id"]):
+        raise _broken(path)
+    try:
+        public_key = decode_ed25519_public(value["signing_public_key"])
+    except ValueError:
+        raise _broken(path) from None
+    entry = EnrolledKiosk(
+        kiosk_id=value["kiosk_id"],
+        public_key=public_key,
+        fingerprint=fingerprint(public_key),
+        approved_at=str(value["approved_at"]),
+        revoked_at=None if value["revoked_at"] is None else str(value["revoked_at"]),
+        revoke_reason=str(value["revoke_reason"]),
+    )
+    if entry.to_json() != value:
+        raise _broken(path)
+    return entry
+
+
+def _broken(path: Path) -> KeyFileError:
+    return KeyFileError(
+        _t("The list of enrolled kiosks {path} is damaged. Restore it from the backup.").format(
+            path=path
+        )
+    )
+
+
+class Allowlist:
+    """Enrolled kiosks of one town hall, backed by ``keys/kiosks.json``."""
+
+    def __init__(self, townhall_dir: Path) -> None:
+        self.townhall_dir = Path(townhall_dir)
+        self.path = self.townhall_dir / KEYS_DIR / ALLOWLIST_FILE
+        self._cache_stamp: tuple[int, int, int] | None = None
+        self._cache: tuple[EnrolledKiosk, ...] = ()
+
+    # -- reading ---------------------------------------------------------------------------------
+
+    def _entries(self) -> tuple[EnrolledKiosk, ...]:
+        """The file's entries; parsed again only when the file changed (rename = new inode)."""
+        try:
+            stat = os.stat(self.path)
+        except FileNotFoundError:
+            self._cache_stamp, self._cache = None, ()
+            return ()
+        stamp = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+        if stamp != self._cache_stamp:
+            self._cache = self._read()
+            self._cache_stamp = stamp
+        return self._cache
+
+    def _read(self) -> tuple[EnrolledKiosk, ...]:
+        try:
+            value = json.loads(self.path.read_bytes().decode("utf-8"))
+        except FileNotFoundError:
+            return ()
+        except (OSError, UnicodeDecodeError, ValueError):
+            raise _broken(self.path) from None
+        if (
+            not isinstance(value, dict)
+            or value.get("format") != ALLOWLIST_FORMAT
+            or not isinstance(value.get("kiosks"), list)
+        ):
+            raise _broken(self.path)
+        return tuple(_entry_from_json(entry, self.path) for entry in value["kiosks"])
+
+    def list(self) -> list[EnrolledKiosk]:
+        """Every approval ever made, revoked ones included, by kiosk id and time."""
+        return sorted(self._entries(), key=lambda e: (e.kiosk_id, e.approved_at))
+
+    def public_key_for(self, kiosk_id: str) -> Ed25519PublicKey:
+        """The key to check this kiosk's signatures with; refuses unknown and revoked kiosks."""
+        entries = [e for e in self._entries() if e.kiosk_id == kiosk_id]
+        for entry in entries:
+            if entry.active:
+                return entry.public_key
+        if entries:
+            latest = max(entries, key=lambda e: e.revoked_at or "")
+            raise envelope_error(REVOKED_KIOSK, kiosk_id=kiosk_id, revoked_at=latest.revoked_at)
+        raise envelope_error(UNKNOWN_KIOSK, kiosk_id=kiosk_id)
+
+    # -- changing --------------------------------------------------------------------------------
+
+    @contextmanager
+    def _locked(self) -> Iterator[list[EnrolledKiosk]]:
+        """Hold the lock, hand out the current entries, write them back if no error occurred."""
+        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        lock_path = self.path.with_name(self.path.name + ".lock")
+        with open(lock_path, "a") as lock:
+            fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
+            try:
+                entries = list(self._read())
+                before = list(entries)
+                yield entries
+                if entries != before:
+                    document = {
+                        "format": ALLOWLIST_FORMAT,
+                        "kiosks": [entry.to_json() for entry in entries],
+                    }
+                    data = (json.dumps(document, indent=2, sort_keys=True) + "\n").encode("utf-8")
+                    atomic_write(self.path, data, mode=0o644, overwrite=True)
+            finally:
+                fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
+
+    def approve(self, request: Path | str | bytes | EnrolmentRequest) -> EnrolledKiosk:
+        """Trust a kiosk's key, after checking its self-signature and that it pinned our keys."""
+        enrolment = read_enrolment_file(request)
+        own = load_townhall_public(townhall_public_keys_path(self.townhall_dir))
+        if (enrolment.townhall_signing_key_id, enrolment.townhall_encryption_key_id) != (
+            own.signing_key_id,
+            own.encryption_key_id,
+        ):
+            raise KeyFileError(
+                _t(
+                    "Kiosk {kiosk_id} was set up with another town hall's keys. Set it up again "
+                    "with this town hall's keys/townhall.json."
+                ).format(kiosk_id=enrolment.kiosk_id),
+                detail=f"pinned signing key {enrolment.townhall_signing_key_id}",
+            )
+        new_print = enrolment.fingerprint
+        with self._locked() as entries:
+            for entry in entries:
+                if entry.fingerprint != new_print:
+                    continue
+                if not entry.active:
+                    raise envelope_error(
+                        REVOKED_KIOSK, kiosk_id=entry.kiosk_id, revoked_at=entry.revoked_at
+                    )
+                if entry.kiosk_id == enrolment.kiosk_id:
+                    return entry  # approving the same request twice changes nothing
+                raise KeyFileError(
+                    _t("This key is already enrolled as kiosk {kiosk_id}.").format(
+                        kiosk_id=entry.kiosk_id
+                    )
+                )
+            if any(e.kiosk_id == enrolment.kiosk_id and e.active for e in entries):
+                raise envelope_error(ALREADY_ENROLLED, kiosk_id=enrolment.kiosk_id)
+            entry = EnrolledKiosk(
+                kiosk_id=enrolment.kiosk_id,
+                public_key=enrolment.public_key,
+                fingerprint=new_print,
+                approved_at=utc_timestamp(),
+            )
+            entries.append(entry)
+        return entry
+
+    def revoke(self, kiosk_id: str, reason: str = "") -> None:
+        """Stop trusting a kiosk's key at once; revoking a revoked kiosk changes nothing."""
+        reason = " ".join(str(reason).split())
+        with self._locked() as entries:
+            known = False
+            for position, entry in enumerate(entries):
+                if entry.kiosk_id != kiosk_id:
+                    continue
+                known = True
+                if entry.active:
+                    entries[position] = replace(
+                        entry, revoked_at=utc_timestamp(), revoke_reason=reason
+                    )
+            if not known:
+                raise envelope_error(UNKNOWN_KIOSK, kiosk_id=kiosk_id)

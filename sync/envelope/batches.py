@@ -1,0 +1,166 @@
+"""Signed batches: the sealed items of one sync, as one file for HTTP or a USB stick.
+
+``magic line || length-prefixed JSON header || (length-prefixed item)* || Ed25519 signature``. The
+kiosk signs every byte before the signature exactly as written, so the receiver checks the bytes it
+got and never re-encodes. The header lists each item's SHA-256, in order; the item count is the
+length of that list.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from typing import Sequence
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from sync.envelope import fields as f
+from sync.envelope.failures import (
+    DIGEST_MISMATCH,
+    KIND_BATCH,
+    MALFORMED,
+    TOO_LARGE,
+    WRONG_KIOSK,
+    envelope_error,
+)
+from sync.envelope.items import item_digest, item_recipient_key_id, read_item_meta
+from sync.envelope.limits import (
+    MAX_BATCH_BYTES,
+    MAX_BATCH_HEADER_BYTES,
+    MAX_ITEM_BYTES,
+    MAX_ITEMS_PER_BATCH,
+)
+from sync.envelope.wire import (
+    FORMAT_VERSION,
+    SignedFrame,
+    check_signature,
+    length_prefixed,
+    read_length_prefixed,
+    read_signed_frame,
+    sign_frame,
+)
+
+BATCH_LABEL = "batch"
+_HEADER_KEYS = frozenset(
+    {"batch_id", "created_at", "item_digests", "kiosk_id", "recipient_key_id", "sequence"}
+)
+
+
+@dataclass(frozen=True)
+class BatchHeader:
+    version: int
+    kiosk_id: str
+    batch_id: str
+    sequence: int
+    created_at: str
+    recipient_key_id: str
+    item_digests: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Batch:
+    """A parsed batch; ``raw`` is the exact bytes received, to store or forward unchanged."""
+
+    header: BatchHeader
+    items: tuple[bytes, ...]
+    raw: bytes
+
+
+def _check_header(header: object, version: int) -> BatchHeader:
+    fields = f.Fields(header, KIND_BATCH, _HEADER_KEYS)
+    return BatchHeader(
+        version=version,
+        kiosk_id=fields.text("kiosk_id", f.KIOSK_ID),
+        batch_id=fields.text("batch_id", f.BATCH_ID),
+        sequence=fields.integer("sequence", minimum=1),
+        created_at=fields.timestamp("created_at"),
+        recipient_key_id=fields.text("recipient_key_id", f.KEY_ID),
+        item_digests=fields.text_list(
+            "item_digests", f.DIGEST, minimum=1, maximum=MAX_ITEMS_PER_BATCH
+        ),
+    )
+
+
+def _check_items(header: BatchHeader, items: tuple[bytes, ...]) -> None:
+    """Each item is the one its digest names, comes from the batch's kiosk and is for its key."""
+    for position, (digest, item) in enumerate(zip(header.item_digests, items, strict=True)):
+        if item_digest(item) != digest:
+            raise envelope_error(DIGEST_MISMATCH, KIND_BATCH, detail=f"item {position}")
+        meta = read_item_meta(item)
+        if meta.kiosk_id != header.kiosk_id:
+            raise envelope_error(
+                WRONG_KIOSK,
+                KIND_BATCH,
+                found=meta.kiosk_id,
+                expected=header.kiosk_id,
+                detail=f"item {position} names another kiosk",
+            )
+        if item_recipient_key_id(item) != header.recipient_key_id:
+            raise envelope_error(
+                MALFORMED, KIND_BATCH, detail=f"item {position} is sealed for another key"
+            )
+
+
+def build_batch(
+    items: Sequence[bytes],
+    *,
+    kiosk_id: str,
+    sequence: int,
+    signing_key: Ed25519PrivateKey,
+    recipient_key_id: str,
+    batch_id: str | None = None,
+    created_at: str | None = None,
+) -> bytes:
+    """Frame and sign sealed items; refuses anything a receiver would refuse."""
+    items = tuple(bytes(item) for item in items)
+    if len(items) > MAX_ITEMS_PER_BATCH:
+        raise envelope_error(TOO_LARGE, KIND_BATCH, detail=f"{len(items)} items")
+    if any(len(item) > MAX_ITEM_BYTES for item in items):
+        raise envelope_error(TOO_LARGE, KIND_BATCH, detail="an item is larger than allowed")
+    header = {
+        "batch_id": batch_id if batch_id is not None else secrets.token_hex(16),
+        "created_at": created_at if created_at is not None else f.utc_timestamp(),
+        "item_digests": [item_digest(item) for item in items],
+        "kiosk_id": kiosk_id,
+        "recipient_key_id": recipient_key_id,
+        "sequence": sequence,
+    }
+    _check_items(_check_header(header, FORMAT_VERSION), items)
+    body = b"".join(length_prefixed(item) for item in items)
+    data = sign_frame(BATCH_LABEL, header, body, signing_key)
+    if len(data) > MAX_BATCH_BYTES:
+        raise envelope_error(TOO_LARGE, KIND_BATCH, detail=f"{len(data)} bytes")
+    return data
+
+
+def _split(data: bytes) -> tuple[SignedFrame, Batch]:
+    frame = read_signed_frame(
+        data, BATCH_LABEL, KIND_BATCH, limit=MAX_BATCH_BYTES, header_limit=MAX_BATCH_HEADER_BYTES
+    )
+    header = _check_header(frame.header.fields, frame.header.version)
+    body = frame.body
+    items: list[bytes] = []
+    offset = 0
+    while offset < len(body):
+        if len(items) == len(header.item_digests):
+            raise envelope_error(MALFORMED, KIND_BATCH, detail="more items than digests")
+        item, offset = read_length_prefixed(
+            body, offset, limit=MAX_ITEM_BYTES, end=len(body), kind=KIND_BATCH, what="item"
+        )
+        items.append(item)
+    if len(items) != len(header.item_digests):
+        raise envelope_error(MALFORMED, KIND_BATCH, detail="fewer items than digests")
+    return frame, Batch(header, tuple(items), frame.signed + frame.signature)
+
+
+def parse_batch(data: bytes) -> Batch:
+    """Structure and size limits only: enough to look up the sender before checking the signature."""
+    return _split(data)[1]
+
+
+def verify_batch(data: bytes, kiosk_public_key: Ed25519PublicKey) -> Batch:
+    """Structure, the kiosk's signature, then every item against the header."""
+    frame, batch = _split(data)
+    check_signature(frame, kiosk_public_key, KIND_BATCH)
+    _check_items(batch.header, batch.items)
+    return batch

@@ -1,0 +1,497 @@
+"""Key files on disk: the town hall's two key pairs, a kiosk's signing key, and pinning.
+
+Layout (see ``kiosk.paths``): private keys are unencrypted PKCS#8 PEM files with mode 0600, written
+atomically and never overwritten; public keys are JSON. A private key file that group or others may
+read is refused with the ``chmod 600`` command that fixes it, because a leaked town-hall key opens
+every application ever sealed. Key material never goes into messages or logs; only key ids and
+fingerprints do.
+
+A kiosk is set up with the town hall's ``keys/townhall.json`` (carried on a stick or mailed): it is
+pinned into the kiosk's own ``keys/townhall.json`` and the kiosk writes an enrolment request for the
+town hall. Both sides show the same fingerprints, so two people can compare them.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
+
+from kiosk.errors import KeyFileError
+from kiosk.i18n import language_from_environment, translator
+from sync.envelope import (
+    EnrolmentRequest,
+    build_enrolment_request,
+    fingerprint,
+    is_kiosk_id,
+    key_id,
+    read_enrolment_request,
+    utc_timestamp,
+)
+from sync.envelope.keyids import decode_ed25519_public, decode_x25519_public, encode_public_key
+from sync.envelope.limits import MAX_ENROLMENT_BYTES
+
+__all__ = [
+    "KioskKeys",
+    "TownhallKeys",
+    "TownhallPublicKeys",
+    "atomic_write",
+    "enrolment_request_path",
+    "export_townhall_public",
+    "fingerprint",
+    "init_kiosk",
+    "init_townhall",
+    "kiosk_is_initialised",
+    "load_kiosk_keys",
+    "load_pinned_townhall",
+    "load_townhall_keys",
+    "load_townhall_public",
+    "read_enrolment_file",
+    "townhall_is_initialised",
+    "townhall_public_keys_path",
+]
+
+KEYS_DIR = "keys"
+TOWNHALL_ENCRYPTION_KEY = "townhall-encryption.key"
+TOWNHALL_SIGNING_KEY = "townhall-signing.key"
+TOWNHALL_PUBLIC = "townhall.json"
+KIOSK_SIGNING_KEY = "kiosk-signing.key"
+KIOSK_IDENTITY = "kiosk.json"
+TOWNHALL_PUBLIC_FORMAT = "rathaus-townhall-keys/1"
+KIOSK_IDENTITY_FORMAT = "rathaus-kiosk-key/1"
+MAX_NAME_CHARS = 200
+_MAX_KEY_FILE_BYTES = 16 * 1024
+
+
+def _t(text: str) -> str:
+    return translator(language_from_environment())(text)
+
+
+# -- files ---------------------------------------------------------------------------------------
+
+
+def _fsync_directory(directory: Path) -> None:
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _already_exists(path: Path) -> KeyFileError:
+    return KeyFileError(
+        _t("{path} already exists; existing keys are never overwritten.").format(path=path)
+    )
+
+
+def atomic_write(path: Path, data: bytes, *, mode: int, overwrite: bool) -> None:
+    """Write a file so that a power cut leaves either nothing/the old file or the whole new one.
+
+    The bytes go to a temporary file created with ``mode`` (never wider, whatever the umask), are
+    flushed to disk, and then renamed into place; with ``overwrite=False`` an existing file is
+    never replaced, even by a second process racing this one.
+    """
+    path = Path(path)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        if overwrite:
+            os.replace(tmp, path)
+        else:
+            _link_new(tmp, path, data, mode)
+    finally:
+        tmp.unlink(missing_ok=True)
+    _fsync_directory(path.parent)
+
+
+def _link_new(tmp: Path, path: Path, data: bytes, mode: int) -> None:
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        raise _already_exists(path) from None
+    except OSError as exc:
+        if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EXDEV, errno.EMLINK):
+            raise
+        # A file system without hard links: exclusive create is still never-overwrite.
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+        except FileExistsError:
+            raise _already_exists(path) from None
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+
+
+def _read_bytes(path: Path, hint: str) -> bytes:
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(_MAX_KEY_FILE_BYTES + 1)
+    except FileNotFoundError:
+        raise KeyFileError(
+            _t("The key file {path} is missing. {hint}").format(path=path, hint=hint)
+        ) from None
+    except OSError as exc:
+        raise KeyFileError(
+            _t("The key file {path} cannot be read: {reason}").format(path=path, reason=exc.strerror),
+            detail=repr(exc),
+        ) from None
+    if len(data) > _MAX_KEY_FILE_BYTES:
+        raise _broken(path, "file too large")
+    return data
+
+
+def _broken(path: Path, reason: str) -> KeyFileError:
+    return KeyFileError(
+        _t("The key file {path} is damaged or not a Rathaus-Kiosk key file.").format(path=path),
+        detail=f"{path}: {reason}",
+    )
+
+
+def _check_private_permissions(path: Path) -> None:
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return  # reported by the read with a hint
+    if mode & 0o077:
+        raise KeyFileError(
+            _t(
+                "The key file {path} can be read by other users of this computer. "
+                "Please run: chmod 600 {path}"
+            ).format(path=path),
+            detail=f"mode {mode & 0o777:o}",
+        )
+
+
+def _write_private_key(path: Path, key: Ed25519PrivateKey | X25519PrivateKey) -> None:
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    atomic_write(path, pem, mode=0o600, overwrite=False)
+
+
+def _load_private_key(path: Path, expected: type, hint: str) -> Any:
+    _check_private_permissions(path)
+    data = _read_bytes(path, hint)
+    try:
+        key = serialization.load_pem_private_key(data, password=None)
+    except (ValueError, TypeError, UnsupportedAlgorithm):
+        raise _broken(path, "not an unencrypted PKCS#8 PEM private key") from None
+    if not isinstance(key, expected):
+        raise _broken(path, f"holds a {type(key).__name__}, expected {expected.__name__}")
+    return key
+
+
+def _write_json(path: Path, value: dict[str, Any], *, overwrite: bool = False) -> bytes:
+    data = (json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
+    atomic_write(path, data, mode=0o644, overwrite=overwrite)
+    return data
+
+
+def _read_json(path: Path, hint: str) -> dict[str, Any]:
+    data = _read_bytes(path, hint)
+    try:
+        value = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise _broken(path, "not JSON") from None
+    if not isinstance(value, dict):
+        raise _broken(path, "not a JSON object")
+    return value
+
+
+def _check_name(name: str) -> str:
+    cleaned = " ".join(str(name).split())
+    if not cleaned or len(cleaned) > MAX_NAME_CHARS:
+        raise KeyFileError(
+            _t("Please give the municipality's name (at most {count} characters).").format(
+                count=MAX_NAME_CHARS
+            )
+        )
+    return cleaned
+
+
+# -- the town hall's public keys ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TownhallPublicKeys:
+    """What a kiosk knows about its town hall: whom to seal for, whose signatures to trust."""
+
+    encryption: X25519PublicKey
+    signing: Ed25519PublicKey
+    encryption_key_id: str
+    signing_key_id: str
+    name: str
+
+    @property
+    def encryption_fingerprint(self) -> str:
+        return fingerprint(self.encryption)
+
+    @property
+    def signing_fingerprint(self) -> str:
+        return fingerprint(self.signing)
+
+    def to_json(self, created_at: str) -> dict[str, Any]:
+        return {
+            "created_at": created_at,
+            "encryption_fingerprint": self.encryption_fingerprint,
+            "encryption_key_id": self.encryption_key_id,
+            "encryption_public_key": encode_public_key(self.encryption),
+            "format": TOWNHALL_PUBLIC_FORMAT,
+            "name": self.name,
+            "signing_fingerprint": self.signing_fingerprint,
+            "signing_key_id": self.signing_key_id,
+            "signing_public_key": encode_public_key(self.signing),
+        }
+
+
+def _townhall_public_from(encryption: X25519PublicKey, signing: Ed25519PublicKey, name: str) -> TownhallPublicKeys:
+    return TownhallPublicKeys(encryption, signing, key_id(encryption), key_id(signing), name)
+
+
+def _parse_townhall_public(value: dict[str, Any], path: Path) -> TownhallPublicKeys:
+    if value.get("format") != TOWNHALL_PUBLIC_FORMAT:
+        raise _broken(path, f"format is not {TOWNHALL_PUBLIC_FORMAT}")
+    try:
+        encryption = decode_x25519_public(value.get("encryption_public_key"))
+        signing = decode_ed25519_public(value.get("signing_public_key"))
+    except ValueError as exc:
+        raise _broken(path, str(exc)) from None
+    name = value.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise _broken(path, "no municipality name")
+    keys = _townhall_public_from(encryption, signing, name)
+    # Ids and fingerprints are written for people reading the file; they must match the keys.
+    created_at = value.get("created_at")
+    if not isinstance(created_at, str) or keys.to_json(created_at) != value:
+        raise _broken(path, "key ids or fingerprints do not match the keys, or unknown fields")
+    return keys
+
+
+def load_townhall_public(path: Path) -> TownhallPublicKeys:
+    """Read a ``townhall.json`` (the town hall's, or a copy a kiosk was given)."""
+    path = Path(path)
+    hint = _t("Copy the town hall's keys/townhall.json here.")
+    return _parse_townhall_public(_read_json(path, hint), path)
+
+
+def townhall_public_keys_path(townhall_dir: Path) -> Path:
+    """The file to hand to every kiosk of this town hall."""
+    return Path(townhall_dir) / KEYS_DIR / TOWNHALL_PUBLIC
+
+
+def export_townhall_public(townhall_dir: Path) -> dict[str, Any]:
+    """The contents of ``keys/townhall.json``, checked, as a JSON object."""
+    path = townhall_public_keys_path(townhall_dir)
+    value = _read_json(path, _t("Run: rathaus keys init-townhall --name NAME"))
+    _parse_townhall_public(value, path)
+    return value
+
+
+# -- the town hall's private keys ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TownhallKeys:
+    """The town hall's keys; ``encryption`` is ``None`` where only the server runs."""
+
+    encryption: X25519PrivateKey | None = field(repr=False)
+    signing: Ed25519PrivateKey = field(repr=False)
+    public: TownhallPublicKeys
+
+    @property
+    def signing_public(self) -> Ed25519PublicKey:
+        return self.signing.public_key()
+
+    @property
+    def encryption_public(self) -> X25519PublicKey:
+        return self.public.encryption
+
+    @property
+    def name(self) -> str:
+        return self.public.name
+
+
+def townhall_is_initialised(townhall_dir: Path) -> bool:
+    keys = Path(townhall_dir) / KEYS_DIR
+    return (keys / TOWNHALL_SIGNING_KEY).exists() or (keys / TOWNHALL_PUBLIC).exists()
+
+
+def init_townhall(townhall_dir: Path, *, name: str) -> TownhallPublicKeys:
+    """Create both town-hall key pairs and ``keys/townhall.json``; existing keys are kept."""
+    keys = Path(townhall_dir) / KEYS_DIR
+    name = _check_name(name)
+    for file_name in (TOWNHALL_ENCRYPTION_KEY, TOWNHALL_SIGNING_KEY, TOWNHALL_PUBLIC):
+        if (keys / file_name).exists():
+            raise KeyFileError(
+                _t("The town hall in {path} already has keys; they are never overwritten.").format(
+                    path=townhall_dir
+                ),
+                detail=f"{keys / file_name} exists",
+            )
+    encryption = X25519PrivateKey.generate()
+    signing = Ed25519PrivateKey.generate()
+    _write_private_key(keys / TOWNHALL_ENCRYPTION_KEY, encryption)
+    _write_private_key(keys / TOWNHALL_SIGNING_KEY, signing)
+    public = _townhall_public_from(encryption.public_key(), signing.public_key(), name)
+    _write_json(keys / TOWNHALL_PUBLIC, public.to_json(utc_timestamp()))
+    return public
+
+
+def load_townhall_keys(townhall_dir: Path, *, need_encryption: bool = True) -> TownhallKeys:
+    """Load the town hall's keys; the encryption key is optional on a server-only machine."""
+    keys = Path(townhall_dir) / KEYS_DIR
+    hint = _t("Run: rathaus keys init-townhall --name NAME")
+    public = load_townhall_public(keys / TOWNHALL_PUBLIC)
+    signing = _load_private_key(keys / TOWNHALL_SIGNING_KEY, Ed25519PrivateKey, hint)
+    if key_id(signing.public_key()) != public.signing_key_id:
+        raise _broken(keys / TOWNHALL_SIGNING_KEY, "does not belong to townhall.json")
+    encryption: X25519PrivateKey | None = None
+    encryption_path = keys / TOWNHALL_ENCRYPTION_KEY
+    if need_encryption or encryption_path.exists():
+        encryption = _load_private_key(
+            encryption_path,
+            X25519PrivateKey,
+            _t("Only the computer where staff open applications needs it."),
+        )
+        if key_id(encryption.public_key()) != public.encryption_key_id:
+            raise _broken(encryption_path, "does not belong to townhall.json")
+    return TownhallKeys(encryption=encryption, signing=signing, public=public)
+
+
+# -- a kiosk's keys -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class KioskKeys:
+    kiosk_id: str
+    signing: Ed25519PrivateKey = field(repr=False)
+
+    @property
+    def public_key(self) -> Ed25519PublicKey:
+        return self.signing.public_key()
+
+    @property
+    def fingerprint(self) -> str:
+        return fingerprint(self.public_key)
+
+
+def enrolment_request_path(kiosk_dir: Path, kiosk_id: str) -> Path:
+    """Where ``init_kiosk`` leaves the request to carry to the town hall."""
+    return Path(kiosk_dir) / f"enrolment-{kiosk_id}.json"
+
+
+def kiosk_is_initialised(kiosk_dir: Path) -> bool:
+    return (Path(kiosk_dir) / KEYS_DIR / KIOSK_SIGNING_KEY).exists()
+
+
+def init_kiosk(kiosk_dir: Path, *, kiosk_id: str, townhall_public: Path) -> EnrolmentRequest:
+    """Make this kiosk's signing key, pin the town hall's public keys, write the enrolment request."""
+    if not is_kiosk_id(kiosk_id):
+        raise KeyFileError(
+            _t(
+                "A kiosk id may only contain lower-case letters, digits and hyphens "
+                "(at most 40, starting with a letter or digit), for example: kiosk-lueder"
+            ),
+            detail=f"kiosk id of {len(str(kiosk_id))} characters refused",
+        )
+    keys = Path(kiosk_dir) / KEYS_DIR
+    for file_name in (KIOSK_SIGNING_KEY, KIOSK_IDENTITY, TOWNHALL_PUBLIC):
+        if (keys / file_name).exists():
+            raise KeyFileError(
+                _t("The kiosk in {path} already has keys; they are never overwritten.").format(
+                    path=kiosk_dir
+                ),
+                detail=f"{keys / file_name} exists",
+            )
+    source = Path(townhall_public)
+    pinned_bytes = _read_bytes(source, _t("Copy the town hall's keys/townhall.json here."))
+    townhall = load_townhall_public(source)
+    signing = Ed25519PrivateKey.generate()
+    _write_private_key(keys / KIOSK_SIGNING_KEY, signing)
+    _write_json(
+        keys / KIOSK_IDENTITY,
+        {
+            "created_at": utc_timestamp(),
+            "fingerprint": fingerprint(signing.public_key()),
+            "format": KIOSK_IDENTITY_FORMAT,
+            "kiosk_id": kiosk_id,
+            "signing_key_id": key_id(signing.public_key()),
+            "signing_public_key": encode_public_key(signing.public_key()),
+        },
+    )
+    atomic_write(keys / TOWNHALL_PUBLIC, pinned_bytes, mode=0o644, overwrite=False)
+    request = build_enrolment_request(
+        kiosk_id=kiosk_id,
+        signing_key=signing,
+        municipality=townhall.name,
+        townhall_signing_key_id=townhall.signing_key_id,
+        townhall_encryption_key_id=townhall.encryption_key_id,
+    )
+    atomic_write(enrolment_request_path(kiosk_dir, kiosk_id), request, mode=0o644, overwrite=True)
+    return read_enrolment_request(request)
+
+
+def load_kiosk_keys(kiosk_dir: Path) -> KioskKeys:
+    """This kiosk's id and signing key."""
+    keys = Path(kiosk_dir) / KEYS_DIR
+    hint = _t("Run: rathaus keys init-kiosk --kiosk-id ID --townhall-keys FILE")
+    identity_path = keys / KIOSK_IDENTITY
+    identity = _read_json(identity_path, hint)
+    kiosk_id = identity.get("kiosk_id")
+    if identity.get("format") != KIOSK_IDENTITY_FORMAT or not is_kiosk_id(kiosk_id):
+        raise _broken(identity_path, "no valid kiosk id")
+    signing = _load_private_key(keys / KIOSK_SIGNING_KEY, Ed25519PrivateKey, hint)
+    if encode_public_key(signing.public_key()) != identity.get("signing_public_key"):
+        raise _broken(keys / KIOSK_SIGNING_KEY, "does not belong to kiosk.json")
+    return KioskKeys(kiosk_id=str(kiosk_id), signing=signing)
+
+
+def load_pinned_townhall(kiosk_dir: Path) -> TownhallPublicKeys:
+    """The town hall's public keys as pinned when this kiosk was set up."""
+    return load_townhall_public(Path(kiosk_dir) / KEYS_DIR / TOWNHALL_PUBLIC)
+
+
+def read_enrolment_file(source: Path | str | bytes | EnrolmentRequest) -> EnrolmentRequest:
+    """An enrolment request from a path, bytes or an already-read request (self-signature checked)."""
+    if isinstance(source, EnrolmentRequest):
+        return read_enrolment_request(source.raw)
+    if isinstance(source, (bytes, bytearray)):
+        return read_enrolment_request(bytes(source))
+    path = Path(source)
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(MAX_ENROLMENT_BYTES + 1)
+    except FileNotFoundError:
+        raise KeyFileError(
+            _t("The enrolment request {path} does not exist.").format(path=path)
+        ) from None
+    except OSError as exc:
+        raise KeyFileError(
+            _t("The enrolment request {path} cannot be read: {reason}").format(
+                path=path, reason=exc.strerror
+            )
+        ) from None
+    return read_enrolment_request(data)
+
