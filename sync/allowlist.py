@@ -180,8 +180,8 @@ class Allowlist:
             finally:
                 fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
 
-    def approve(self, request: Path | str | bytes | EnrolmentRequest) -> EnrolledKiosk:
-        """Trust a kiosk's key, after checking its self-signature and that it pinned our keys."""
+    def check_request(self, request: Path | str | bytes | EnrolmentRequest) -> EnrolmentRequest:
+        """Read an enrolment request: self-signature valid, and the kiosk pinned this town hall."""
         enrolment = read_enrolment_file(request)
         own = load_townhall_public(townhall_public_keys_path(self.townhall_dir))
         if (enrolment.townhall_signing_key_id, enrolment.townhall_encryption_key_id) != (
@@ -195,6 +195,11 @@ class Allowlist:
                 ).format(kiosk_id=enrolment.kiosk_id),
                 detail=f"pinned signing key {enrolment.townhall_signing_key_id}",
             )
+        return enrolment
+
+    def approve(self, request: Path | str | bytes | EnrolmentRequest) -> EnrolledKiosk:
+        """Trust a kiosk's key (see ``check_request``); approving the same request twice is harmless."""
+        enrolment = self.check_request(request)
         new_print = enrolment.fingerprint
         with self._locked() as entries:
             for entry in entries:
