@@ -1,0 +1,185 @@
+"""The kiosk as the screens see it: one object that offers services, takes applications, looks
+up receipt codes and talks to the town hall.
+
+``open_runtime`` reads the kiosk's data directory (settings, keys, services, queue) and refuses
+to start a kiosk that is not set up, with the command that sets it up. The screens never touch
+the store, the keys or the network directly, and nothing here knows about terminals.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
+
+from kiosk import refcode
+from kiosk.config import KioskConfig, load_config
+from kiosk.errors import RathausError
+from kiosk.forms import FormDefinition, load_forms
+from kiosk.i18n import N_, language_from_environment, translator
+from kiosk.store import DB_NAME, OutboxState, QueuedSubmission, StatusView, Store, open_store
+from kiosk.submission import submit_application
+from sync.keys import (
+    KioskKeys,
+    TownhallPublicKeys,
+    kiosk_is_initialised,
+    load_kiosk_keys,
+    load_pinned_townhall,
+)
+from sync.outbox import OutboxClient, SyncReport
+
+# What a citizen reads about their application, by the town hall's status (sync.envelope.STATUSES).
+STATUS_SENTENCES: dict[str, str] = {
+    "received": N_("The town hall has received your application."),
+    "in_progress": N_("The town hall is working on your application."),
+    "accepted": N_("Your application has been approved."),
+    "rejected": N_("Your application could not be approved."),
+    "appointment_confirmed": N_("Your appointment is confirmed."),
+    "needs_information": N_("The town hall needs more information from you."),
+}
+STATE_SENTENCES: dict[OutboxState, str] = {
+    OutboxState.QUEUED: N_(
+        "Your application is saved at this kiosk and will be sent to the town hall soon."
+    ),
+    OutboxState.SENT: N_("Your application is on its way to the town hall."),
+    OutboxState.ACKNOWLEDGED: N_(
+        "Your application has arrived at the town hall. There is no answer yet."
+    ),
+    OutboxState.ANSWERED: N_("The town hall has answered your application."),
+}
+
+
+@dataclass
+class KioskRuntime:
+    """Everything a running kiosk needs, opened once at start and closed at the end."""
+
+    config: KioskConfig
+    data_dir: Path
+    store: Store
+    forms: list[FormDefinition]
+    kiosk_id: str
+    recipient: X25519PublicKey
+    kiosk_keys: KioskKeys | None = None
+    townhall: TownhallPublicKeys | None = None
+
+    def form(self, form_id: str) -> FormDefinition:
+        """The service with this id; a plain error if this kiosk does not offer it."""
+        for form in self.forms:
+            if form.id == form_id:
+                return form
+        _ = translator(language_from_environment())
+        raise RathausError(
+            _("The service '{form_id}' is not offered at this kiosk.").format(form_id=form_id)
+        )
+
+    def submit(self, form: FormDefinition, answers: Mapping[str, Any]) -> QueuedSubmission:
+        """Seal and queue one application; the result holds the receipt code."""
+        return submit_application(
+            self.store, form, answers, kiosk_id=self.kiosk_id, recipient=self.recipient
+        )
+
+    def lookup(self, typed_code: str, lang: str) -> StatusView:
+        """The status of the application behind a receipt code as a person typed it."""
+        reference = refcode.parse(typed_code, lang)
+        view = self.store.lookup(reference)
+        if view is None:
+            _ = translator(lang)
+            raise RathausError(
+                _(
+                    "No application with the code {code} was made at this kiosk. "
+                    "Please check the code on your receipt, or ask at the town hall."
+                ).format(code=refcode.display(reference))
+            )
+        return view
+
+    def waiting_count(self) -> int:
+        """Applications not yet at the town hall (for the staff view and the sync indicator)."""
+        return self.store.waiting_count()
+
+    def last_sync_at(self) -> str | None:
+        """When the town hall was last reached (UTC ``YYYY-MM-DDTHH:MM:SSZ``), or never."""
+        return self.store.last_sync_at()
+
+    def sync_now(self, *, lang: str | None = None, **client_options: Any) -> SyncReport:
+        """One round with the town hall over the network: send waiting batches, fetch answers.
+
+        Never raises for a bad link; the report says what happened. ``client_options`` go to
+        ``sync.outbox.OutboxClient`` (transport, policy, sleep) for tests and tuning.
+        """
+        _ = translator(lang or language_from_environment())
+        if not self.config.server_url:
+            raise RathausError(
+                _(
+                    "No town-hall address is set for this kiosk; "
+                    "applications go to the town hall by USB stick."
+                )
+            )
+        if self.kiosk_keys is None or self.townhall is None:
+            raise RathausError(_("This kiosk has no keys loaded and cannot talk to the town hall."))
+        with OutboxClient(
+            self.store,
+            kiosk=self.kiosk_keys,
+            townhall=self.townhall,
+            server_url=self.config.server_url,
+            lang=lang or language_from_environment(),
+            **client_options,
+        ) as client:
+            return client.sync_once()
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> "KioskRuntime":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def describe_status(view: StatusView, lang: str) -> str:
+    """One plain sentence about where an application is; the staff's own words are ``view.message``."""
+    _ = translator(lang)
+    if view.status:
+        return _(STATUS_SENTENCES.get(view.status, STATE_SENTENCES[OutboxState.ANSWERED]))
+    return _(STATE_SENTENCES[view.state])
+
+
+def open_runtime(data_dir: Path) -> KioskRuntime:
+    """Open a set-up kiosk: settings, keys, services and the queue in ``data_dir``.
+
+    A relative ``forms_dir`` in ``kiosk.toml`` is read relative to ``data_dir``.
+    """
+    data_dir = Path(data_dir)
+    _ = translator(language_from_environment())
+    config = load_config(data_dir)
+    if not kiosk_is_initialised(data_dir):
+        raise RathausError(
+            _(
+                "This kiosk is not set up yet ({path}). The person setting it up runs: "
+                "rathaus keys init-kiosk --kiosk-id ID --townhall-keys FILE"
+            ).format(path=data_dir)
+        )
+    kiosk_keys = load_kiosk_keys(data_dir)
+    townhall = load_pinned_townhall(data_dir)
+    forms = load_forms(_forms_dir(config, data_dir))
+    store = open_store(data_dir / DB_NAME)
+    return KioskRuntime(
+        config=config,
+        data_dir=data_dir,
+        store=store,
+        forms=forms,
+        kiosk_id=kiosk_keys.kiosk_id,
+        recipient=townhall.encryption,
+        kiosk_keys=kiosk_keys,
+        townhall=townhall,
+    )
+
+
+def _forms_dir(config: KioskConfig, data_dir: Path) -> Path | None:
+    if not config.forms_dir:
+        return None
+    folder = Path(config.forms_dir).expanduser()
+    return folder if folder.is_absolute() else data_dir / folder
