@@ -244,3 +244,53 @@ def test_every_text_of_the_queue_and_the_runtime_has_a_german_translation():
     }
     assert len(messages) > 20
     assert sorted(m for m in messages if german(m) == m) == []
+
+
+def test_a_round_with_the_town_hall_delivers_once_and_brings_the_answer_back(
+    kiosk_dir, townhall_dir
+):
+    """The real town-hall intake behind an in-memory link whose first acknowledgement is lost."""
+    from sync.allowlist import Allowlist
+    from sync.intake import receive_batch, status_updates_for
+    from sync.keys import enrolment_request_path
+    from sync.server.storage import open_storage
+
+    allowlist = Allowlist(townhall_dir)
+    allowlist.approve(enrolment_request_path(kiosk_dir, "kiosk-lueder"))
+    keys = load_townhall_keys(townhall_dir)
+    storage = open_storage(townhall_dir)
+    answered_batches: list[str] = []
+
+    def town_hall(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/v1/batches":
+            result = receive_batch(storage, allowlist, request.content, townhall=keys)
+            answered_batches.append(result.batch_id)
+            if len(answered_batches) == 1:
+                return httpx.Response(503)  # stored, but the answer never reaches the kiosk
+            return httpx.Response(200, content=result.ack)
+        bundle = status_updates_for(storage, allowlist, request.content, townhall=keys)
+        return httpx.Response(200, content=bundle)
+
+    link = httpx.MockTransport(town_hall)
+    save_config(kiosk_dir, KioskConfig(forms_dir="forms", server_url="http://townhall.test"))
+    try:
+        with open_runtime(kiosk_dir) as runtime:
+            queued = [runtime.submit(runtime.form("hinweis"), fill_in(runtime)) for _ in range(2)]
+            first = runtime.sync_now(lang="en", transport=link, policy=RetryPolicy(attempts=1))
+            assert first.error and runtime.waiting_count() == 2
+            assert storage.counts().items == 2
+
+            second = runtime.sync_now(lang="en", transport=link)
+            assert second.error is None and second.sent == 2
+            assert runtime.waiting_count() == 0 and runtime.last_sync_at() is not None
+            assert storage.counts().items == 2  # the resent batch was stored once
+            assert answered_batches[0] == answered_batches[1]  # the same batch went again
+
+            storage.add_status(queued[0].reference, "accepted", "Der Bescheid liegt bereit.", "2026-05-02T09:00:00Z")
+            third = runtime.sync_now(lang="en", transport=link)
+            assert third.statuses == 1
+            view = runtime.lookup(queued[0].reference, "de")
+            assert view.state is OutboxState.ANSWERED and view.message == "Der Bescheid liegt bereit."
+            assert runtime.lookup(queued[1].reference, "de").state is OutboxState.ACKNOWLEDGED
+    finally:
+        storage.close()
