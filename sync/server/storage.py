@@ -13,7 +13,6 @@ by a lock, which is plenty for a town hall's traffic and keeps SQLite's rules si
 from __future__ import annotations
 
 import contextlib
-import datetime as _dt
 import json
 import sqlite3
 import threading
@@ -26,14 +25,10 @@ from sqlite_utils import Migrations
 
 from kiosk.errors import StoreError
 from sync.envelope.limits import MAX_STATUS_UPDATES
+from sync.envelope.status import StatusUpdate
 
 DB_NAME = "townhall.db"
 _BUSY_TIMEOUT_MS = 10_000
-
-
-def utc_now() -> str:
-    """The current moment as the town hall records it: ISO 8601, UTC, to the second."""
-    return _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 @dataclass(frozen=True)
@@ -72,7 +67,10 @@ class ItemRecord:
 
 @dataclass(frozen=True)
 class StatusRecord:
-    """A staff answer on one submission; ``serial`` orders all answers and is the kiosks' cursor."""
+    """A staff answer on one submission; ``serial`` orders all answers and is the kiosks' cursor.
+
+    ``message`` travels to the kiosk (the receipt holder reads it); ``staff_note`` never leaves the
+    town hall."""
 
     serial: int
     reference: str
@@ -129,7 +127,7 @@ class Storage(Protocol):
 
     def status_updates_for_kiosk(
         self, kiosk_id: str, *, since_serial: int = 0, limit: int = MAX_STATUS_UPDATES
-    ) -> list[StatusRecord]:
+    ) -> list[StatusUpdate]:
         """Updates for items from this kiosk with a serial above ``since_serial``, oldest first,
         at most ``limit`` (a kiosk asks again from the last serial it got)."""
 
@@ -391,14 +389,14 @@ class SqliteStorage:
 
     def status_updates_for_kiosk(
         self, kiosk_id: str, *, since_serial: int = 0, limit: int = MAX_STATUS_UPDATES
-    ) -> list[StatusRecord]:
+    ) -> list[StatusUpdate]:
         with self._lock:
             rows = self._db.execute(
-                f"SELECT {_STATUS_COLUMNS} FROM status_updates WHERE kiosk_id = ? AND serial > ? "
-                "ORDER BY serial LIMIT ?",
+                "SELECT reference, status, message, updated_at, serial FROM status_updates "
+                "WHERE kiosk_id = ? AND serial > ? ORDER BY serial LIMIT ?",
                 [kiosk_id, since_serial, limit],
             ).fetchall()
-        return [StatusRecord(*row) for row in rows]
+        return [StatusUpdate(*row) for row in rows]
 
     # -- lifetime ------------------------------------------------------------------------------
 

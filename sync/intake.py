@@ -1,0 +1,213 @@
+"""Receiving a batch at the town hall: every check first, then store it once, then acknowledge.
+
+The HTTP server and ``rathaus usb import`` both call ``receive_batch``, so a batch carried on a stick
+meets exactly the checks of one sent over the network. The order matters: size before parsing,
+structure before looking up the sender, the sender's enrolment before the signature, the signature
+before trusting anything in the header, and only then the database. A batch id seen before is
+acknowledged again (the kiosk lost the first acknowledgement) and nothing is stored twice.
+
+Log lines name the batch, the kiosk, the item count and the outcome; never anything inside an item.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+
+from kiosk.errors import EnvelopeError
+from sync.allowlist import Allowlist
+from sync.envelope import (
+    Batch,
+    build_ack,
+    build_status_bundle,
+    parse_batch,
+    parse_status_request,
+    read_item_meta,
+    utc_timestamp,
+    verify_batch,
+    verify_status_request,
+)
+from sync.envelope.failures import (
+    KIND_BATCH,
+    KIND_STATUS_REQUEST,
+    MALFORMED,
+    TOO_LARGE,
+    WRONG_RECIPIENT,
+    envelope_error,
+)
+from sync.envelope.limits import MAX_BATCH_BYTES, MAX_STATUS_REQUEST_BYTES, MAX_STATUS_UPDATES
+from sync.envelope.status import DEFAULT_MAX_AGE_SECONDS
+from sync.envelope.wire import FORMAT_VERSION
+from sync.keys import TownhallKeys
+from sync.server.storage import BatchRecord, ItemRecord, Storage
+
+log = logging.getLogger("rathaus.intake")
+
+
+@dataclass(frozen=True)
+class IntakeResult:
+    """What happened to one batch; ``ack`` is the signed acknowledgement to hand back."""
+
+    batch_id: str
+    kiosk_id: str
+    new: bool
+    item_count: int
+    ack: bytes
+
+
+def receive_batch(
+    storage: Storage,
+    allowlist: Allowlist,
+    data: bytes,
+    *,
+    townhall: TownhallKeys,
+    received_at: str | None = None,
+) -> IntakeResult:
+    """Check a batch completely, store it and its items in one transaction, and acknowledge it.
+
+    Raises ``EnvelopeError`` (with ``code``) and stores nothing when any check fails.
+    """
+    size = len(data)
+    if size > MAX_BATCH_BYTES:
+        log.warning("batch refused (%s): %d bytes", TOO_LARGE, size)
+        raise envelope_error(TOO_LARGE, KIND_BATCH, limit=MAX_BATCH_BYTES, detail=f"{size} bytes")
+    batch_id = kiosk_id = "?"
+    try:
+        header = parse_batch(data).header
+        batch_id, kiosk_id = header.batch_id, header.kiosk_id
+        kiosk_key = allowlist.public_key_for(kiosk_id)
+        batch = verify_batch(data, kiosk_key)
+        _check_addressed_to_us(batch, townhall)
+        result = _store_once(storage, batch, townhall, received_at or utc_timestamp())
+    except EnvelopeError as exc:
+        log.warning(
+            "batch %s from kiosk %s refused (%s): %d bytes", batch_id, kiosk_id, exc.code, size
+        )
+        raise
+    log.info(
+        "batch %s from kiosk %s: %d items, %s",
+        result.batch_id,
+        result.kiosk_id,
+        result.item_count,
+        "stored" if result.new else "already stored, acknowledged again",
+    )
+    return result
+
+
+def _check_addressed_to_us(batch: Batch, townhall: TownhallKeys) -> None:
+    header = batch.header
+    if header.version != FORMAT_VERSION:
+        raise envelope_error(
+            "unsupported_version", KIND_BATCH, version=header.version, detail=f"version {header.version}"
+        )
+    ours = townhall.public.encryption_key_id
+    if header.recipient_key_id != ours:
+        raise envelope_error(
+            WRONG_RECIPIENT,
+            KIND_BATCH,
+            expected=header.recipient_key_id,
+            found=ours,
+            detail="batch sealed for another town-hall key",
+        )
+
+
+def _store_once(storage: Storage, batch: Batch, townhall: TownhallKeys, received_at: str) -> IntakeResult:
+    header = batch.header
+    record = BatchRecord(
+        batch_id=header.batch_id,
+        kiosk_id=header.kiosk_id,
+        sequence=header.sequence,
+        created_at=header.created_at,
+        received_at=received_at,
+        item_digests=header.item_digests,
+    )
+    known = storage.find_batch(header.batch_id)
+    if known is None:
+        items = [_item_record(sealed, digest, record) for sealed, digest in zip(batch.items, header.item_digests)]
+        if storage.store_batch(record, items):
+            return _acknowledge(record, townhall, new=True)
+        known = storage.find_batch(header.batch_id)  # stored by a parallel request meanwhile
+        assert known is not None
+    if known.kiosk_id != header.kiosk_id or known.item_digests != header.item_digests:
+        raise envelope_error(
+            MALFORMED, KIND_BATCH, detail="batch id already used for other contents"
+        )
+    return _acknowledge(known, townhall, new=False)
+
+
+def _item_record(sealed: bytes, digest: str, batch: BatchRecord) -> ItemRecord:
+    meta = read_item_meta(sealed)
+    return ItemRecord(
+        reference=meta.reference,
+        digest=digest,
+        batch_id=batch.batch_id,
+        kiosk_id=meta.kiosk_id,
+        form_id=meta.form_id,
+        form_version=meta.form_version,
+        form_hash=meta.form_hash,
+        captured_at=meta.captured_at,
+        received_at=batch.received_at,
+        sealed=sealed,
+    )
+
+
+def _acknowledge(record: BatchRecord, townhall: TownhallKeys, *, new: bool) -> IntakeResult:
+    """The same batch always gets the same acknowledgement: the stored time, the stored items."""
+    ack = build_ack(
+        batch_id=record.batch_id,
+        kiosk_id=record.kiosk_id,
+        item_digests=record.item_digests,
+        received_at=record.received_at,
+        signing_key=townhall.signing,
+    )
+    return IntakeResult(
+        batch_id=record.batch_id,
+        kiosk_id=record.kiosk_id,
+        new=new,
+        item_count=record.item_count,
+        ack=ack,
+    )
+
+
+def status_updates_for(
+    storage: Storage,
+    allowlist: Allowlist,
+    request_bytes: bytes,
+    *,
+    townhall: TownhallKeys,
+    max_age_seconds: int = DEFAULT_MAX_AGE_SECONDS,
+    now: dt.datetime | None = None,
+) -> bytes:
+    """Answer a kiosk's signed "what is new since serial N?" with a signed bundle for that kiosk.
+
+    At most ``MAX_STATUS_UPDATES`` updates, oldest first; the kiosk asks again from the last
+    serial it got. Unknown or blocked kiosks and stale or forged requests get ``EnvelopeError``.
+    """
+    size = len(request_bytes)
+    if size > MAX_STATUS_REQUEST_BYTES:
+        log.warning("status request refused (%s): %d bytes", TOO_LARGE, size)
+        raise envelope_error(
+            TOO_LARGE, KIND_STATUS_REQUEST, limit=MAX_STATUS_REQUEST_BYTES, detail=f"{size} bytes"
+        )
+    kiosk_id = "?"
+    try:
+        kiosk_id = parse_status_request(request_bytes).kiosk_id
+        kiosk_key = allowlist.public_key_for(kiosk_id)
+        request = verify_status_request(
+            request_bytes, kiosk_key, max_age_seconds=max_age_seconds, now=now
+        )
+        updates = storage.status_updates_for_kiosk(
+            request.kiosk_id, since_serial=request.since_serial, limit=MAX_STATUS_UPDATES
+        )
+        bundle = build_status_bundle(updates, kiosk_id=request.kiosk_id, signing_key=townhall.signing)
+    except EnvelopeError as exc:
+        log.warning("status request from kiosk %s refused (%s)", kiosk_id, exc.code)
+        raise
+    log.info(
+        "status request from kiosk %s after serial %d: %d updates",
+        request.kiosk_id,
+        request.since_serial,
+        len(updates),
+    )
+    return bundle

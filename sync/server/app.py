@@ -1,0 +1,197 @@
+"""The town hall's HTTP API for kiosks: receive batches, answer status requests, say it is alive.
+
+Built by ``create_app`` (never at import time), so tests, ``rathaus server`` and the demo each get
+their own app over their own data directory. The server only ever holds sealed items and the
+town hall's *signing* key; the private encryption key stays where the staff inbox runs.
+
+Every refusal is JSON ``{"error": code, "message": plain words}`` with a fitting status: 400 for a
+damaged or misaddressed batch, 403 when the sender is not an enrolled kiosk or the signature does
+not hold, 413 for too large a body (checked from ``Content-Length`` and again while reading, before
+anything is parsed). An unexpected failure is never a 500 with a traceback: the transaction is
+rolled back by the storage, the failure is logged without personal data, and the kiosk gets 503,
+which its outbox treats as "try again later".
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from pathlib import Path
+from typing import AsyncIterator
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from kiosk.errors import EnvelopeError
+from sync.allowlist import Allowlist
+from sync.envelope.failures import KIND_BATCH, KIND_STATUS_REQUEST, MALFORMED, TOO_LARGE, envelope_error
+from sync.envelope.limits import MAX_BATCH_BYTES, MAX_STATUS_REQUEST_BYTES
+from sync.intake import receive_batch, status_updates_for
+from sync.keys import TownhallKeys, load_townhall_keys
+from sync.server.storage import Storage, open_storage
+
+log = logging.getLogger("rathaus.server")
+
+OCTET_STREAM = "application/octet-stream"
+
+# The sender is not an enrolled kiosk, or cannot prove it is; every other code of the envelope
+# means the bytes themselves are damaged or not for us (400). 413 is kept for a body that is too
+# large as a whole: a too-large length *inside* a batch is damage, not size.
+_FORBIDDEN = {"unknown_kiosk", "revoked_kiosk", "bad_signature", "wrong_kiosk"}
+
+
+def status_for(code: str) -> int:
+    """The HTTP status that answers an ``EnvelopeError`` code raised while checking a body."""
+    return 403 if code in _FORBIDDEN else 400
+
+
+class _BodyTooLarge(Exception):
+    """The request body is over the limit; answered with 413 before anything is parsed."""
+
+    def __init__(self, error: EnvelopeError) -> None:
+        super().__init__(error.code)
+        self.error = error
+
+
+def _refusal(exc: EnvelopeError, status_code: int | None = None) -> JSONResponse:
+    return JSONResponse(
+        {"error": exc.code, "message": exc.message},
+        status_code=status_code if status_code is not None else status_for(exc.code),
+    )
+
+
+async def _read_body(request: Request, limit: int, kind: str) -> bytes:
+    """The request body, refused as soon as it is known to exceed ``limit``, and never empty."""
+    declared = request.headers.get("content-length")
+    if declared is not None:
+        try:
+            length = int(declared)
+        except ValueError:
+            raise envelope_error(MALFORMED, kind, detail="Content-Length is not a number") from None
+        if length > limit:
+            log.warning("request to %s refused (too_large): Content-Length %d", request.url.path, length)
+            raise _BodyTooLarge(envelope_error(TOO_LARGE, kind, limit=limit, detail=f"Content-Length {length}"))
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            log.warning("request to %s refused (too_large): body over %d bytes", request.url.path, limit)
+            raise _BodyTooLarge(envelope_error(TOO_LARGE, kind, limit=limit, detail="body longer than allowed"))
+    if not body:
+        raise envelope_error(MALFORMED, kind, detail="empty body")
+    return bytes(body)
+
+
+class _NeverFiveHundred:
+    """Turns any unexpected exception into 503 ``{"error": "server_error"}``, logged plainly.
+
+    Sits inside Starlette's own error middleware, so nothing ever reaches it; the log line names
+    the path and the exception type and message (the server holds no unsealed personal data; the
+    traceback is logged at DEBUG level only).
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception as exc:
+            log.error(
+                "unexpected failure on %s %s: %s: %s",
+                scope.get("method"),
+                scope.get("path"),
+                type(exc).__name__,
+                exc,
+            )
+            log.debug("traceback", exc_info=True)
+            if started:
+                return  # the answer is already under way; the kiosk will see a broken response and retry
+            response = JSONResponse({"error": "server_error"}, status_code=503, headers={"Retry-After": "60"})
+            await response(scope, receive, send)
+
+
+def create_app(
+    townhall_dir: Path,
+    *,
+    storage: Storage | None = None,
+    max_body: int = MAX_BATCH_BYTES,
+    townhall: TownhallKeys | None = None,
+    allowlist: Allowlist | None = None,
+) -> Starlette:
+    """The Starlette app for one town-hall data directory.
+
+    ``storage`` defaults to ``<townhall_dir>/townhall.db`` (closed when the app shuts down; a
+    storage passed in belongs to the caller). Keys are read now, so a missing signing key is
+    reported at start, not at the first batch.
+    """
+    townhall_dir = Path(townhall_dir)
+    max_body = min(max_body, MAX_BATCH_BYTES)  # the format's own limit is never exceeded
+    keys = townhall if townhall is not None else load_townhall_keys(townhall_dir, need_encryption=False)
+    enrolled = allowlist if allowlist is not None else Allowlist(townhall_dir)
+    owns_storage = storage is None
+    store: Storage = storage if storage is not None else open_storage(townhall_dir)
+
+    async def post_batch(request: Request) -> Response:
+        try:
+            data = await _read_body(request, max_body, KIND_BATCH)
+            result = await run_in_threadpool(receive_batch, store, enrolled, data, townhall=keys)
+        except _BodyTooLarge as exc:
+            return _refusal(exc.error, 413)
+        except EnvelopeError as exc:
+            return _refusal(exc)
+        return Response(result.ack, media_type=OCTET_STREAM)
+
+    async def post_status(request: Request) -> Response:
+        try:
+            data = await _read_body(request, MAX_STATUS_REQUEST_BYTES, KIND_STATUS_REQUEST)
+            bundle = await run_in_threadpool(status_updates_for, store, enrolled, data, townhall=keys)
+        except _BodyTooLarge as exc:
+            return _refusal(exc.error, 413)
+        except EnvelopeError as exc:
+            return _refusal(exc)
+        return Response(bundle, media_type=OCTET_STREAM)
+
+    async def health(request: Request) -> Response:
+        return JSONResponse({"ok": True})
+
+    async def http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        return JSONResponse({"error": code, "message": str(exc.detail)}, status_code=exc.status_code)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            if owns_storage:
+                store.close()
+
+    return Starlette(
+        routes=[
+            Route("/v1/batches", post_batch, methods=["POST"]),
+            Route("/v1/status", post_status, methods=["POST"]),
+            Route("/v1/health", health, methods=["GET"]),
+        ],
+        middleware=[Middleware(_NeverFiveHundred)],
+        exception_handlers={HTTPException: http_error},
+        lifespan=lifespan,
+    )
