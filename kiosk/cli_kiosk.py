@@ -1,0 +1,125 @@
+"""``rathaus kiosk``, ``rathaus configure`` and ``rathaus demo``: running a terminal."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+from kiosk.config import load_config, save_config
+from kiosk.errors import RathausError
+from kiosk.i18n import LANGUAGES, language_from_environment, translator
+from kiosk.paths import add_kiosk_dir_argument, kiosk_dir
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    kiosk = subparsers.add_parser(
+        "kiosk",
+        help="run the citizen kiosk on this terminal",
+        description="Run the citizen kiosk. In kiosk mode it cannot be quit; staff leave with F12 and the PIN.",
+    )
+    add_kiosk_dir_argument(kiosk)
+    kiosk.add_argument(
+        "--no-lockdown",
+        action="store_true",
+        help="allow quitting with Ctrl+Q (for a helper's own computer, not for a public terminal)",
+    )
+    kiosk.add_argument("--lang", choices=LANGUAGES, default="de", help="language at the start (default: de)")
+    kiosk.set_defaults(handler=run_kiosk)
+
+    configure = subparsers.add_parser(
+        "configure",
+        help="change this kiosk's settings (kiosk.toml)",
+        description="Change this kiosk's settings; options not given stay as they are.",
+    )
+    add_kiosk_dir_argument(configure)
+    configure.add_argument("--municipality", help="name shown on the start screen and receipts")
+    configure.add_argument("--location", help="where this kiosk stands, e.g. 'Bibliothek Lüderitz'")
+    configure.add_argument("--server-url", help="town-hall server address (empty: USB stick only)")
+    configure.add_argument("--printer", help="CUPS printer for receipts (empty: save PDF only)")
+    configure.add_argument("--forms-dir", help="folder with this town's form definitions (empty: shipped forms)")
+    configure.add_argument("--status-url", help="web address printed as QR code, the receipt code is appended")
+    configure.add_argument("--idle-seconds", type=int, help="quiet time before 'Do you need more time?'")
+    configure.add_argument("--staff-pin", action="store_true", help="ask for a new staff PIN (F12 exit)")
+    configure.set_defaults(handler=run_configure)
+
+    demo = subparsers.add_parser(
+        "demo",
+        help="the kiosk with an embedded local town-hall server and sample data",
+        description="Try the kiosk: a local town-hall server on 127.0.0.1, keys, an enrolled kiosk "
+        "and sample applications are set up in DIR (default ./var/demo).",
+    )
+    demo.add_argument("--dir", type=Path, default=Path("var/demo"), help="where the demo keeps its data")
+    demo.add_argument("--reset", action="store_true", help="start again with fresh demo data")
+    demo.add_argument("--lockdown", action="store_true", help="run in kiosk mode (leave with F12 + PIN 2468)")
+    demo.add_argument("--lang", choices=LANGUAGES, default="de", help="language at the start (default: de)")
+    demo.set_defaults(handler=run_demo)
+
+
+def run_kiosk(args: argparse.Namespace) -> int:
+    from kiosk.runtime import open_runtime
+    from kiosk.ui.app import KioskApp
+
+    _require_terminal()
+    runtime = open_runtime(kiosk_dir(args))
+    try:
+        KioskApp(runtime, kiosk_mode=not args.no_lockdown, lang=args.lang).run()
+    finally:
+        runtime.close()
+    return 0
+
+
+def run_configure(args: argparse.Namespace) -> int:
+    _ = translator(language_from_environment())
+    data_dir = kiosk_dir(args)
+    config = load_config(data_dir)
+    changes = {
+        name: getattr(args, name)
+        for name in ("municipality", "location", "server_url", "printer", "forms_dir", "status_url", "idle_seconds")
+        if getattr(args, name) is not None
+    }
+    if changes.get("forms_dir"):
+        from kiosk.forms import check_forms
+
+        problems = check_forms(Path(changes["forms_dir"]))
+        if problems:
+            raise RathausError(
+                _("The forms in {path} have problems; run 'rathaus forms check {path}'.").format(
+                    path=changes["forms_dir"]
+                )
+            )
+    if changes.get("forms_dir"):
+        changes["forms_dir"] = str(Path(changes["forms_dir"]).resolve())
+    config = replace(config, **changes)
+    if args.staff_pin:
+        pin = getpass.getpass(_("New staff PIN (at least 4 digits): "))
+        if len(pin) < 4 or not pin.isdigit():
+            raise RathausError(_("The PIN must have at least 4 digits."))
+        if getpass.getpass(_("Repeat the PIN: ")) != pin:
+            raise RathausError(_("The two PINs differ; nothing was changed."))
+        config = config.with_staff_pin(pin)
+    path = save_config(data_dir, config)
+    print(_("Settings saved in {path}.").format(path=path))
+    return 0
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    from kiosk.demo import DEMO_PIN, prepare_demo, run_demo_session
+
+    _require_terminal()
+    _ = translator(args.lang)
+    setup = prepare_demo(args.dir, reset=args.reset)
+    print(
+        _("Demo data in {path}. Staff PIN: {pin}. Sample receipt codes: {codes}").format(
+            path=args.dir, pin=DEMO_PIN, codes=", ".join(setup.sample_codes)
+        )
+    )
+    run_demo_session(setup, kiosk_mode=args.lockdown, lang=args.lang)
+    return 0
+
+
+def _require_terminal() -> None:
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise RathausError("The kiosk needs a terminal (a screen and keyboard); none is attached.")

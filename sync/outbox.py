@@ -1,0 +1,229 @@
+"""The kiosk's side of the link: send waiting batches until the town hall acknowledges them.
+
+Rural links drop in the middle of a request, so every step is safe to repeat: the store hands out
+the same batch (same id, same bytes) until a *verified* acknowledgement arrives, and the town hall
+stores a batch id once. Transient failures (no route, timeouts, 429, 5xx) are retried with
+exponential backoff and full jitter, then left for the next run without a fuss; a refusal
+(400/403/413) is reported in plain words and the items stay queued.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+import httpx
+
+from kiosk.errors import EnvelopeError, SyncError
+from kiosk.i18n import translator
+from kiosk.store import StatusRecord, Store
+from sync.envelope import (
+    build_batch,
+    build_status_request,
+    parse_batch,
+    verify_ack,
+    verify_status_bundle,
+)
+from sync.keys import KioskKeys, TownhallPublicKeys
+
+log = logging.getLogger("rathaus.outbox")
+
+BATCHES_PATH = "/v1/batches"
+STATUS_PATH = "/v1/status"
+# Slow rural links: a generous connect time and long reads; a dead link still ends within minutes.
+TIMEOUTS = httpx.Timeout(connect=20.0, read=90.0, write=90.0, pool=20.0)
+_TRANSIENT_STATUS = {408, 425, 429, 500, 502, 503, 504}
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often and how patiently to try one request before leaving it for the next run."""
+
+    attempts: int = 4
+    base_delay: float = 2.0
+    max_delay: float = 60.0
+
+    def delay(self, attempt: int, rng: random.Random) -> float:
+        """Full jitter: a random wait up to base·2^attempt, so many kiosks never retry in step."""
+        return rng.uniform(0.0, min(self.max_delay, self.base_delay * (2**attempt)))
+
+
+@dataclass
+class SyncReport:
+    """What one sync run achieved; ``error`` is a plain sentence when the link failed."""
+
+    sent: int = 0
+    acknowledged: int = 0
+    statuses: int = 0
+    error: str | None = None
+    refused: bool = False
+    batch_ids: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+class OutboxClient:
+    """Sends the kiosk's outbox to one town-hall server and fetches status updates back."""
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        kiosk: KioskKeys,
+        townhall: TownhallPublicKeys,
+        server_url: str,
+        transport: httpx.BaseTransport | None = None,
+        policy: RetryPolicy | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        rng: random.Random | None = None,
+        lang: str = "de",
+        max_items: int = 200,
+    ) -> None:
+        self.store = store
+        self.kiosk = kiosk
+        self.townhall = townhall
+        self.server_url = server_url.rstrip("/")
+        self.policy = policy or RetryPolicy()
+        self._sleep = sleep
+        self._rng = rng or random.Random()
+        self._ = translator(lang)
+        self._max_items = max_items
+        self._client = httpx.Client(
+            base_url=self.server_url,
+            timeout=TIMEOUTS,
+            transport=transport,
+            headers={"Content-Type": "application/octet-stream"},
+        )
+
+    def close(self) -> None:
+        self._client.close()
+
+    def __enter__(self) -> "OutboxClient":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- one run -------------------------------------------------------------------------------
+
+    def sync_once(self) -> SyncReport:
+        """Send every waiting batch, then fetch status updates. Never raises for a bad link."""
+        report = SyncReport()
+        try:
+            self._send_waiting(report)
+            report.statuses = self._fetch_statuses()
+        except SyncError as exc:
+            report.error = exc.message
+            report.refused = not exc.transient
+            log.warning("sync stopped: %s", exc.detail or exc.message)
+            return report
+        self.store.record_sync()
+        return report
+
+    def _build(self, items: list[bytes], sequence: int, batch_id: str) -> bytes:
+        return build_batch(
+            items,
+            kiosk_id=self.kiosk.kiosk_id,
+            sequence=sequence,
+            signing_key=self.kiosk.signing,
+            recipient_key_id=self.townhall.encryption_key_id,
+            batch_id=batch_id,
+        )
+
+    def _send_waiting(self, report: SyncReport) -> None:
+        while (batch := self.store.take_batch(self._build, max_items=self._max_items)) is not None:
+            self.store.record_attempt(batch.batch_id)
+            ack_bytes = self._post(BATCHES_PATH, batch.data)
+            try:
+                ack = verify_ack(
+                    ack_bytes,
+                    self.townhall.signing,
+                    batch_id=batch.batch_id,
+                    kiosk_id=self.kiosk.kiosk_id,
+                )
+            except EnvelopeError as exc:
+                raise SyncError(
+                    self._("The town hall's answer could not be verified; the applications stay safely queued."),
+                    detail=f"ack for batch {batch.batch_id} rejected: {exc.code}",
+                ) from exc
+            expected = set(parse_batch(batch.data).header.item_digests)
+            if set(ack.item_digests) != expected:
+                raise SyncError(
+                    self._("The town hall confirmed a different set of applications; they stay safely queued."),
+                    detail=f"ack for batch {batch.batch_id} lists other items",
+                )
+            self.store.mark_acknowledged(batch.batch_id)
+            report.acknowledged += 1
+            report.sent += len(batch.references)
+            report.batch_ids.append(batch.batch_id)
+            log.info("batch %s acknowledged (%d items)", batch.batch_id, len(batch.references))
+
+    def _fetch_statuses(self) -> int:
+        request = build_status_request(
+            kiosk_id=self.kiosk.kiosk_id,
+            since_serial=self.store.status_cursor(),
+            signing_key=self.kiosk.signing,
+        )
+        bundle = self._post(STATUS_PATH, request)
+        try:
+            updates = verify_status_bundle(bundle, self.townhall.signing, kiosk_id=self.kiosk.kiosk_id)
+        except EnvelopeError as exc:
+            raise SyncError(
+                self._("The status updates from the town hall could not be verified."),
+                detail=f"status bundle rejected: {exc.code}",
+            ) from exc
+        return self.store.apply_status(
+            StatusRecord(
+                reference=u.reference,
+                status=u.status,
+                message=u.message,
+                updated_at=u.updated_at,
+                serial=u.serial,
+            )
+            for u in updates
+        )
+
+    # -- transport -----------------------------------------------------------------------------
+
+    def _post(self, path: str, body: bytes) -> bytes:
+        """POST with retries on transient failures; returns the response body of a 200."""
+        last_detail = ""
+        for attempt in range(self.policy.attempts):
+            if attempt:
+                self._sleep(self.policy.delay(attempt, self._rng))
+            try:
+                response = self._client.post(path, content=body)
+            except httpx.TransportError as exc:
+                last_detail = f"{path}: {type(exc).__name__}"
+                continue
+            if response.status_code == 200:
+                return response.content
+            if response.status_code in _TRANSIENT_STATUS:
+                last_detail = f"{path}: HTTP {response.status_code}"
+                continue
+            raise self._refusal(path, response)
+        raise SyncError(
+            self._("No connection to the town hall right now. The applications wait safely here and are sent automatically later."),
+            transient=True,
+            detail=last_detail,
+        )
+
+    def _refusal(self, path: str, response: httpx.Response) -> SyncError:
+        try:
+            code = str(response.json().get("error", ""))
+        except ValueError:
+            code = ""
+        if response.status_code == 403:
+            message = self._("The town hall does not accept this kiosk (not enrolled or revoked). Please tell the town hall staff; the applications stay safely queued.")
+        elif response.status_code == 413:
+            message = self._("The batch is too large for the town hall's server. Please tell the town hall staff; the applications stay safely queued.")
+        else:
+            message = self._("The town hall refused the transfer ({code}). Please tell the town hall staff; the applications stay safely queued.").format(
+                code=code or response.status_code
+            )
+        return SyncError(message, transient=False, detail=f"{path}: HTTP {response.status_code} {code}")
