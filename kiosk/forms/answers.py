@@ -414,7 +414,7 @@ def _parse_date(field: Field, raw: Raw, _: Gettext, lang: str, today: dt.date) -
         if not match:
             example = _example_date(earliest, latest, today).strftime("%d.%m.%Y")
             raise AnswerError(
-                _("Please type the date as day.month.year, for example {example}.").format(
+                _("Please type the date like this: {example} (day.month.year).").format(
                     example=example
                 )
             )

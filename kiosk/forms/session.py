@@ -90,7 +90,8 @@ class FormSession:
         """Leave an optional question empty and move on."""
         field = self._require_question()
         if field.required:
-            raise AnswerError(translator(self._lang)("This question must be answered."))
+            _ = translator(self._lang)
+            raise AnswerError(_("This question must be answered; it cannot be skipped."))
         self._raw.pop(field.id, None)
         self._values[field.id] = None
         self._move_on(field)
