@@ -48,7 +48,7 @@ KIND_ACK = N_("The acknowledgement")
 KIND_STATUS_BUNDLE = N_("The status update")
 KIND_STATUS_REQUEST = N_("The status request")
 KIND_ENROLMENT = N_("The enrolment request")
-KIND_ANSWERS = N_("The answers")
+KIND_ANSWERS = N_("The content of the application")
 
 _MESSAGES = {
     MALFORMED: N_("{kind} is damaged or not in the expected format."),
