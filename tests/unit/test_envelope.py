@@ -109,7 +109,6 @@ def test_sealed_bytes_do_not_show_the_answers():
     item = sealed()
     for secret in ("Mustermann", "DE89370400440532013000", "Lindenstra", "123.40"):
         assert secret.encode() not in item
-    assert b"Mustermann" not in zlib.compress(json.dumps(ANSWERS).encode()) or True  # compression alone would not hide it
     assert b"kita-erstattung" in item  # the routing data is readable on purpose
 
 
