@@ -334,8 +334,8 @@ class TownhallKeys:
 
 
 def townhall_is_initialised(townhall_dir: Path) -> bool:
-    keys = Path(townhall_dir) / KEYS_DIR
-    return (keys / TOWNHALL_SIGNING_KEY).exists() or (keys / TOWNHALL_PUBLIC).exists()
+    """True where the town hall's signing key lives (a kiosk holds only the public file)."""
+    return (Path(townhall_dir) / KEYS_DIR / TOWNHALL_SIGNING_KEY).exists()
 
 
 def init_townhall(townhall_dir: Path, *, name: str) -> TownhallPublicKeys:

@@ -1,0 +1,175 @@
+"""``rathaus keys``: the enrolment a person does on two screens, and its plain one-line errors."""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import extract_from_file
+from babel.messages.pofile import read_po
+
+from kiosk.cli import main
+from kiosk.config import load_config
+
+ROOT = Path(__file__).resolve().parents[2]
+FINGERPRINT = re.compile(r"[0-9A-F]{4}(?:-[0-9A-F]{4}){4}")
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def places(tmp_path) -> tuple[Path, Path]:
+    return tmp_path / "townhall", tmp_path / "kiosk"
+
+
+def set_up(capsys, townhall: Path, kiosk: Path) -> tuple[str, str]:
+    code, th_out, _ = run(capsys, "keys", "init-townhall", "--data-dir", str(townhall), "--name", "Tangerhütte")
+    assert code == 0
+    code, k_out, _ = run(
+        capsys, "keys", "init-kiosk", "--data-dir", str(kiosk), "--kiosk-id", "kiosk-lueder",
+        "--townhall-keys", str(townhall / "keys" / "townhall.json"),
+    )
+    assert code == 0
+    return th_out, k_out
+
+
+def test_enrolment_on_two_screens_shows_the_same_fingerprints(capsys, places):
+    townhall, kiosk = places
+    th_out, k_out = set_up(capsys, townhall, kiosk)
+    townhall_prints = FINGERPRINT.findall(th_out)
+    assert len(townhall_prints) == 2
+    kiosk_print, *pinned_prints = FINGERPRINT.findall(k_out)
+    assert pinned_prints == townhall_prints  # the kiosk shows the town hall's keys it pinned
+    assert "enrolment-kiosk-lueder.json" in k_out
+
+    code, out, _ = run(capsys, "keys", "approve", str(kiosk / "enrolment-kiosk-lueder.json"),
+                       "--data-dir", str(townhall), "--yes")
+    assert code == 0
+    assert FINGERPRINT.findall(out) == [kiosk_print]  # staff compare this with the kiosk's screen
+    assert "angemeldet" in out
+
+    _, kiosk_show, _ = run(capsys, "keys", "show", "--data-dir", str(kiosk))
+    _, townhall_show, _ = run(capsys, "keys", "show", "--data-dir", str(townhall))
+    assert FINGERPRINT.findall(kiosk_show) == [kiosk_print, *townhall_prints]
+    assert FINGERPRINT.findall(townhall_show) == townhall_prints
+    _, listing, _ = run(capsys, "keys", "list", "--data-dir", str(townhall))
+    assert "kiosk-lueder" in listing and kiosk_print in listing
+
+
+def test_show_without_a_directory_looks_in_the_usual_places(capsys, tmp_path):
+    townhall, kiosk = tmp_path / "townhall", tmp_path / "kiosk"  # what conftest sets as defaults
+    assert os.environ["RATHAUS_TOWNHALL_DIR"] == str(townhall)
+    code, _, err = run(capsys, "keys", "show")
+    assert code == 1 and "keine Schlüssel gefunden" in err
+    set_up(capsys, townhall, kiosk)
+    code, out, _ = run(capsys, "keys", "show")
+    assert code == 0
+    assert "Kiosk: kiosk-lueder" in out and "Rathaus: Tangerhütte" in out
+
+
+def test_setting_up_a_kiosk_names_its_municipality(capsys, places):
+    townhall, kiosk = places
+    set_up(capsys, townhall, kiosk)
+    assert load_config(kiosk).municipality == "Tangerhütte"
+
+
+def test_approval_needs_a_yes_from_the_person_who_compared(capsys, places, monkeypatch):
+    townhall, kiosk = places
+    set_up(capsys, townhall, kiosk)
+    request = str(kiosk / "enrolment-kiosk-lueder.json")
+
+    code, _, err = run(capsys, "keys", "approve", request, "--data-dir", str(townhall))
+    assert code == 1 and "--yes" in err  # a script without a terminal must say --yes
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.setattr("sys.stdin", Terminal("n\n"))
+    code, out, _ = run(capsys, "keys", "approve", request, "--data-dir", str(townhall))
+    assert code == 1 and "nichts freigegeben" in out
+    _, listing, _ = run(capsys, "keys", "list", "--data-dir", str(townhall))
+    assert "noch kein Kiosk" in listing
+
+    monkeypatch.setattr("sys.stdin", Terminal("j\n"))
+    code, out, _ = run(capsys, "keys", "approve", request, "--data-dir", str(townhall))
+    assert code == 0 and "[j/N]" in out
+    _, listing, _ = run(capsys, "keys", "list", "--data-dir", str(townhall))
+    assert "angemeldet seit" in listing
+
+
+def test_a_blocked_kiosk_is_listed_as_blocked_with_its_reason(capsys, places):
+    townhall, kiosk = places
+    set_up(capsys, townhall, kiosk)
+    run(capsys, "keys", "approve", str(kiosk / "enrolment-kiosk-lueder.json"), "--data-dir", str(townhall), "--yes")
+    code, out, _ = run(capsys, "keys", "revoke", "kiosk-lueder", "--reason", "gestohlen", "--data-dir", str(townhall))
+    assert code == 0 and "gesperrt" in out
+    _, listing, _ = run(capsys, "keys", "list", "--data-dir", str(townhall))
+    assert "gesperrt seit" in listing and "(gestohlen)" in listing
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["keys", "init-townhall", "--name", "Tangerhütte"], "hat bereits Schlüssel"),
+        (["keys", "approve", "nowhere.json"], "nowhere.json ist nicht vorhanden"),
+        (["keys", "revoke", "kiosk-nobody"], "kiosk-nobody ist bei diesem Rathaus nicht angemeldet"),
+        (["keys", "init-kiosk", "--kiosk-id", "Mein Kiosk", "--townhall-keys", "x.json"], "Kleinbuchstaben"),
+    ],
+)
+def test_mistakes_end_in_one_plain_german_line(capsys, tmp_path, argv, expected):
+    set_up(capsys, tmp_path / "townhall", tmp_path / "kiosk-other")
+    code, out, err = run(capsys, *argv)
+    assert code == 1
+    assert expected in err
+    assert err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_a_readable_private_key_is_refused_with_the_command_that_fixes_it(capsys, places):
+    townhall, kiosk = places
+    set_up(capsys, townhall, kiosk)
+    key = kiosk / "keys" / "kiosk-signing.key"
+    os.chmod(key, 0o644)
+    code, _, err = run(capsys, "keys", "show", "--data-dir", str(kiosk))
+    assert code == 1
+    assert f"chmod 600 {key}" in err
+    assert "PRIVATE KEY" not in err
+
+
+def test_english_staff_get_english_output(capsys, places, monkeypatch):
+    monkeypatch.setenv("RATHAUS_LANG", "en")
+    townhall, kiosk = places
+    th_out, k_out = set_up(capsys, townhall, kiosk)
+    assert th_out.startswith("Town-hall keys created in")
+    assert "Take " in k_out and "rathaus keys approve enrolment-kiosk-lueder.json" in k_out
+
+
+def _my_messages() -> list[str]:
+    files = sorted((ROOT / "sync" / "envelope").glob("*.py")) + [
+        ROOT / "sync" / name for name in ("keys.py", "allowlist.py", "cli_keys.py")
+    ]
+    messages: list[str] = []
+    for path in files:
+        for _line, message, _comments, _context in extract_from_file(
+            "python", str(path), keywords={"_": None, "N_": None, "_t": None}
+        ):
+            messages.append(message)
+    return messages
+
+
+def test_every_text_of_keys_and_envelopes_has_a_german_translation():
+    with open(ROOT / "kiosk" / "locale" / "de" / "LC_MESSAGES" / "keys.po", "rb") as fh:
+        catalog = read_po(fh, locale="de_DE")
+    missing = [m for m in _my_messages() if not (catalog.get(m) and catalog.get(m).string)]
+    assert missing == []
+    for message in catalog:
+        if message.id:
+            placeholders = set(re.findall(r"\{(\w+)\}", message.id))
+            assert placeholders == set(re.findall(r"\{(\w+)\}", message.string)), message.id
