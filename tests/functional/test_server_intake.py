@@ -365,3 +365,44 @@ def test_the_real_server_over_http_on_loopback(townhall_dir, kiosk, townhall):
     assert (too_large.status_code, too_large.json()["error"]) == (413, "too_large")
     with open_storage(townhall_dir) as reopened:
         assert reopened.counts() == StorageCounts(batches=1, items=2, status_updates=0)
+
+
+def test_rathaus_server_refuses_to_start_without_town_hall_keys(tmp_path, capsys):
+    from kiosk.cli import main
+
+    assert main(["server", "--data-dir", str(tmp_path / "empty")]) == 1
+    err = capsys.readouterr().err
+    assert "rathaus keys init-townhall" in err and "Traceback" not in err
+
+
+@pytest.mark.slow
+def test_rathaus_server_command_serves_and_stops_on_sigterm(townhall_dir):
+    import signal
+    import subprocess
+    import sys
+
+    with _free_port_socket() as probe:
+        port = probe.getsockname()[1]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "kiosk.cli", "server", "--port", str(port), "--data-dir", str(townhall_dir)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                health = httpx.get(f"http://127.0.0.1:{port}/v1/health", timeout=1)
+                break
+            except httpx.TransportError:
+                assert process.poll() is None and time.monotonic() < deadline, process.stderr.read()
+                time.sleep(0.1)
+        assert health.json() == {"ok": True}
+    finally:
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=20)
+    # uvicorn finishes its shutdown, then lets the signal end the process as systemd expects
+    assert process.returncode in (0, -signal.SIGTERM), err
+    assert "Application shutdown complete" in err
+    assert f"127.0.0.1:{port}" in out

@@ -1,0 +1,202 @@
+"""``rathaus inbox ...``: the town-hall staff's commands.
+
+    rathaus inbox list [--all] [--service ID]          what arrived (new = not opened yet)
+    rathaus inbox show REF                              open one application
+    rathaus inbox export --service ID --format csv|json --out FILE
+    rathaus inbox pdf REF --out FILE                    for the paper file
+    rathaus inbox status REF STATUS [--message TEXT]    answer; the kiosk shows it at its next sync
+
+Receipt codes may be typed as the citizen reads them (``7kq m2x 9td``); a mistyped code is caught.
+Files written here hold personal data and are readable by their owner only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import textwrap
+from pathlib import Path
+
+from kiosk.errors import RathausError
+from kiosk.i18n import Gettext, language_from_environment, ntranslator, translator
+from kiosk.paths import add_townhall_dir_argument, townhall_dir
+from sync.envelope import STATUSES
+
+_WIDTH = 100
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    _ = translator(language_from_environment())
+    inbox = subparsers.add_parser(
+        "inbox",
+        help=_("town-hall staff: list, open, export, print and answer applications"),
+        description=_(
+            "Work with the applications that arrived from the kiosks. Opening, exporting and "
+            "printing need the town hall's private encryption key on this computer."
+        ),
+    )
+    commands = inbox.add_subparsers(dest="inbox_command", metavar="ACTION", parser_class=type(inbox))
+    commands.required = True
+
+    listing = commands.add_parser("list", help=_("list applications (new ones unless --all)"))
+    listing.add_argument("--all", action="store_true", help=_("also the ones already opened"))
+    listing.add_argument("--service", metavar="ID", help=_("only this service, e.g. kita_erstattung"))
+    _common(listing, _)
+    listing.set_defaults(handler=run_list)
+
+    show = commands.add_parser("show", help=_("open one application and show every answer"))
+    show.add_argument("reference", metavar="REF", help=_("the code from the receipt, e.g. 7KQ-M2X-9TD"))
+    _common(show, _)
+    show.set_defaults(handler=run_show)
+
+    export = commands.add_parser("export", help=_("all applications of one service as CSV or JSON"))
+    export.add_argument("--service", metavar="ID", required=True, help=_("the service, e.g. kita_erstattung"))
+    export.add_argument("--format", choices=("csv", "json"), default="csv", help=_("csv for spreadsheets, json for programs"))
+    export.add_argument("--out", type=Path, required=True, metavar="FILE", help=_("file to write"))
+    _common(export, _)
+    export.set_defaults(handler=run_export)
+
+    pdf = commands.add_parser("pdf", help=_("one application as a PDF for the paper file"))
+    pdf.add_argument("reference", metavar="REF", help=_("the code from the receipt"))
+    pdf.add_argument("--out", type=Path, required=True, metavar="FILE", help=_("PDF file to write"))
+    _common(pdf, _)
+    pdf.set_defaults(handler=run_pdf)
+
+    status = commands.add_parser(
+        "status",
+        help=_("answer an application; the kiosk shows it at its next sync"),
+        description=_(
+            "Set the status of an application. The message is shown at the kiosk to whoever "
+            "types the receipt code: write only what the receipt holder may read. A rejection "
+            "and a request for information need a message, a confirmed appointment its date and time."
+        ),
+    )
+    status.add_argument("reference", metavar="REF", help=_("the code from the receipt"))
+    status.add_argument("status", metavar="STATUS", help=_("one of: {statuses}").format(statuses=", ".join(STATUSES)))
+    status.add_argument("--message", default="", help=_("message for the citizen, in plain words"))
+    status.add_argument("--note", default="", help=_("note for the staff only; never sent to the kiosk"))
+    _common(status, _)
+    status.set_defaults(handler=run_status)
+
+
+def _common(parser: argparse.ArgumentParser, _: Gettext) -> None:
+    add_townhall_dir_argument(parser)
+    parser.add_argument(
+        "--forms-dir",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="DIR",
+        help=_("another folder of service definitions (besides DATA-DIR/forms and the shipped ones)"),
+    )
+
+
+def _open_inbox(args: argparse.Namespace, lang: str):
+    from sync.inbox import Inbox
+
+    return Inbox(townhall_dir(args), forms_dirs=args.forms_dir, lang=lang)
+
+
+def run_list(args: argparse.Namespace) -> int:
+    from sync.inbox import local_time, status_label
+
+    lang = language_from_environment()
+    _ = translator(lang)
+    with _open_inbox(args, lang) as inbox:
+        entries = inbox.list(state="all" if args.all else "new", form_id=args.service)
+    if not entries:
+        print(_("No applications.") if args.all else _("No new applications."))
+        return 0
+    headings = (_("Code"), _("Service"), _("Kiosk"), _("Received"), _("Status"))
+    rows = [
+        (e.reference, e.service, e.kiosk_id, local_time(e.received_at, lang), status_label(e.status, _))
+        for e in entries
+    ]
+    widths = [max(len(str(cell)) for cell in column) for column in zip(headings, *rows)]
+    for row in (headings, *rows):
+        print("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths)).rstrip())
+    n_ = ntranslator(lang)
+    print(n_("{count} application.", "{count} applications.", len(entries)).format(count=len(entries)))
+    return 0
+
+
+def run_show(args: argparse.Namespace) -> int:
+    from sync.inbox import local_time, status_label
+
+    lang = language_from_environment()
+    _ = translator(lang)
+    with _open_inbox(args, lang) as inbox:
+        opened = inbox.open(args.reference)
+    meta = opened.meta
+    lines = [
+        f"{meta.service} — {meta.reference}",
+        _("Filled in at kiosk {kiosk} on {moment}").format(kiosk=meta.kiosk_id, moment=local_time(meta.captured_at, lang)),
+        _("Received by the town hall on {moment}").format(moment=local_time(meta.received_at, lang)),
+        _("Status: {status}").format(status=status_label(meta.status, _)),
+    ]
+    if opened.form is None:
+        lines.append(
+            _("The exact form definition ({id}, version {version}) is not at hand: questions are shown by their field names.").format(
+                id=meta.form_id, version=meta.form_version
+            )
+        )
+    lines.append("")
+    for row in opened.rows(lang):
+        lines.append(row.label)
+        answer = row.answer or "-"
+        for paragraph in answer.split("\n"):
+            lines.extend(textwrap.wrap(paragraph, _WIDTH - 4, initial_indent="    ", subsequent_indent="    ") or ["    "])
+    if opened.history:
+        lines.append("")
+        lines.append(_("Answers so far:"))
+        for update in opened.history:
+            text = f"  {local_time(update.updated_at, lang)}  {status_label(update.status, _)}"
+            if update.message:
+                text += f": {update.message}"
+            if update.staff_note:
+                text += "  [" + _("note: {note}").format(note=update.staff_note) + "]"
+            lines.append(text)
+    print("\n".join(lines))
+    return 0
+
+
+def run_export(args: argparse.Namespace) -> int:
+    lang = language_from_environment()
+    _ = translator(lang)
+    with _open_inbox(args, lang) as inbox:
+        count = inbox.export(args.service, args.format, args.out)
+    n_ = ntranslator(lang)
+    print(n_("{count} application written to {path}.", "{count} applications written to {path}.", count).format(count=count, path=args.out))
+    return 0
+
+
+def run_pdf(args: argparse.Namespace) -> int:
+    from sync.keys import atomic_write
+
+    lang = language_from_environment()
+    _ = translator(lang)
+    with _open_inbox(args, lang) as inbox:
+        data = inbox.pdf(args.reference)
+    try:
+        atomic_write(args.out, data, mode=0o600, overwrite=True)
+    except OSError as exc:
+        raise RathausError(
+            _("The file {path} cannot be written: {reason}").format(path=args.out, reason=exc.strerror or exc)
+        ) from exc
+    print(_("PDF written to {path}.").format(path=args.out))
+    return 0
+
+
+def run_status(args: argparse.Namespace) -> int:
+    from kiosk import refcode
+    from sync.inbox import status_label
+
+    lang = language_from_environment()
+    _ = translator(lang)
+    with _open_inbox(args, lang) as inbox:
+        update = inbox.set_status(args.reference, args.status, args.message, note=args.note)
+    print(
+        _("{code}: status is now '{status}' (no. {serial}). The kiosk shows it after its next sync.").format(
+            code=refcode.display(update.reference), status=status_label(update.status, _), serial=update.serial
+        )
+    )
+    return 0

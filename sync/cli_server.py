@@ -1,0 +1,106 @@
+"""``rathaus server``: run the town hall's receiving server for kiosks.
+
+It listens on 127.0.0.1 by default; the internet side is a TLS reverse proxy (see
+deploy/townhall/README.md). The server needs only the town hall's signing key; the private
+encryption key belongs on the machine where staff open applications.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import logging
+import os
+import socket
+
+from kiosk.errors import RathausError
+from kiosk.i18n import language_from_environment, translator
+from kiosk.paths import add_townhall_dir_argument, townhall_dir
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    _ = translator(language_from_environment())
+    server = subparsers.add_parser(
+        "server",
+        help=_("run the town hall's server that receives the kiosks' batches"),
+        description=_(
+            "Receive batches and status requests from the kiosks. Listens on 127.0.0.1; "
+            "put a TLS reverse proxy in front of it for kiosks elsewhere."
+        ),
+    )
+    server.add_argument("--host", default="127.0.0.1", help=_("address to listen on (default: 127.0.0.1)"))
+    server.add_argument("--port", type=int, default=8080, help=_("port to listen on (default: 8080)"))
+    add_townhall_dir_argument(server)
+    server.set_defaults(handler=run_server)
+
+
+def run_server(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from sync.keys import townhall_is_initialised
+    from sync.server.app import create_app
+
+    _ = translator(language_from_environment())
+    data_dir = townhall_dir(args)
+    if not 1 <= args.port <= 65535:
+        raise RathausError(_("The port must be a number from 1 to 65535."))
+    if not townhall_is_initialised(data_dir):
+        raise RathausError(
+            _(
+                "The town hall in {path} has no keys yet, so the server cannot start. "
+                "Make them first: rathaus keys init-townhall --name NAME"
+            ).format(path=data_dir)
+        )
+    app = create_app(data_dir)
+    sock = _listen(args.host, args.port)
+    if not os.environ.get("RATHAUS_LOG_LEVEL"):
+        logging.getLogger("rathaus").setLevel(logging.INFO)  # one line per batch: ids, count, outcome
+    if not _is_loopback(args.host):
+        print(
+            _("Note: listening on {host}. Kiosks should reach the server only through a TLS reverse proxy.").format(
+                host=args.host
+            )
+        )
+    print(_("Town-hall server for {path} on http://{host}:{port} (stop with Ctrl+C).").format(
+        path=data_dir, host=args.host, port=args.port
+    ))
+    config = uvicorn.Config(
+        app,
+        host=args.host,
+        port=args.port,
+        log_level="info",
+        server_header=False,
+        proxy_headers=True,
+        forwarded_allow_ips="127.0.0.1",
+    )
+    uvicorn.Server(config).run(sockets=[sock])
+    return 0
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """Bind the port ourselves, so "already in use" is one plain sentence, not a log dump."""
+    _ = translator(language_from_environment())
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise RathausError(
+            _("The server cannot listen on {host}:{port}: {reason}").format(
+                host=host, port=port, reason=exc.strerror or exc
+            ),
+            detail=repr(exc),
+        ) from exc
+    sock.set_inheritable(True)
+    return sock
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

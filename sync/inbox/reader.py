@@ -1,0 +1,277 @@
+"""The staff's inbox: list what arrived, open one submission, answer it.
+
+Listing needs no private key: it shows only the routing data every sealed item carries in the
+clear (service, kiosk, times, receipt code) and the status staff set. Opening decrypts with the
+town hall's X25519 key, which is read only when needed and only on the machine where the inbox
+runs. Opened answers live in memory; nothing decrypted is written anywhere except the export or
+paper file staff ask for.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+from kiosk import refcode
+from kiosk.errors import EnvelopeError, RathausError
+from kiosk.forms import Field, FormDefinition, display_answer
+from kiosk.i18n import format_datetime, language_from_environment, translator
+from sync.envelope import open_item, parse_timestamp, utc_timestamp
+from sync.inbox.catalogue import FormCatalogue
+from sync.inbox.status import NO_STATUS, check_status, status_label
+from sync.keys import TownhallKeys, load_townhall_keys, load_townhall_public, townhall_public_keys_path
+from sync.server.storage import ItemRecord, StatusRecord, Storage, open_storage
+
+try:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    _LOCAL_ZONE: dt.tzinfo | None = ZoneInfo("Europe/Berlin")
+except (ImportError, ZoneInfoNotFoundError):  # pragma: no cover - system without time zone data
+    _LOCAL_ZONE = None
+
+STATES = ("new", "all")
+
+
+def local_time(timestamp: str, lang: str) -> str:
+    """A stored UTC time as staff read it: German local time, to the minute."""
+    try:
+        moment = parse_timestamp(timestamp)
+    except ValueError:
+        return timestamp
+    local = moment.astimezone(_LOCAL_ZONE) if _LOCAL_ZONE is not None else moment.astimezone()
+    return format_datetime(local, lang)
+
+
+@dataclass(frozen=True)
+class InboxEntry:
+    """One submission in the list; routing data only, nothing from the sealed answers."""
+
+    reference: str  # as printed on the receipt: 7KQ-M2X-9TD
+    code: str  # compact: 7KQM2X9TD
+    form_id: str
+    form_version: str
+    service: str
+    kiosk_id: str
+    captured_at: str
+    received_at: str
+    status: str
+    opened: bool
+
+
+@dataclass(frozen=True)
+class AnswerRow:
+    """One question and its answer in words, as shown, exported and printed."""
+
+    field_id: str
+    label: str
+    answer: str
+
+
+@dataclass(frozen=True)
+class OpenedSubmission:
+    """A decrypted submission; ``form`` is ``None`` when its exact definition is not known."""
+
+    meta: InboxEntry
+    answers: dict[str, Any]
+    form: FormDefinition | None
+    history: list[StatusRecord] = field(default_factory=list)
+
+    def rows(self, lang: str) -> list[AnswerRow]:
+        """Every question that was asked, in form order, with the answer in words."""
+        return answer_rows(self.form, self.answers, lang)
+
+
+def answer_rows(form: FormDefinition | None, answers: dict[str, Any], lang: str) -> list[AnswerRow]:
+    """Labels from the exact definition; raw field ids for anything it does not describe."""
+    rows: list[AnswerRow] = []
+    described: set[str] = set()
+    if form is not None:
+        for question in form.fields:
+            asked = question.when is None or question.when.holds(answers)
+            if question.id not in answers and not asked:
+                continue  # hidden by an earlier answer: never shown to the citizen
+            described.add(question.id)
+            rows.append(
+                AnswerRow(question.id, question.text("label", lang), _in_words(question, answers.get(question.id), lang))
+            )
+    for field_id in sorted(set(answers) - described):
+        rows.append(AnswerRow(field_id, field_id, raw_answer(answers[field_id])))
+    return rows
+
+
+def _in_words(question: Field, value: Any, lang: str) -> str:
+    try:
+        return display_answer(question, value, lang)
+    except (KeyError, TypeError, ValueError, ArithmeticError):
+        return raw_answer(value)  # an answer that does not fit its question is still shown
+
+
+def raw_answer(value: Any) -> str:
+    """An answer without a definition to explain it: plain text, lists and parts joined."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return ", ".join(f"{key}: {raw_answer(part)}" for key, part in value.items())
+    if isinstance(value, (list, tuple)):
+        return ", ".join(raw_answer(part) for part in value)
+    return str(value)
+
+
+class Inbox:
+    """What town-hall staff work with; one per data directory (use it as a context manager)."""
+
+    def __init__(
+        self,
+        townhall_dir: Path,
+        *,
+        storage: Storage | None = None,
+        forms_dirs: Iterable[Path] = (),
+        lang: str | None = None,
+    ) -> None:
+        self.townhall_dir = Path(townhall_dir)
+        self.lang = lang or language_from_environment()
+        self._ = translator(self.lang)
+        self._owns_storage = storage is None
+        self.storage: Storage = storage if storage is not None else open_storage(self.townhall_dir)
+        self.catalogue = FormCatalogue.for_townhall(self.townhall_dir, forms_dirs)
+        self._keys: TownhallKeys | None = None
+
+    # -- reading ---------------------------------------------------------------------------------
+
+    def list(self, state: str = "new", form_id: str | None = None) -> list[InboxEntry]:
+        """Submissions in the order they arrived: ``new`` (not opened yet) or ``all``."""
+        if state not in STATES:
+            raise RathausError(
+                self._("Unknown list '{state}'. Possible: {states}").format(state=state, states=", ".join(STATES))
+            )
+        statuses = self.storage.current_statuses()
+        items = self.storage.items(form_id=form_id, unopened_only=state == "new")
+        return [self._entry(item, statuses.get(item.reference)) for item in items]
+
+    def open(self, reference: str) -> OpenedSubmission:
+        """Decrypt one submission (typed receipt code, typos caught) and note that it was opened."""
+        item = self._item(reference)
+        submission = self._decrypt(item)
+        self.storage.mark_opened([item.reference], utc_timestamp())
+        return submission
+
+    def submissions(self, form_id: str) -> list[OpenedSubmission]:
+        """Every submission of one service, decrypted, in the order they arrived."""
+        return [self._decrypt(item) for item in self.storage.items(form_id=form_id)]
+
+    # -- answering -------------------------------------------------------------------------------
+
+    def set_status(self, reference: str, status: str, message: str = "", *, note: str = "") -> StatusRecord:
+        """Record an answer; it goes to the kiosk with its next sync (or USB stick)."""
+        item = self._item(reference)
+        status, message = check_status(status, message, self._)
+        return self.storage.add_status(item.reference, status, message, utc_timestamp(), " ".join(note.split()))
+
+    def history(self, reference: str) -> list[StatusRecord]:
+        return self.storage.status_history(self._item(reference).reference)
+
+    # -- output ----------------------------------------------------------------------------------
+
+    def export(self, form_id: str, fmt: str, out: Path) -> int:
+        """One row per submission of a service, a column per question; returns the row count."""
+        from sync.inbox.export import write_export
+
+        if not self.catalogue.knows(form_id) and not self.storage.items(form_id=form_id):
+            raise RathausError(
+                self._("There is no service '{id}'. Known services: {ids}").format(
+                    id=form_id, ids=", ".join(self.catalogue.ids())
+                )
+            )
+        submissions = self.submissions(form_id)
+        write_export(submissions, form_id, fmt, Path(out), catalogue=self.catalogue, lang=self.lang)
+        self.storage.mark_exported([s.meta.code for s in submissions], utc_timestamp())
+        return len(submissions)
+
+    def pdf(self, reference: str) -> bytes:
+        """An A4 page (or more) for the paper file: every question with its answer."""
+        from sync.inbox.paper import submission_pdf
+
+        submission = self.open(reference)
+        return submission_pdf(submission, municipality=self.municipality, lang=self.lang)
+
+    @property
+    def municipality(self) -> str:
+        return load_townhall_public(townhall_public_keys_path(self.townhall_dir)).name
+
+    # -- inside ----------------------------------------------------------------------------------
+
+    def _item(self, typed: str) -> ItemRecord:
+        code = refcode.parse(typed, self.lang)
+        item = self.storage.item(code)
+        if item is None:
+            raise RathausError(
+                self._("No application with the code {code} has arrived.").format(code=refcode.display(code))
+            )
+        return item
+
+    def _entry(self, item: ItemRecord, status: StatusRecord | None) -> InboxEntry:
+        return InboxEntry(
+            reference=refcode.display(item.reference),
+            code=item.reference,
+            form_id=item.form_id,
+            form_version=str(item.form_version),
+            service=self.catalogue.title(item.form_id, self.lang),
+            kiosk_id=item.kiosk_id,
+            captured_at=item.captured_at,
+            received_at=item.received_at,
+            status=status.status if status is not None else NO_STATUS,
+            opened=item.opened_at is not None,
+        )
+
+    def _private_keys(self) -> TownhallKeys:
+        if self._keys is None:
+            self._keys = load_townhall_keys(self.townhall_dir, need_encryption=True)
+        return self._keys
+
+    def _decrypt(self, item: ItemRecord) -> OpenedSubmission:
+        keys = self._private_keys()
+        assert keys.encryption is not None
+        meta, answers = open_item(item.sealed, keys.encryption)
+        if (meta.reference, meta.form_id, meta.kiosk_id) != (item.reference, item.form_id, item.kiosk_id):
+            raise EnvelopeError(
+                "tampered",
+                self._("The stored application {code} does not match its sealed contents.").format(
+                    code=refcode.display(item.reference)
+                ),
+            )
+        history = self.storage.status_history(item.reference)
+        current = history[-1] if history else None
+        return OpenedSubmission(
+            meta=self._entry(item, current),
+            answers=answers,
+            form=self.catalogue.exact(meta.form_id, meta.form_hash),
+            history=history,
+        )
+
+    # -- lifetime --------------------------------------------------------------------------------
+
+    def close(self) -> None:
+        if self._owns_storage:
+            self.storage.close()
+
+    def __enter__(self) -> "Inbox":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+__all__ = [
+    "AnswerRow",
+    "Inbox",
+    "InboxEntry",
+    "OpenedSubmission",
+    "answer_rows",
+    "local_time",
+    "raw_answer",
+    "status_label",
+]

@@ -1,0 +1,128 @@
+"""``rathaus inbox ...`` as staff use it: German by default, one plain line when something is wrong."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import stat
+
+import pytest
+
+from kiosk import refcode
+from kiosk.cli import main
+from kiosk.forms import builtin_forms_dir, load_form
+from sync.envelope import ItemMeta, item_digest, seal_item
+from sync.keys import init_townhall, load_townhall_public, townhall_public_keys_path
+from sync.server.storage import BatchRecord, ItemRecord, open_storage
+
+KITA = load_form(builtin_forms_dir() / "kita_erstattung.toml")
+ANSWERS = {
+    "parent_name": "Erika Mustermann",
+    "address": {"street": "Lindenweg", "number": "7", "postcode": "39517", "town": "Tangerhütte"},
+    "child_name": "Paul Mustermann",
+    "child_birth_date": "2019-08-14",
+    "kita": "regenbogen",
+    "months": ["2021-03"],
+    "monthly_fee": "120.00",
+    "account_holder": "Erika Mustermann",
+    "iban": "DE89370400440532013000",
+    "confirmation": True,
+}
+
+
+@pytest.fixture
+def townhall_dir(tmp_path):
+    directory = tmp_path / "townhall"  # the default data directory of every test (conftest)
+    init_townhall(directory, name="Einheitsgemeinde Tangerhütte")
+    return directory
+
+
+@pytest.fixture
+def code(townhall_dir):
+    public = load_townhall_public(townhall_public_keys_path(townhall_dir))
+    reference = refcode.new_reference()
+    meta = ItemMeta("kita_erstattung", KITA.version, KITA.content_hash, "kiosk-lueder", reference, "2026-03-02T09:15:00Z")
+    sealed = seal_item(meta, ANSWERS, public.encryption)
+    item = ItemRecord(
+        reference, item_digest(sealed), "b" * 32, "kiosk-lueder", "kita_erstattung", KITA.version,
+        KITA.content_hash, meta.captured_at, "2026-03-02T10:00:00Z", sealed,
+    )
+    with open_storage(townhall_dir) as storage:
+        storage.store_batch(BatchRecord("b" * 32, "kiosk-lueder", 1, "2026-03-02T09:30:00Z", item.received_at, (item.digest,)), [item])
+    return reference
+
+
+def test_an_empty_inbox_says_so(townhall_dir, capsys):
+    assert main(["inbox", "list"]) == 0
+    assert capsys.readouterr().out.strip() == "Keine neuen Anträge."
+
+
+def test_list_shows_the_receipt_code_and_the_service_in_german(code, capsys):
+    assert main(["inbox", "list"]) == 0
+    out = capsys.readouterr().out
+    assert refcode.display(code) in out
+    assert "Kita-Beiträge zurückbekommen" in out
+    assert "eingegangen" in out
+    assert "1 Antrag." in out
+
+    assert main(["inbox", "list", "--service", "hausnummer"]) == 0
+    assert capsys.readouterr().out.strip() == "Keine neuen Anträge."
+
+
+def test_show_opens_the_application_as_typed_from_the_receipt(code, capsys):
+    typed = refcode.display(code).lower().replace("-", " ")
+    assert main(["inbox", "show", typed]) == 0
+    out = capsys.readouterr().out
+    assert "Welche Kita besucht Ihr Kind?" in out
+    assert "Kita „Regenbogen“, Lüderitz" in out
+    assert "120,00\xa0€" in out
+
+    assert main(["inbox", "list"]) == 0  # opened: no longer new
+    assert capsys.readouterr().out.strip() == "Keine neuen Anträge."
+
+
+def test_a_mistyped_code_is_one_plain_line_without_traceback(code, capsys):
+    wrong = code[:-1] + ("0" if code[-1] != "0" else "1")
+    assert main(["inbox", "show", wrong]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("rathaus inbox: ")
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_export_writes_a_spreadsheet_for_the_back_office(code, tmp_path, capsys):
+    out = tmp_path / "kita.csv"
+    assert main(["inbox", "export", "--service", "kita_erstattung", "--format", "csv", "--out", str(out)]) == 0
+    assert "1 Antrag in" in capsys.readouterr().out
+    rows = list(csv.reader(io.StringIO(out.read_text(encoding="utf-8-sig")), delimiter=";"))
+    assert rows[0][0] == "Beleg-Code"
+    assert rows[1][0] == refcode.display(code)
+    assert "Erika Mustermann" in rows[1]
+
+
+def test_pdf_is_written_for_the_owner_only(code, tmp_path, capsys):
+    out = tmp_path / "akte.pdf"
+    assert main(["inbox", "pdf", code, "--out", str(out)]) == 0
+    assert out.read_bytes().startswith(b"%PDF")
+    assert stat.S_IMODE(os.stat(out).st_mode) == 0o600
+    assert str(out) in capsys.readouterr().out
+
+
+def test_a_rejection_needs_a_reason_and_then_shows_in_the_list(code, capsys):
+    assert main(["inbox", "status", code, "rejected"]) == 1
+    assert "Bitte nennen Sie den Grund für die Ablehnung" in capsys.readouterr().err
+
+    assert main(["inbox", "status", code, "rejected", "--message", "Die Kita war im März geöffnet."]) == 0
+    out = capsys.readouterr().out
+    assert "abgelehnt" in out and "Nr. 1" in out
+
+    assert main(["inbox", "status", code, "accepted"]) == 0
+    assert "Nr. 2" in capsys.readouterr().out
+    assert main(["inbox", "list", "--all"]) == 0
+    assert "bewilligt" in capsys.readouterr().out
+
+
+def test_english_when_the_shell_speaks_english(code, capsys, monkeypatch):
+    monkeypatch.setenv("RATHAUS_LANG", "en")
+    assert main(["inbox", "status", code, "needs_information"]) == 1
+    assert "Please say which information is missing" in capsys.readouterr().err
