@@ -11,7 +11,10 @@ from __future__ import annotations
 MAX_ITEM_BYTES = 32 * 1024
 """A whole sealed item: header, HPKE encapsulation and ciphertext."""
 
-MAX_ITEM_HEADER_BYTES = 1024
+MAX_ITEM_HEADER_BYTES = 768
+"""Keeps HPKE ``info`` (magic line + length + header) under the 1024-byte limit of common HPKE
+libraries (OpenSSL's ``OSSL_HPKE_MAX_INFOLEN``); the longest header the field patterns allow is
+447 bytes."""
 MAX_ANSWERS_BYTES = 1024 * 1024
 """Answers after decompression (guards against a decompression bomb from a broken sender)."""
 

@@ -520,3 +520,11 @@ def test_rejections_are_explained_in_the_staff_language(monkeypatch):
     with pytest.raises(EnvelopeError) as english:
         verify_batch(b"", KIOSK.public_key())
     assert english.value.message == "The batch is damaged or not in the expected format."
+
+
+def test_the_longest_routing_data_the_patterns_allow_still_seals_within_common_hpke_limits():
+    longest = meta(form_id="f" * 64, form_version="v" * 32, form_hash="h" * 128, kiosk_id="k" * 40, reference="R" * 32)
+    item = seal_item(longest, ANSWERS, TOWNHALL.public_key())
+    info_length = len(magic_line("item")) + 4 + int.from_bytes(item[15:19], "big")
+    assert info_length <= 1024  # OpenSSL's HPKE accepts info up to 1024 bytes
+    assert open_item(item, TOWNHALL) == (longest, ANSWERS)
