@@ -13,10 +13,10 @@ Files written here hold personal data and are readable by their owner only.
 from __future__ import annotations
 
 import argparse
+import sys
 import textwrap
 from pathlib import Path
 
-from kiosk.errors import RathausError
 from kiosk.i18n import Gettext, language_from_environment, ntranslator, translator
 from kiosk.paths import add_townhall_dir_argument, townhall_dir
 from sync.envelope import STATUSES
@@ -51,13 +51,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     export = commands.add_parser("export", help=_("all applications of one service as CSV or JSON"))
     export.add_argument("--service", metavar="ID", required=True, help=_("the service, e.g. kita_erstattung"))
     export.add_argument("--format", choices=("csv", "json"), default="csv", help=_("csv for spreadsheets, json for programs"))
-    export.add_argument("--out", type=Path, required=True, metavar="FILE", help=_("file to write"))
+    export.add_argument("--out", type=Path, required=True, metavar="FILE", help=_("file to write ('-': standard output)"))
     _common(export, _)
     export.set_defaults(handler=run_export)
 
     pdf = commands.add_parser("pdf", help=_("one application as a PDF for the paper file"))
     pdf.add_argument("reference", metavar="REF", help=_("the code from the receipt"))
-    pdf.add_argument("--out", type=Path, required=True, metavar="FILE", help=_("PDF file to write"))
+    pdf.add_argument("--out", type=Path, required=True, metavar="FILE", help=_("PDF file to write ('-': standard output)"))
     _common(pdf, _)
     pdf.set_defaults(handler=run_pdf)
 
@@ -161,29 +161,42 @@ def run_show(args: argparse.Namespace) -> int:
 
 def run_export(args: argparse.Namespace) -> int:
     lang = language_from_environment()
-    _ = translator(lang)
-    with _open_inbox(args, lang) as inbox:
-        count = inbox.export(args.service, args.format, args.out)
     n_ = ntranslator(lang)
+    with _open_inbox(args, lang) as inbox:
+        if _to_stdout(args.out):
+            data, count = inbox.export_data(args.service, args.format)
+            _write_stdout(data)
+            print(n_("{count} application exported.", "{count} applications exported.", count).format(count=count), file=sys.stderr)
+            return 0
+        count = inbox.export(args.service, args.format, args.out)
     print(n_("{count} application written to {path}.", "{count} applications written to {path}.", count).format(count=count, path=args.out))
     return 0
 
 
 def run_pdf(args: argparse.Namespace) -> int:
-    from sync.keys import atomic_write
+    from sync.inbox.export import write_private_file
 
     lang = language_from_environment()
     _ = translator(lang)
     with _open_inbox(args, lang) as inbox:
         data = inbox.pdf(args.reference)
-    try:
-        atomic_write(args.out, data, mode=0o600, overwrite=True)
-    except OSError as exc:
-        raise RathausError(
-            _("The file {path} cannot be written: {reason}").format(path=args.out, reason=exc.strerror or exc)
-        ) from exc
+    if _to_stdout(args.out):
+        _write_stdout(data)
+        return 0
+    write_private_file(args.out, data, lang)
     print(_("PDF written to {path}.").format(path=args.out))
     return 0
+
+
+def _to_stdout(out: Path) -> bool:
+    return str(out) == "-"
+
+
+def _write_stdout(data: bytes) -> None:
+    """For ``--out -``: the file goes where the shell sends it, e.g. into the staff's own folder."""
+    sys.stdout.flush()
+    sys.stdout.buffer.write(data)
+    sys.stdout.buffer.flush()
 
 
 def run_status(args: argparse.Namespace) -> int:

@@ -114,28 +114,38 @@ def export_json(
     return (json.dumps(document, ensure_ascii=False, indent=2, sort_keys=False) + "\n").encode("utf-8")
 
 
-def write_export(
+def build_export(
     submissions: Sequence[OpenedSubmission],
     form_id: str,
     fmt: str,
-    out: Path,
     *,
     catalogue: FormCatalogue,
     lang: str,
-) -> None:
-    """Write the export atomically (a crash leaves the old file or the whole new one), mode 0600."""
+) -> bytes:
+    """The export file's bytes in ``fmt`` (``csv`` or ``json``)."""
+    build = export_csv if check_format(fmt, lang) == "csv" else export_json
+    return build(submissions, form_id, catalogue=catalogue, lang=lang)
+
+
+def check_format(fmt: str, lang: str) -> str:
+    """``csv`` or ``json``, or a plain ``RathausError`` before any application is opened."""
     _ = translator(lang)
     fmt = fmt.lower()
     if fmt not in FORMATS:
         raise RathausError(
             _("Unknown export format '{format}'. Possible: {formats}").format(format=fmt, formats=", ".join(FORMATS))
         )
-    build = export_csv if fmt == "csv" else export_json
-    data = build(submissions, form_id, catalogue=catalogue, lang=lang)
+    return fmt
+
+
+def write_private_file(path: Path, data: bytes, lang: str) -> None:
+    """Write a file with personal data: atomically (a crash leaves the old file or the whole new
+    one) and readable by its owner only (mode 0600)."""
+    _ = translator(lang)
     try:
-        atomic_write(Path(out), data, mode=0o600, overwrite=True)
+        atomic_write(Path(path), data, mode=0o600, overwrite=True)
     except OSError as exc:
         raise RathausError(
-            _("The file {path} cannot be written: {reason}").format(path=out, reason=exc.strerror or exc),
+            _("The file {path} cannot be written: {reason}").format(path=path, reason=exc.strerror or exc),
             detail=repr(exc),
         ) from exc

@@ -177,9 +177,24 @@ class Inbox:
     # -- output ----------------------------------------------------------------------------------
 
     def export(self, form_id: str, fmt: str, out: Path) -> int:
-        """One row per submission of a service, a column per question; returns the row count."""
-        from sync.inbox.export import write_export
+        """Write one row per submission of a service, a column per question; returns the count."""
+        from sync.inbox.export import write_private_file
 
+        data, codes = self._export(form_id, fmt)
+        write_private_file(Path(out), data, self.lang)
+        self.storage.mark_exported(codes, utc_timestamp())
+        return len(codes)
+
+    def export_data(self, form_id: str, fmt: str) -> tuple[bytes, int]:
+        """The same export as bytes (for ``--out -``), with the number of submissions in it."""
+        data, codes = self._export(form_id, fmt)
+        self.storage.mark_exported(codes, utc_timestamp())
+        return data, len(codes)
+
+    def _export(self, form_id: str, fmt: str) -> tuple[bytes, list[str]]:
+        from sync.inbox.export import build_export, check_format
+
+        check_format(fmt, self.lang)
         if not self.catalogue.knows(form_id) and not self.storage.items(form_id=form_id):
             raise RathausError(
                 self._("There is no service '{id}'. Known services: {ids}").format(
@@ -187,9 +202,8 @@ class Inbox:
                 )
             )
         submissions = self.submissions(form_id)
-        write_export(submissions, form_id, fmt, Path(out), catalogue=self.catalogue, lang=self.lang)
-        self.storage.mark_exported([s.meta.code for s in submissions], utc_timestamp())
-        return len(submissions)
+        data = build_export(submissions, form_id, fmt, catalogue=self.catalogue, lang=self.lang)
+        return data, [s.meta.code for s in submissions]
 
     def pdf(self, reference: str) -> bytes:
         """An A4 page (or more) for the paper file: every question with its answer."""

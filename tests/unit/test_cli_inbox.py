@@ -126,3 +126,13 @@ def test_english_when_the_shell_speaks_english(code, capsys, monkeypatch):
     monkeypatch.setenv("RATHAUS_LANG", "en")
     assert main(["inbox", "status", code, "needs_information"]) == 1
     assert "Please say which information is missing" in capsys.readouterr().err
+
+
+def test_out_dash_sends_the_file_to_standard_output(code, capsysbinary):
+    assert main(["inbox", "pdf", code, "--out", "-"]) == 0
+    assert capsysbinary.readouterr().out.startswith(b"%PDF")
+
+    assert main(["inbox", "export", "--service", "kita_erstattung", "--format", "json", "--out", "-"]) == 0
+    captured = capsysbinary.readouterr()
+    assert b'"reference": "' + code.encode() + b'"' in captured.out
+    assert "1 Antrag exportiert." in captured.err.decode()
