@@ -266,7 +266,9 @@ class TownhallPublicKeys:
         }
 
 
-def _townhall_public_from(encryption: X25519PublicKey, signing: Ed25519PublicKey, name: str) -> TownhallPublicKeys:
+def _townhall_public_from(
+    encryption: X25519PublicKey, signing: Ed25519PublicKey, name: str
+) -> TownhallPublicKeys:
     return TownhallPublicKeys(encryption, signing, key_id(encryption), key_id(signing), name)
 
 

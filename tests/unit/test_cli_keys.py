@@ -30,7 +30,9 @@ def places(tmp_path) -> tuple[Path, Path]:
 
 
 def set_up(capsys, townhall: Path, kiosk: Path) -> tuple[str, str]:
-    code, th_out, _ = run(capsys, "keys", "init-townhall", "--data-dir", str(townhall), "--name", "Tangerhütte")
+    code, th_out, _ = run(
+        capsys, "keys", "init-townhall", "--data-dir", str(townhall), "--name", "Tangerhütte"
+    )
     assert code == 0
     code, k_out, _ = run(
         capsys, "keys", "init-kiosk", "--data-dir", str(kiosk), "--kiosk-id", "kiosk-lueder",
@@ -108,8 +110,11 @@ def test_approval_needs_a_yes_from_the_person_who_compared(capsys, places, monke
 def test_a_blocked_kiosk_is_listed_as_blocked_with_its_reason(capsys, places):
     townhall, kiosk = places
     set_up(capsys, townhall, kiosk)
-    run(capsys, "keys", "approve", str(kiosk / "enrolment-kiosk-lueder.json"), "--data-dir", str(townhall), "--yes")
-    code, out, _ = run(capsys, "keys", "revoke", "kiosk-lueder", "--reason", "gestohlen", "--data-dir", str(townhall))
+    request = str(kiosk / "enrolment-kiosk-lueder.json")
+    run(capsys, "keys", "approve", request, "--data-dir", str(townhall), "--yes")
+    code, out, _ = run(
+        capsys, "keys", "revoke", "kiosk-lueder", "--reason", "gestohlen", "--data-dir", str(townhall)
+    )
     assert code == 0 and "gesperrt" in out
     _, listing, _ = run(capsys, "keys", "list", "--data-dir", str(townhall))
     assert "gesperrt seit" in listing and "(gestohlen)" in listing

@@ -48,7 +48,9 @@ KEYS = _load("keys.json")["keys"]
 
 def _private(name: str):
     raw = bytes.fromhex(KEYS[name]["private_hex"])
-    return X25519PrivateKey.from_private_bytes(raw) if "encryption" in name else Ed25519PrivateKey.from_private_bytes(raw)
+    if "encryption" in name:
+        return X25519PrivateKey.from_private_bytes(raw)
+    return Ed25519PrivateKey.from_private_bytes(raw)
 
 
 def _public(name: str):
@@ -127,7 +129,11 @@ def test_item_vector_follows_rfc9180_base_mode_from_primitives(index):
     secret = _hkdf_extract(shared_secret, b"secret", b"", _SUITE)
     key = _hkdf_expand(secret, b"key", context, 32, _SUITE)
     base_nonce = _hkdf_expand(secret, b"base_nonce", context, 12, _SUITE)
-    assert item["hpke"] == {"shared_secret": shared_secret.hex(), "key": key.hex(), "base_nonce": base_nonce.hex()}
+    assert item["hpke"] == {
+        "shared_secret": shared_secret.hex(),
+        "key": key.hex(),
+        "base_nonce": base_nonce.hex(),
+    }
 
     plaintext = ChaCha20Poly1305(key).decrypt(base_nonce, ct, b"")
     assert plaintext.hex() == item["plaintext_hex"]

@@ -9,6 +9,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from kiosk.errors import EnvelopeError, KeyFileError
@@ -24,6 +25,7 @@ from sync.envelope import (
     verify_batch,
 )
 from sync.keys import (
+    atomic_write,
     enrolment_request_path,
     export_townhall_public,
     init_kiosk,
@@ -142,10 +144,11 @@ def test_a_damaged_or_foreign_key_file_is_refused_without_showing_its_contents(t
     assert "damaged" in caught.value.message
     assert original[30:40].decode() not in caught.value.message + caught.value.detail
     # A valid key that is not the one townhall.json announces.
-    from sync.keys import _write_private_key  # noqa: PLC2701 (test of the file format)
-
     path.unlink()
-    _write_private_key(path, Ed25519PrivateKey.generate())
+    pem = Ed25519PrivateKey.generate().private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    atomic_write(path, pem, mode=0o600, overwrite=False)
     with pytest.raises(KeyFileError):
         load_townhall_keys(townhall, need_encryption=False)
 
@@ -213,14 +216,17 @@ def test_a_batch_from_an_enrolled_kiosk_is_verified_and_opened_at_the_town_hall(
     kiosk = make_kiosk(tmp_path, townhall)
     Allowlist(townhall).approve(enrolment_request_path(kiosk, "kiosk-lueder"))
     kiosk_keys, pinned = load_kiosk_keys(kiosk), load_pinned_townhall(kiosk)
-    meta = ItemMeta("hausnummer", "1", "sha256:" + "11" * 32, kiosk_keys.kiosk_id, "7KQM2X9TD", "2026-03-23T09:30:00Z")
+    meta = ItemMeta(
+        "hausnummer", "1", "sha256:" + "11" * 32, kiosk_keys.kiosk_id, "7KQM2X9TD", "2026-03-23T09:30:00Z"
+    )
     item = seal_item(meta, {"street": "Lindenstraße"}, pinned.encryption)
     data = build_batch(
         [item], kiosk_id=kiosk_keys.kiosk_id, sequence=1, signing_key=kiosk_keys.signing,
         recipient_key_id=pinned.encryption_key_id,
     )
     batch = verify_batch(data, Allowlist(townhall).public_key_for("kiosk-lueder"))
-    assert open_item(batch.items[0], load_townhall_keys(townhall).encryption)[1] == {"street": "Lindenstraße"}
+    opened = open_item(batch.items[0], load_townhall_keys(townhall).encryption)
+    assert opened[1] == {"street": "Lindenstraße"}
 
 
 # -- the list of enrolled kiosks ---------------------------------------------------------------
@@ -231,7 +237,8 @@ def test_unknown_and_revoked_kiosks_are_refused_and_revocation_is_immediate(tmp_
     server_view = Allowlist(townhall)  # e.g. held by the running server
     assert code_of(server_view.public_key_for, "kiosk-lueder") == "unknown_kiosk"
     Allowlist(townhall).approve(enrolment_request_path(kiosk, "kiosk-lueder"))
-    assert server_view.public_key_for("kiosk-lueder").public_bytes_raw() == load_kiosk_keys(kiosk).public_key.public_bytes_raw()
+    kiosk_key = load_kiosk_keys(kiosk).public_key
+    assert server_view.public_key_for("kiosk-lueder").public_bytes_raw() == kiosk_key.public_bytes_raw()
     Allowlist(townhall).revoke("kiosk-lueder", reason="stolen")  # e.g. from the staff's terminal
     with pytest.raises(EnvelopeError) as caught:
         server_view.public_key_for("kiosk-lueder")
@@ -314,7 +321,9 @@ def test_a_damaged_list_of_kiosks_is_reported_not_ignored(tmp_path, townhall):
 
 
 def test_approvals_at_the_same_time_are_all_kept(tmp_path, townhall):
-    requests = [enrolment_request_path(make_kiosk(tmp_path, townhall, f"kiosk-{i}"), f"kiosk-{i}") for i in range(8)]
+    requests = [
+        enrolment_request_path(make_kiosk(tmp_path, townhall, f"kiosk-{i}"), f"kiosk-{i}") for i in range(8)
+    ]
     errors: list[BaseException] = []
 
     def approve(path: Path) -> None:
