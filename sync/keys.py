@@ -222,7 +222,7 @@ def _read_json(path: Path, hint: str) -> dict[str, Any]:
 
 def _check_name(name: str) -> str:
     cleaned = " ".join(str(name).split())
-    if not cleaned or len(cleaned) > MAX_NAME_CHARS:
+    if not cleaned or len(cleaned) > MAX_NAME_CHARS or not cleaned.isprintable():
         raise KeyFileError(
             _t("Please give the municipality's name (at most {count} characters).").format(
                 count=MAX_NAME_CHARS

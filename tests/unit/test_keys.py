@@ -99,8 +99,9 @@ def test_existing_town_hall_keys_are_never_overwritten(townhall):
 
 
 def test_the_name_of_the_municipality_is_required(tmp_path):
-    with pytest.raises(KeyFileError):
-        init_townhall(tmp_path / "th", name="   ")
+    for bad in ("   ", "x" * 201, "Stadt\x1b[2J"):
+        with pytest.raises(KeyFileError):
+            init_townhall(tmp_path / "th", name=bad)
     assert not (tmp_path / "th" / "keys" / "townhall-signing.key").exists()
 
 
