@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from decimal import Decimal, InvalidOperation
+import unicodedata
+from decimal import Decimal
 from typing import Any, Callable, Mapping, Sequence
 
 from kiosk.errors import AnswerError
@@ -114,9 +115,11 @@ def _is_empty(raw: Raw) -> bool:
 
 
 def _need_text(raw: Raw) -> str:
+    """Typed text without control characters (a stray escape code must not reach the PDF)."""
     if not isinstance(raw, str):
         raise TypeError(f"expected typed text, got {type(raw).__name__}")
-    return raw
+    text = raw.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
+    return "".join(ch for ch in text if ch == "\n" or unicodedata.category(ch) != "Cc")
 
 
 # --- text, multiline, email, phone -------------------------------------------------------------
@@ -124,7 +127,7 @@ def _need_text(raw: Raw) -> str:
 
 def _parse_text(field: Field, raw: Raw, _: Gettext, lang: str, today: dt.date) -> str:
     if field.type == "multiline":
-        lines = [line.rstrip() for line in _need_text(raw).replace("\r\n", "\n").split("\n")]
+        lines = [line.rstrip() for line in _need_text(raw).split("\n")]
         value = "\n".join(lines).strip()
     else:
         value = " ".join(_need_text(raw).split())
@@ -207,14 +210,14 @@ def _parse_number(field: Field, raw: Raw, _: Gettext, lang: str, today: dt.date)
 
 
 def _parse_money(field: Field, raw: Raw, _: Gettext, lang: str, today: dt.date) -> str:
-    amount = _money_amount(_need_text(raw))
-    if amount is None:
-        raise AnswerError(_("Please type the amount in euros, for example 12,50."))
-    if amount == "too-precise":
+    try:
+        amount = _money_amount(_need_text(raw))
+    except _TooPrecise:
         raise AnswerError(
             _("Please type the amount with at most two digits after the comma, for example 12,50.")
-        )
-    assert isinstance(amount, Decimal)
+        ) from None
+    except ValueError:
+        raise AnswerError(_("Please type the amount in euros, for example 12,50.")) from None
     low, high = field.minimum, field.maximum
     if amount < 0 and low is not None and low >= 0:
         raise AnswerError(_("Please type the amount without a minus sign."))
@@ -224,45 +227,44 @@ def _parse_money(field: Field, raw: Raw, _: Gettext, lang: str, today: dt.date) 
 
 
 _CURRENCY = re.compile(r"€|\beur\b|\beuro\b", re.IGNORECASE)
+_GROUPED = re.compile(r"\d+|\d{1,3}(?:([.,'])\d{3})(?:\1\d{3})*")
 
 
-def _money_amount(text: str) -> Decimal | str | None:
+class _TooPrecise(ValueError):
+    """More than two digits after the decimal mark."""
+
+
+def _money_amount(text: str) -> Decimal:
     """Read ``12,50``, ``12.50``, ``1.234,50``, ``1,234.50``, ``12,-`` or ``12 €``.
 
     With both separators the later one is the decimal one. With only one kind: one or two digits
     after a single separator are cents; groups of exactly three digits are thousands (an amount
-    with three decimals is never meant). Returns ``"too-precise"`` for more than two decimals.
+    with three decimals is never meant). Raises ``ValueError`` when the text is not an amount.
     """
-    text = _CURRENCY.sub("", text.replace("\u2212", "-"))
-    text = "".join(text.split())
-    sign = 1
-    if text[:1] in "+-" and text:
-        sign = -1 if text[0] == "-" else 1
+    text = "".join(_CURRENCY.sub("", text.replace("\u2212", "-")).split())
+    negative = text.startswith("-")
+    if text[:1] in ("+", "-"):
         text = text[1:]
     text = re.sub(r"[.,]-+$", "", text)  # "12,-" is how whole euros are written
-    if not text or not re.fullmatch(r"[0-9.,']+", text) or not text[0].isdigit():
-        return None
+    if not re.fullmatch(r"\d[0-9.,']*", text):
+        raise ValueError("not an amount")
     separators = [ch for ch in text if ch in ".,'"]
     last = max(text.rfind("."), text.rfind(","))
     whole, cents = text, ""
     if last >= 0:
         after = text[last + 1 :]
-        decimal_mark = text[last]
-        single = separators.count(decimal_mark) == 1
+        single = separators.count(text[last]) == 1
         if single and (len(set(separators)) > 1 or len(after) != 3):
             whole, cents = text[:last], after
-        if len(cents) > 2:
-            return "too-precise"
-    if not re.fullmatch(r"\d+|\d{1,3}(?:([.,'])\d{3})(?:\1\d{3})*", whole):
-        return None
-    digits = re.sub(r"\D", "", whole) or "0"
-    if len(digits.lstrip("0")) > MONEY_MAX_DIGITS:
-        return None
-    try:
-        amount = Decimal(f"{digits}.{cents.ljust(2, '0')}")
-    except InvalidOperation:
-        return None
-    return -amount if sign < 0 and amount else amount
+    if len(cents) > 2:
+        raise _TooPrecise(cents)
+    if not _GROUPED.fullmatch(whole) or (cents and not cents.isdigit()):
+        raise ValueError("not an amount")
+    digits = re.sub(r"\D", "", whole).lstrip("0") or "0"
+    if len(digits) > MONEY_MAX_DIGITS:
+        raise ValueError("too large")
+    amount = Decimal(f"{digits}.{cents.ljust(2, '0')}")
+    return -amount if negative and amount else amount
 
 
 def _number_range_message(_: Gettext, low: Any, high: Any) -> str:
@@ -336,7 +338,7 @@ def _parse_address(field: Field, raw: Raw, _: Gettext, lang: str, today: dt.date
     unknown = set(raw) - set(ADDRESS_PARTS)
     if unknown:
         raise TypeError(f"unknown address parts: {sorted(unknown)}")
-    parts = {name: " ".join(str(raw.get(name) or "").split()) for name in ADDRESS_PARTS}
+    parts = {name: " ".join(_need_text(raw.get(name) or "").split()) for name in ADDRESS_PARTS}
     messages = {
         "street": N_("Please type the street."),
         "number": N_("Please type the house number, for example 12 or 12a."),

@@ -380,9 +380,9 @@ class _FormReader:
         if kind in ("text", "multiline"):
             return {"max_length": self._max_length(entry, where)}
         if kind == "number":
-            return self._min_max(entry, where, self.integer)
+            return self._min_max(entry, where, self.integer, 0)
         if kind == "money":
-            return self._min_max(entry, where, self._amount)
+            return self._min_max(entry, where, self._amount, Decimal("0.00"))
         if kind == "date":
             return self._date_limits(entry, where)
         if kind == "choice":
@@ -424,11 +424,15 @@ class _FormReader:
             return None
         return amount.quantize(Decimal("0.01"))
 
-    def _min_max(self, entry: Mapping[str, Any], where: str, read: Any) -> dict[str, Any]:
+    def _min_max(
+        self, entry: Mapping[str, Any], where: str, read: Any, default_min: int | Decimal
+    ) -> dict[str, Any]:
+        """``min`` and ``max``; without ``min`` nothing below zero is accepted (counts and
+        amounts are never negative unless the form says so)."""
         low = read(entry, "min", where)
         high = read(entry, "max", where)
         if low is None and "min" not in entry:
-            low = 0 if read == self.integer else Decimal("0.00")
+            low = default_min
         if low is not None and high is not None and low > high:
             self.problem(
                 where, "bad-limit", N_("min ({low}) is greater than max ({high})"),

@@ -26,7 +26,7 @@ class FormSession:
         self._raw: dict[str, Raw] = {}
         # Present key: question was answered (value) or skipped (None).
         self._values: dict[str, Any] = {}
-        self._current: str | None = form.fields[0].id
+        self._current: str | None = form.fields[0].id if form.fields else None
         self._return_to_review = False
 
     # --- where we are --------------------------------------------------------------------------

@@ -403,3 +403,10 @@ def test_every_answer_value_survives_json_unchanged():
     }
     assert json.loads(json.dumps(answers)) == answers
     assert answers["money"] == "1234.50" and answers["date"] == "1945-05-01"
+
+
+def test_control_characters_never_reach_the_answer():
+    assert parse(question("text"), "Erika\x1b[31m Muster\x00mann") == "Erika[31m Mustermann"
+    assert parse(question("multiline"), "Zeile 1\r\nZeile\t2\x07") == "Zeile 1\nZeile 2"
+    typed = {**ADDRESS, "street": "Haupt\x00straße"}
+    assert parse(question("address"), typed)["street"] == "Hauptstraße"
