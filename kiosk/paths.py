@@ -9,11 +9,14 @@ Kiosk data directory::
     kiosk.db               the local queue (SQLite, WAL)
     kiosk.toml             kiosk id, town-hall address, staff PIN hash, municipality name
     keys/kiosk-signing.key this kiosk's Ed25519 private key (0600)
+    keys/kiosk.json        this kiosk's id and public key
     keys/townhall.json     the town hall's pinned public keys
+    enrolment-<id>.json    the enrolment request to carry to the town hall
 
 Town-hall data directory::
 
-    townhall.db                 received batches, sealed items, enrolled kiosks, status updates
+    townhall.db                 received batches, sealed items (still encrypted), status updates
+    keys/kiosks.json            enrolled and revoked kiosks (the allow-list)
     keys/townhall-encryption.key X25519 private key (0600; only where the staff inbox runs)
     keys/townhall-signing.key    Ed25519 private key for acknowledgements and status updates (0600)
     keys/townhall.json           the public halves, to hand to kiosks
