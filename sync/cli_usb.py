@@ -1,0 +1,95 @@
+"""``rathaus usb``: the same signed batches, carried on a USB stick.
+
+At the kiosk, ``usb export DIR`` first takes the town hall's replies found on the stick, then puts
+the waiting batch and a status request on it. At the town hall, ``usb import DIR`` receives the
+batches with exactly the server's checks and leaves acknowledgements and status updates on the
+stick. The reverse directions are ``usb import DIR --kiosk`` and ``usb export DIR --townhall``.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from kiosk.i18n import language_from_environment, translator
+from kiosk.paths import kiosk_dir, townhall_dir
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("usb", help="carry batches and replies on a USB stick")
+    commands = parser.add_subparsers(dest="usb_command", metavar="ACTION", parser_class=type(parser))
+    commands.required = True
+    for name, help_text, flag, flag_help in (
+        ("export", "write to the stick (default: at the kiosk)", "--townhall",
+         "at the town hall: write status updates for every enrolled kiosk"),
+        ("import", "read from the stick (default: at the town hall)", "--kiosk",
+         "at the kiosk: read acknowledgements and status updates"),
+    ):
+        sub = commands.add_parser(name, help=help_text, description=help_text)
+        sub.add_argument("directory", type=Path, metavar="DIR", help="where the stick is mounted")
+        sub.add_argument(flag, action="store_true", help=flag_help)
+        sub.add_argument("--data-dir", type=Path, default=None, help="data directory of this kiosk or town hall")
+        sub.set_defaults(handler=run_usb)
+
+
+def run_usb(args: argparse.Namespace) -> int:
+    lang = language_from_environment()
+    at_townhall = (args.usb_command == "import" and not args.kiosk) or (
+        args.usb_command == "export" and args.townhall
+    )
+    report = _run_townhall(args, lang) if at_townhall else _run_kiosk(args, lang)
+    _ = translator(lang)
+    lines = [
+        (report.batches_written, _("batch(es) with {n} application(s) written").format(n=report.items_written)),
+        (report.batches_received, _("new batch(es) received")),
+        (report.batches_duplicate, _("batch(es) received before, acknowledged again")),
+        (report.acks_applied, _("acknowledgement(s) applied")),
+        (report.statuses_applied, _("status update(s) applied")),
+        (report.bundles_written, _("status file(s) written")),
+    ]
+    printed = False
+    for count, text in lines:
+        if count:
+            print(f"{count} {text}")
+            printed = True
+    for problem in report.problems:
+        print(problem)
+    if not printed and not report.problems:
+        print(_("Nothing to transfer."))
+    return 1 if report.problems else 0
+
+
+def _run_kiosk(args: argparse.Namespace, lang: str):
+    from kiosk.runtime import open_runtime
+    from sync.keys import load_kiosk_keys, load_pinned_townhall
+    from sync.usb import kiosk_collect_replies, kiosk_export
+
+    data_dir = kiosk_dir(args)
+    runtime = open_runtime(data_dir)
+    try:
+        action = kiosk_export if args.usb_command == "export" else kiosk_collect_replies
+        return action(
+            args.directory,
+            runtime.store,
+            kiosk=load_kiosk_keys(data_dir),
+            townhall=load_pinned_townhall(data_dir),
+            lang=lang,
+        )
+    finally:
+        runtime.close()
+
+
+def _run_townhall(args: argparse.Namespace, lang: str):
+    from sync.allowlist import Allowlist
+    from sync.keys import load_townhall_keys
+    from sync.server.storage import open_storage
+    from sync.usb import townhall_export_statuses, townhall_import
+
+    data_dir = townhall_dir(args)
+    keys = load_townhall_keys(data_dir, need_encryption=False)
+    storage = open_storage(data_dir)
+    try:
+        action = townhall_import if args.usb_command == "import" else townhall_export_statuses
+        return action(args.directory, storage, Allowlist(data_dir), townhall=keys, lang=lang)
+    finally:
+        storage.close()

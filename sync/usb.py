@@ -1,0 +1,250 @@
+"""Carrying batches on a USB stick where no link ever comes.
+
+The stick holds exactly the bytes that would travel over HTTP, so the town hall runs the very same
+checks on them (``sync.intake``). Layout under the chosen directory::
+
+    rathaus-transfer/
+      to-townhall/<kiosk-id>/<sequence>-<batch-id>.batch   signed batch of sealed applications
+      to-townhall/<kiosk-id>/status.request                signed "what is new since serial N?"
+      to-kiosk/<kiosk-id>/<batch-id>.ack                   signed acknowledgement
+      to-kiosk/<kiosk-id>/status.bundle                    signed status updates
+
+Every file is written as ``*.part``, flushed to the stick, then renamed, so a stick pulled out
+mid-write leaves a ``.part`` file that is skipped with a message, never half a batch.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kiosk.errors import EnvelopeError, RathausError
+from kiosk.i18n import translator
+from kiosk.store import StatusRecord, Store
+from sync.allowlist import Allowlist
+from sync.envelope import (
+    build_batch,
+    build_status_bundle,
+    build_status_request,
+    verify_ack,
+    verify_status_bundle,
+)
+from sync.intake import receive_batch, status_updates_for
+from sync.keys import KioskKeys, TownhallKeys, TownhallPublicKeys
+from sync.server.storage import Storage
+
+log = logging.getLogger("rathaus.usb")
+
+ROOT = "rathaus-transfer"
+TO_TOWNHALL = "to-townhall"
+TO_KIOSK = "to-kiosk"
+STATUS_REQUEST = "status.request"
+STATUS_BUNDLE = "status.bundle"
+# A stick can take days between kiosk and town hall; a status request stays valid for 60 days.
+USB_REQUEST_MAX_AGE = 60 * 24 * 3600
+USB_MAX_ITEMS = 1000
+
+
+@dataclass
+class TransferReport:
+    """What one run did; ``problems`` are plain sentences, one per skipped or rejected file."""
+
+    batches_written: int = 0
+    items_written: int = 0
+    batches_received: int = 0
+    batches_duplicate: int = 0
+    acks_applied: int = 0
+    statuses_applied: int = 0
+    bundles_written: int = 0
+    problems: list[str] = field(default_factory=list)
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write, flush to the device, rename: a pulled stick leaves only a ``.part`` file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    part = path.with_name(path.name + ".part")
+    with open(part, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(part, path)
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+def _transfer_root(directory: Path, lang: str) -> Path:
+    _ = translator(lang)
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise RathausError(
+            _("The folder {path} does not exist. Is the USB stick plugged in and mounted?").format(path=directory)
+        )
+    return directory / ROOT
+
+
+def _report_half_written(folder: Path, report: TransferReport, _) -> None:
+    for part in sorted(folder.glob("*/*.part")):
+        report.problems.append(
+            _("{name}: half-written file (the stick was probably pulled out too early); skipped.").format(
+                name=part.relative_to(folder.parent)
+            )
+        )
+
+
+# -- at the kiosk ---------------------------------------------------------------------------------
+
+
+def kiosk_collect_replies(
+    directory: Path, store: Store, *, kiosk: KioskKeys, townhall: TownhallPublicKeys, lang: str = "de"
+) -> TransferReport:
+    """Apply acknowledgements and status updates the town hall left on the stick for this kiosk."""
+    _ = translator(lang)
+    report = TransferReport()
+    inbox = _transfer_root(directory, lang) / TO_KIOSK / kiosk.kiosk_id
+    if not inbox.is_dir():
+        return report
+    _report_half_written(inbox.parent, report, _)
+    for ack_path in sorted(inbox.glob("*.ack")):
+        batch_id = ack_path.stem
+        try:
+            verify_ack(ack_path.read_bytes(), townhall.signing, batch_id=batch_id, kiosk_id=kiosk.kiosk_id)
+        except EnvelopeError as exc:
+            report.problems.append(
+                _("{name}: not a valid acknowledgement from the town hall ({code}); ignored.").format(
+                    name=ack_path.name, code=exc.code
+                )
+            )
+            continue
+        if store.mark_acknowledged(batch_id):
+            report.acks_applied += 1
+        ack_path.unlink()
+        for sent in (inbox.parent.parent / TO_TOWNHALL / kiosk.kiosk_id).glob(f"*-{batch_id}.batch"):
+            sent.unlink()
+    bundle_path = inbox / STATUS_BUNDLE
+    if bundle_path.exists():
+        try:
+            updates = verify_status_bundle(bundle_path.read_bytes(), townhall.signing, kiosk_id=kiosk.kiosk_id)
+        except EnvelopeError as exc:
+            report.problems.append(
+                _("{name}: not valid status updates from the town hall ({code}); ignored.").format(
+                    name=bundle_path.name, code=exc.code
+                )
+            )
+        else:
+            report.statuses_applied += store.apply_status(
+                StatusRecord(u.reference, u.status, u.message, u.updated_at, u.serial) for u in updates
+            )
+            bundle_path.unlink()
+    return report
+
+
+def kiosk_export(
+    directory: Path, store: Store, *, kiosk: KioskKeys, townhall: TownhallPublicKeys, lang: str = "de"
+) -> TransferReport:
+    """Take replies first, then put the waiting batch and a status request on the stick."""
+    report = kiosk_collect_replies(directory, store, kiosk=kiosk, townhall=townhall, lang=lang)
+    outbox = _transfer_root(directory, lang) / TO_TOWNHALL / kiosk.kiosk_id
+
+    def build(items: list[bytes], sequence: int, batch_id: str) -> bytes:
+        return build_batch(
+            items,
+            kiosk_id=kiosk.kiosk_id,
+            sequence=sequence,
+            signing_key=kiosk.signing,
+            recipient_key_id=townhall.encryption_key_id,
+            batch_id=batch_id,
+        )
+
+    batch = store.take_batch(build, max_items=USB_MAX_ITEMS)
+    if batch is not None:
+        write_atomically(outbox / f"{batch.sequence:08d}-{batch.batch_id}.batch", batch.data)
+        store.record_attempt(batch.batch_id)
+        report.batches_written += 1
+        report.items_written += len(batch.references)
+    request = build_status_request(
+        kiosk_id=kiosk.kiosk_id, since_serial=store.status_cursor(), signing_key=kiosk.signing
+    )
+    write_atomically(outbox / STATUS_REQUEST, request)
+    return report
+
+
+# -- at the town hall -----------------------------------------------------------------------------
+
+
+def townhall_import(
+    directory: Path,
+    storage: Storage,
+    allowlist: Allowlist,
+    *,
+    townhall: TownhallKeys,
+    lang: str = "de",
+) -> TransferReport:
+    """Receive every batch on the stick with the server's own checks; leave acks and statuses."""
+    _ = translator(lang)
+    report = TransferReport()
+    root = _transfer_root(directory, lang)
+    incoming = root / TO_TOWNHALL
+    if not incoming.is_dir():
+        raise RathausError(
+            _("There is nothing from a kiosk on this stick ({path} is missing).").format(path=incoming)
+        )
+    _report_half_written(incoming, report, _)
+    for batch_path in sorted(incoming.glob("*/*.batch")):
+        name = batch_path.relative_to(root)
+        try:
+            result = receive_batch(storage, allowlist, batch_path.read_bytes(), townhall=townhall)
+        except EnvelopeError as exc:
+            report.problems.append(
+                _("{name}: rejected ({code}): {reason}").format(name=name, code=exc.code, reason=exc.message)
+            )
+            continue
+        if batch_path.parent.name != result.kiosk_id:
+            log.info("batch %s filed under another kiosk's folder", result.batch_id)
+        write_atomically(root / TO_KIOSK / result.kiosk_id / f"{result.batch_id}.ack", result.ack)
+        if result.new:
+            report.batches_received += 1
+        else:
+            report.batches_duplicate += 1
+    for request_path in sorted(incoming.glob(f"*/{STATUS_REQUEST}")):
+        kiosk_id = request_path.parent.name
+        try:
+            bundle = status_updates_for(
+                storage,
+                allowlist,
+                request_path.read_bytes(),
+                townhall=townhall,
+                max_age_seconds=USB_REQUEST_MAX_AGE,
+            )
+        except EnvelopeError as exc:
+            report.problems.append(
+                _("{name}: status request rejected ({code}): {reason}").format(
+                    name=request_path.relative_to(root), code=exc.code, reason=exc.message
+                )
+            )
+            continue
+        write_atomically(root / TO_KIOSK / kiosk_id / STATUS_BUNDLE, bundle)
+        request_path.unlink()
+        report.bundles_written += 1
+    return report
+
+
+def townhall_export_statuses(
+    directory: Path, storage: Storage, allowlist: Allowlist, *, townhall: TownhallKeys, lang: str = "de"
+) -> TransferReport:
+    """Put every enrolled kiosk's full status list on the stick (for a stick that only goes out)."""
+    report = TransferReport()
+    root = _transfer_root(directory, lang)
+    for enrolled in allowlist.list():
+        if enrolled.revoked_at:
+            continue
+        updates = storage.status_updates_for_kiosk(enrolled.kiosk_id, since_serial=0)
+        bundle = build_status_bundle(updates, kiosk_id=enrolled.kiosk_id, signing_key=townhall.signing)
+        write_atomically(root / TO_KIOSK / enrolled.kiosk_id / STATUS_BUNDLE, bundle)
+        report.bundles_written += 1
+    return report
+
