@@ -45,6 +45,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     show = commands.add_parser("show", help=_("open one application and show every answer"))
     show.add_argument("reference", metavar="REF", help=_("the code from the receipt, e.g. 7KQ-M2X-9TD"))
+    _kiosk_option(show, _)
     _common(show, _)
     show.set_defaults(handler=run_show)
 
@@ -57,6 +58,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     pdf = commands.add_parser("pdf", help=_("one application as a PDF for the paper file"))
     pdf.add_argument("reference", metavar="REF", help=_("the code from the receipt"))
+    _kiosk_option(pdf, _)
     pdf.add_argument("--out", type=Path, required=True, metavar="FILE", help=_("PDF file to write ('-': standard output)"))
     _common(pdf, _)
     pdf.set_defaults(handler=run_pdf)
@@ -74,6 +76,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     status.add_argument("status", metavar="STATUS", help=_("one of: {statuses}").format(statuses=", ".join(STATUSES)))
     status.add_argument("--message", default="", help=_("message for the citizen, in plain words"))
     status.add_argument("--note", default="", help=_("note for the staff only; never sent to the kiosk"))
+    _kiosk_option(status, _)
     _common(status, _)
     status.set_defaults(handler=run_status)
 
@@ -87,6 +90,15 @@ def _common(parser: argparse.ArgumentParser, _: Gettext) -> None:
         default=[],
         metavar="DIR",
         help=_("another folder of service definitions (besides DATA-DIR/forms and the shipped ones)"),
+    )
+
+
+def _kiosk_option(parser: argparse.ArgumentParser, _: Gettext) -> None:
+    parser.add_argument(
+        "--kiosk",
+        metavar="KIOSK_ID",
+        default=None,
+        help=_("the kiosk the application came from (needed only if two kiosks gave the same code)"),
     )
 
 
@@ -125,7 +137,7 @@ def run_show(args: argparse.Namespace) -> int:
     lang = language_from_environment()
     _ = translator(lang)
     with _open_inbox(args, lang) as inbox:
-        opened = inbox.open(args.reference)
+        opened = inbox.open(args.reference, args.kiosk)
     meta = opened.meta
     lines = [
         f"{meta.service} — {meta.reference}",
@@ -179,7 +191,7 @@ def run_pdf(args: argparse.Namespace) -> int:
     lang = language_from_environment()
     _ = translator(lang)
     with _open_inbox(args, lang) as inbox:
-        data = inbox.pdf(args.reference)
+        data = inbox.pdf(args.reference, args.kiosk)
     if _to_stdout(args.out):
         _write_stdout(data)
         return 0
@@ -206,7 +218,7 @@ def run_status(args: argparse.Namespace) -> int:
     lang = language_from_environment()
     _ = translator(lang)
     with _open_inbox(args, lang) as inbox:
-        update = inbox.set_status(args.reference, args.status, args.message, note=args.note)
+        update = inbox.set_status(args.reference, args.status, args.message, note=args.note, kiosk_id=args.kiosk)
     print(
         _("{code}: status is now '{status}' (no. {serial}). The kiosk shows it after its next sync.").format(
             code=refcode.display(update.reference), status=status_label(update.status, _), serial=update.serial

@@ -22,7 +22,7 @@ from sync.envelope import open_item, parse_timestamp, utc_timestamp
 from sync.inbox.catalogue import FormCatalogue
 from sync.inbox.status import NO_STATUS, check_status, status_label
 from sync.keys import TownhallKeys, load_townhall_keys, load_townhall_public, townhall_public_keys_path
-from sync.server.storage import ItemRecord, StatusRecord, Storage, open_storage
+from sync.server.storage import ItemKey, ItemRecord, StatusRecord, Storage, open_storage
 
 try:
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -150,13 +150,15 @@ class Inbox:
             )
         statuses = self.storage.current_statuses()
         items = self.storage.items(form_id=form_id, unopened_only=state == "new")
-        return [self._entry(item, statuses.get(item.reference)) for item in items]
+        return [self._entry(item, statuses.get((item.kiosk_id, item.reference))) for item in items]
 
-    def open(self, reference: str) -> OpenedSubmission:
-        """Decrypt one submission (typed receipt code, typos caught) and note that it was opened."""
-        item = self._item(reference)
+    def open(self, reference: str, kiosk_id: str | None = None) -> OpenedSubmission:
+        """Decrypt one submission (typed receipt code, typos caught) and note that it was opened.
+
+        ``kiosk_id`` is needed only in the rare case that two kiosks drew the same code."""
+        item = self._item(reference, kiosk_id)
         submission = self._decrypt(item)
-        self.storage.mark_opened([item.reference], utc_timestamp())
+        self.storage.mark_opened([(item.kiosk_id, item.reference)], utc_timestamp())
         return submission
 
     def submissions(self, form_id: str) -> list[OpenedSubmission]:
@@ -165,14 +167,19 @@ class Inbox:
 
     # -- answering -------------------------------------------------------------------------------
 
-    def set_status(self, reference: str, status: str, message: str = "", *, note: str = "") -> StatusRecord:
+    def set_status(
+        self, reference: str, status: str, message: str = "", *, note: str = "", kiosk_id: str | None = None
+    ) -> StatusRecord:
         """Record an answer; it goes to the kiosk with its next sync (or USB stick)."""
-        item = self._item(reference)
+        item = self._item(reference, kiosk_id)
         status, message = check_status(status, message, self._)
-        return self.storage.add_status(item.reference, status, message, utc_timestamp(), " ".join(note.split()))
+        return self.storage.add_status(
+            item.reference, status, message, utc_timestamp(), " ".join(note.split()), kiosk_id=item.kiosk_id
+        )
 
-    def history(self, reference: str) -> list[StatusRecord]:
-        return self.storage.status_history(self._item(reference).reference)
+    def history(self, reference: str, kiosk_id: str | None = None) -> list[StatusRecord]:
+        item = self._item(reference, kiosk_id)
+        return self.storage.status_history(item.reference, item.kiosk_id)
 
     # -- output ----------------------------------------------------------------------------------
 
@@ -180,18 +187,18 @@ class Inbox:
         """Write one row per submission of a service, a column per question; returns the count."""
         from sync.inbox.export import write_private_file
 
-        data, codes = self._export(form_id, fmt)
+        data, keys = self._export(form_id, fmt)
         write_private_file(Path(out), data, self.lang)
-        self.storage.mark_exported(codes, utc_timestamp())
-        return len(codes)
+        self.storage.mark_exported(keys, utc_timestamp())
+        return len(keys)
 
     def export_data(self, form_id: str, fmt: str) -> tuple[bytes, int]:
         """The same export as bytes (for ``--out -``), with the number of submissions in it."""
-        data, codes = self._export(form_id, fmt)
-        self.storage.mark_exported(codes, utc_timestamp())
-        return data, len(codes)
+        data, keys = self._export(form_id, fmt)
+        self.storage.mark_exported(keys, utc_timestamp())
+        return data, len(keys)
 
-    def _export(self, form_id: str, fmt: str) -> tuple[bytes, list[str]]:
+    def _export(self, form_id: str, fmt: str) -> tuple[bytes, list[ItemKey]]:
         from sync.inbox.export import build_export, check_format
 
         check_format(fmt, self.lang)
@@ -203,13 +210,13 @@ class Inbox:
             )
         submissions = self.submissions(form_id)
         data = build_export(submissions, form_id, fmt, catalogue=self.catalogue, lang=self.lang)
-        return data, [s.meta.code for s in submissions]
+        return data, [(s.meta.kiosk_id, s.meta.code) for s in submissions]
 
-    def pdf(self, reference: str) -> bytes:
+    def pdf(self, reference: str, kiosk_id: str | None = None) -> bytes:
         """An A4 page (or more) for the paper file: every question with its answer."""
         from sync.inbox.paper import submission_pdf
 
-        submission = self.open(reference)
+        submission = self.open(reference, kiosk_id)
         return submission_pdf(submission, municipality=self.municipality, lang=self.lang)
 
     @property
@@ -218,14 +225,22 @@ class Inbox:
 
     # -- inside ----------------------------------------------------------------------------------
 
-    def _item(self, typed: str) -> ItemRecord:
+    def _item(self, typed: str, kiosk_id: str | None) -> ItemRecord:
         code = refcode.parse(typed, self.lang)
-        item = self.storage.item(code)
-        if item is None:
+        found = self.storage.items_with_reference(code)
+        if kiosk_id is not None:
+            found = [item for item in found if item.kiosk_id == kiosk_id]
+        if not found:
             raise RathausError(
                 self._("No application with the code {code} has arrived.").format(code=refcode.display(code))
             )
-        return item
+        if len(found) > 1:
+            raise RathausError(
+                self._(
+                    "Two kiosks gave the same code {code} ({kiosks}). Please name the kiosk as well (--kiosk)."
+                ).format(code=refcode.display(code), kiosks=", ".join(item.kiosk_id for item in found))
+            )
+        return found[0]
 
     def _entry(self, item: ItemRecord, status: StatusRecord | None) -> InboxEntry:
         return InboxEntry(
@@ -257,7 +272,7 @@ class Inbox:
                     code=refcode.display(item.reference)
                 ),
             )
-        history = self.storage.status_history(item.reference)
+        history = self.storage.status_history(item.reference, item.kiosk_id)
         current = history[-1] if history else None
         return OpenedSubmission(
             meta=self._entry(item, current),

@@ -11,7 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 from sync.server.storage import (
+    AmbiguousReference,
     BatchRecord,
+    ItemKey,
     ItemRecord,
     SqliteStorage,
     StatusRecord,
@@ -21,7 +23,9 @@ from sync.server.storage import (
 )
 
 __all__ = [
+    "AmbiguousReference",
     "BatchRecord",
+    "ItemKey",
     "ItemRecord",
     "SqliteStorage",
     "StatusRecord",

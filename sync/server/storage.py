@@ -31,6 +31,20 @@ DB_NAME = "townhall.db"
 _BUSY_TIMEOUT_MS = 10_000
 
 
+ItemKey = tuple[str, str]
+"""An item's identity at the town hall: (kiosk id, receipt code). Codes are random, so two kiosks
+may, rarely, draw the same one; each kiosk never issues a code twice."""
+
+
+class AmbiguousReference(ValueError):
+    """Two kiosks gave the same receipt code; the kiosk must be named to pick one item."""
+
+    def __init__(self, reference: str, kiosks: Sequence[str]) -> None:
+        super().__init__(f"{reference} is held from kiosks {', '.join(sorted(kiosks))}")
+        self.reference = reference
+        self.kiosks = tuple(sorted(kiosks))
+
+
 @dataclass(frozen=True)
 class BatchRecord:
     """One accepted batch: who sent it, when, and which items it carried."""
@@ -96,8 +110,9 @@ class Storage(Protocol):
         """The batch stored under this id, or ``None`` when it was never accepted."""
 
     def store_batch(self, batch: BatchRecord, items: Sequence[ItemRecord]) -> bool:
-        """Store a batch and its items in one transaction; items already held (same digest or
-        reference) are kept once. Returns ``False`` when the batch id was stored meanwhile."""
+        """Store a batch and its items in one transaction; items already held (same digest, or
+        same kiosk and receipt code) are kept once. Returns ``False`` when the batch id was
+        stored meanwhile."""
 
     def counts(self) -> StorageCounts:
         """How many batches, items and status updates are held."""
@@ -105,24 +120,37 @@ class Storage(Protocol):
     def items(self, *, form_id: str | None = None, unopened_only: bool = False) -> list[ItemRecord]:
         """Items in the order they were received."""
 
-    def item(self, reference: str) -> ItemRecord | None:
-        """One item by its compact reference code."""
+    def item(self, reference: str, kiosk_id: str | None = None) -> ItemRecord | None:
+        """One item by its compact receipt code (the first received, if two kiosks gave the
+        same code and ``kiosk_id`` does not say which)."""
 
-    def mark_opened(self, references: Iterable[str], at: str) -> None:
+    def items_with_reference(self, reference: str) -> list[ItemRecord]:
+        """Every item with this receipt code: one, or more if kiosks happened to draw the same."""
+
+    def mark_opened(self, keys: Iterable[ItemKey], at: str) -> None:
         """Record that staff opened these items (the first time counts)."""
 
-    def mark_exported(self, references: Iterable[str], at: str) -> None:
+    def mark_exported(self, keys: Iterable[ItemKey], at: str) -> None:
         """Record that these items went out in an export (the latest time counts)."""
 
     def add_status(
-        self, reference: str, status: str, message: str, updated_at: str, staff_note: str = ""
+        self,
+        reference: str,
+        status: str,
+        message: str,
+        updated_at: str,
+        staff_note: str = "",
+        *,
+        kiosk_id: str | None = None,
     ) -> StatusRecord:
-        """Append a status update for a stored item and give it the next serial."""
+        """Append a status update for a stored item and give it the next serial; ``KeyError``
+        when no such item is held, ``AmbiguousReference`` when two kiosks gave the code and
+        ``kiosk_id`` does not say which."""
 
-    def current_statuses(self) -> dict[str, StatusRecord]:
-        """The latest status update of every item that has one, by reference."""
+    def current_statuses(self) -> dict[ItemKey, StatusRecord]:
+        """The latest status update of every item that has one, by (kiosk id, reference)."""
 
-    def status_history(self, reference: str) -> list[StatusRecord]:
+    def status_history(self, reference: str, kiosk_id: str | None = None) -> list[StatusRecord]:
         """All status updates of one item, oldest first."""
 
     def status_updates_for_kiosk(
@@ -157,7 +185,7 @@ def _initial_schema(db: sqlite_utils.Database) -> None:
     db.execute(
         """
         CREATE TABLE items (
-            reference    TEXT PRIMARY KEY,
+            reference    TEXT NOT NULL,
             digest       TEXT NOT NULL UNIQUE,
             batch_id     TEXT NOT NULL REFERENCES batches (batch_id),
             kiosk_id     TEXT NOT NULL,
@@ -168,26 +196,29 @@ def _initial_schema(db: sqlite_utils.Database) -> None:
             received_at  TEXT NOT NULL,
             sealed       BLOB NOT NULL,
             opened_at    TEXT,
-            exported_at  TEXT
+            exported_at  TEXT,
+            PRIMARY KEY (kiosk_id, reference)
         )
         """
     )
+    db.execute("CREATE INDEX items_by_reference ON items (reference)")
     db.execute("CREATE INDEX items_by_form ON items (form_id, received_at)")
     db.execute(
         """
         CREATE TABLE status_updates (
             serial      INTEGER PRIMARY KEY AUTOINCREMENT,
-            reference   TEXT NOT NULL REFERENCES items (reference),
+            reference   TEXT NOT NULL,
             kiosk_id    TEXT NOT NULL,
             status      TEXT NOT NULL,
             message     TEXT NOT NULL DEFAULT '',
             updated_at  TEXT NOT NULL,
-            staff_note  TEXT NOT NULL DEFAULT ''
+            staff_note  TEXT NOT NULL DEFAULT '',
+            FOREIGN KEY (kiosk_id, reference) REFERENCES items (kiosk_id, reference)
         )
         """
     )
     db.execute("CREATE INDEX status_by_kiosk ON status_updates (kiosk_id, serial)")
-    db.execute("CREATE INDEX status_by_reference ON status_updates (reference, serial)")
+    db.execute("CREATE INDEX status_by_item ON status_updates (kiosk_id, reference, serial)")
 
 
 _ITEM_COLUMNS = (
@@ -277,8 +308,8 @@ class SqliteStorage:
                 ],
             )
             for item in items:
-                # A submission already held (same sealed bytes, or the same receipt code sent
-                # again) is kept once: the first copy is the one staff may already have opened.
+                # A submission already held (same sealed bytes, or the same kiosk's receipt code
+                # sent again) is kept once: the first copy is the one staff may already have opened.
                 self._db.execute(
                     "INSERT OR IGNORE INTO items (reference, digest, batch_id, kiosk_id, form_id, "
                     "form_version, form_hash, captured_at, received_at, sealed) "
@@ -322,68 +353,95 @@ class SqliteStorage:
             ).fetchall()
         return [_item_from_row(row) for row in rows]
 
-    def item(self, reference: str) -> ItemRecord | None:
-        with self._lock:
-            row = self._db.execute(
-                f"SELECT {_ITEM_COLUMNS} FROM items WHERE reference = ?", [reference]
-            ).fetchone()
-        return _item_from_row(row) if row else None
+    def item(self, reference: str, kiosk_id: str | None = None) -> ItemRecord | None:
+        found = self.items_with_reference(reference)
+        if kiosk_id is not None:
+            found = [item for item in found if item.kiosk_id == kiosk_id]
+        return found[0] if found else None
 
-    def mark_opened(self, references: Iterable[str], at: str) -> None:
+    def items_with_reference(self, reference: str) -> list[ItemRecord]:
+        with self._lock:
+            rows = self._db.execute(
+                f"SELECT {_ITEM_COLUMNS} FROM items WHERE reference = ? ORDER BY received_at, rowid",
+                [reference],
+            ).fetchall()
+        return [_item_from_row(row) for row in rows]
+
+    def mark_opened(self, keys: Iterable[ItemKey], at: str) -> None:
         with self._write():
-            for reference in references:
+            for kiosk_id, reference in keys:
                 self._db.execute(
-                    "UPDATE items SET opened_at = ? WHERE reference = ? AND opened_at IS NULL",
-                    [at, reference],
+                    "UPDATE items SET opened_at = ? "
+                    "WHERE kiosk_id = ? AND reference = ? AND opened_at IS NULL",
+                    [at, kiosk_id, reference],
                 )
 
-    def mark_exported(self, references: Iterable[str], at: str) -> None:
+    def mark_exported(self, keys: Iterable[ItemKey], at: str) -> None:
         with self._write():
-            for reference in references:
+            for kiosk_id, reference in keys:
                 self._db.execute(
-                    "UPDATE items SET exported_at = ? WHERE reference = ?", [at, reference]
+                    "UPDATE items SET exported_at = ? WHERE kiosk_id = ? AND reference = ?",
+                    [at, kiosk_id, reference],
                 )
 
     # -- status updates ------------------------------------------------------------------------
 
     def add_status(
-        self, reference: str, status: str, message: str, updated_at: str, staff_note: str = ""
+        self,
+        reference: str,
+        status: str,
+        message: str,
+        updated_at: str,
+        staff_note: str = "",
+        *,
+        kiosk_id: str | None = None,
     ) -> StatusRecord:
         with self._write():
-            row = self._db.execute(
-                "SELECT kiosk_id FROM items WHERE reference = ?", [reference]
-            ).fetchone()
-            if row is None:
+            kiosks = [
+                row[0]
+                for row in self._db.execute(
+                    "SELECT kiosk_id FROM items WHERE reference = ?", [reference]
+                ).fetchall()
+                if kiosk_id is None or row[0] == kiosk_id
+            ]
+            if not kiosks:
                 raise KeyError(reference)
+            if len(kiosks) > 1:
+                raise AmbiguousReference(reference, kiosks)
             cursor = self._db.execute(
                 "INSERT INTO status_updates (reference, kiosk_id, status, message, updated_at, "
                 "staff_note) VALUES (?, ?, ?, ?, ?, ?)",
-                [reference, row[0], status, message, updated_at, staff_note],
+                [reference, kiosks[0], status, message, updated_at, staff_note],
             )
             serial = cursor.lastrowid
         return StatusRecord(
             serial=serial,
             reference=reference,
-            kiosk_id=row[0],
+            kiosk_id=kiosks[0],
             status=status,
             message=message,
             updated_at=updated_at,
             staff_note=staff_note,
         )
 
-    def current_statuses(self) -> dict[str, StatusRecord]:
+    def current_statuses(self) -> dict[ItemKey, StatusRecord]:
         with self._lock:
             rows = self._db.execute(
                 f"SELECT {_STATUS_COLUMNS} FROM status_updates WHERE serial IN "
-                "(SELECT max(serial) FROM status_updates GROUP BY reference)"
+                "(SELECT max(serial) FROM status_updates GROUP BY kiosk_id, reference)"
             ).fetchall()
-        return {row[1]: StatusRecord(*row) for row in rows}
+        records = [StatusRecord(*row) for row in rows]
+        return {(record.kiosk_id, record.reference): record for record in records}
 
-    def status_history(self, reference: str) -> list[StatusRecord]:
+    def status_history(self, reference: str, kiosk_id: str | None = None) -> list[StatusRecord]:
+        item = self.item(reference, kiosk_id)
+        if item is None:
+            return []
         with self._lock:
             rows = self._db.execute(
-                f"SELECT {_STATUS_COLUMNS} FROM status_updates WHERE reference = ? ORDER BY serial",
-                [reference],
+                f"SELECT {_STATUS_COLUMNS} FROM status_updates WHERE kiosk_id = ? AND reference = ? "
+                "ORDER BY serial",
+                [item.kiosk_id, reference],
             ).fetchall()
         return [StatusRecord(*row) for row in rows]
 

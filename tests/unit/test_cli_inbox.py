@@ -38,18 +38,22 @@ def townhall_dir(tmp_path):
     return directory
 
 
-@pytest.fixture
-def code(townhall_dir):
+def _arrive(townhall_dir, reference, *, kiosk_id="kiosk-lueder", batch_id="b" * 32, answers=ANSWERS):
     public = load_townhall_public(townhall_public_keys_path(townhall_dir))
-    reference = refcode.new_reference()
-    meta = ItemMeta("kita_erstattung", KITA.version, KITA.content_hash, "kiosk-lueder", reference, "2026-03-02T09:15:00Z")
-    sealed = seal_item(meta, ANSWERS, public.encryption)
+    meta = ItemMeta("kita_erstattung", KITA.version, KITA.content_hash, kiosk_id, reference, "2026-03-02T09:15:00Z")
+    sealed = seal_item(meta, answers, public.encryption)
     item = ItemRecord(
-        reference, item_digest(sealed), "b" * 32, "kiosk-lueder", "kita_erstattung", KITA.version,
+        reference, item_digest(sealed), batch_id, kiosk_id, "kita_erstattung", KITA.version,
         KITA.content_hash, meta.captured_at, "2026-03-02T10:00:00Z", sealed,
     )
     with open_storage(townhall_dir) as storage:
-        storage.store_batch(BatchRecord("b" * 32, "kiosk-lueder", 1, "2026-03-02T09:30:00Z", item.received_at, (item.digest,)), [item])
+        storage.store_batch(BatchRecord(batch_id, kiosk_id, 1, "2026-03-02T09:30:00Z", item.received_at, (item.digest,)), [item])
+
+
+@pytest.fixture
+def code(townhall_dir):
+    reference = refcode.new_reference()
+    _arrive(townhall_dir, reference)
     return reference
 
 
@@ -136,3 +140,18 @@ def test_out_dash_sends_the_file_to_standard_output(code, capsysbinary):
     captured = capsysbinary.readouterr()
     assert b'"reference": "' + code.encode() + b'"' in captured.out
     assert "1 Antrag exportiert." in captured.err.decode()
+
+
+def test_a_code_two_kiosks_drew_asks_for_the_kiosk(townhall_dir, code, capsys):
+    _arrive(townhall_dir, code, kiosk_id="kiosk-grieben", batch_id="c" * 32, answers={**ANSWERS, "parent_name": "Max Grieben"})
+
+    assert main(["inbox", "show", code]) == 1
+    err = capsys.readouterr().err
+    assert "--kiosk" in err and "kiosk-grieben" in err and "kiosk-lueder" in err
+
+    assert main(["inbox", "show", code, "--kiosk", "kiosk-grieben"]) == 0
+    assert "Max Grieben" in capsys.readouterr().out
+    assert main(["inbox", "status", code, "accepted", "--kiosk", "kiosk-grieben"]) == 0
+    assert main(["inbox", "list", "--all"]) == 0
+    listing = capsys.readouterr().out
+    assert "bewilligt" in listing and "eingegangen" in listing

@@ -10,6 +10,7 @@ import pytest
 from kiosk.errors import StoreError
 
 from sync.server.storage import (
+    AmbiguousReference,
     BatchRecord,
     ItemRecord,
     SqliteStorage,
@@ -87,6 +88,32 @@ def test_an_item_sent_again_in_a_later_batch_is_kept_once(storage):
     assert storage.item("AAAAAAAA1").batch_id == "b1"
 
 
+def test_the_same_code_from_two_kiosks_is_two_applications_each_answered_to_its_kiosk(storage):
+    a = [_item("AAAAAAAA1", "d1", "b1", kiosk_id="kiosk-a")]
+    b = [_item("AAAAAAAA1", "e1", "b2", kiosk_id="kiosk-b")]
+    storage.store_batch(_batch("b1", a, kiosk_id="kiosk-a"), a)
+    storage.store_batch(_batch("b2", b, kiosk_id="kiosk-b"), b)
+
+    assert storage.counts().items == 2
+    assert [i.kiosk_id for i in storage.items_with_reference("AAAAAAAA1")] == ["kiosk-a", "kiosk-b"]
+    with pytest.raises(AmbiguousReference) as ambiguous:
+        storage.add_status("AAAAAAAA1", "accepted", "", "2026-03-02T08:00:00Z")
+    assert ambiguous.value.kiosks == ("kiosk-a", "kiosk-b")
+    storage.add_status("AAAAAAAA1", "accepted", "", "2026-03-02T08:00:00Z", kiosk_id="kiosk-b")
+    assert storage.status_updates_for_kiosk("kiosk-a") == []
+    assert [u.status for u in storage.status_updates_for_kiosk("kiosk-b")] == ["accepted"]
+
+
+def test_the_same_code_sent_again_by_one_kiosk_is_kept_once(storage):
+    first = [_item("AAAAAAAA1", "d1", "b1")]
+    resealed = [_item("AAAAAAAA1", "d2", "b2")]  # same application, sealed a second time
+    storage.store_batch(_batch("b1", first), first)
+    storage.store_batch(_batch("b2", resealed, sequence=2), resealed)
+
+    assert storage.counts() == StorageCounts(batches=2, items=1, status_updates=0)
+    assert storage.item("AAAAAAAA1").digest == "d1"
+
+
 def test_a_failure_half_way_leaves_nothing_of_the_batch(storage):
     good = _item("AAAAAAAA1", "d1", "b1")
     broken = _item("AAAAAAAA2", "d2", "no-such-batch")  # breaks the link to its batch
@@ -132,7 +159,7 @@ def test_status_serials_increase_and_each_kiosk_sees_only_its_own(storage):
     assert [u.serial for u in storage.status_updates_for_kiosk("kiosk-a")] == [first.serial, second.serial]
     newer = storage.status_updates_for_kiosk("kiosk-a", since_serial=first.serial)
     assert [(u.reference, u.status, u.message) for u in newer] == [("AAAAAAAA1", "accepted", "Kommen Sie vorbei.")]
-    assert storage.current_statuses()["AAAAAAAA1"].status == "accepted"
+    assert storage.current_statuses()[("kiosk-a", "AAAAAAAA1")].status == "accepted"
     assert [u.status for u in storage.status_history("AAAAAAAA1")] == ["in_progress", "accepted"]
 
 
@@ -154,13 +181,13 @@ def test_opened_items_leave_the_new_list_and_keep_their_first_opening(storage):
     items = [_item("AAAAAAAA1", "d1", "b1"), _item("AAAAAAAA2", "d2", "b1", form_id="kita")]
     storage.store_batch(_batch("b1", items), items)
 
-    storage.mark_opened(["AAAAAAAA1"], "2026-03-02T08:00:00Z")
-    storage.mark_opened(["AAAAAAAA1"], "2026-03-03T08:00:00Z")
+    storage.mark_opened([("kiosk-a", "AAAAAAAA1")], "2026-03-02T08:00:00Z")
+    storage.mark_opened([("kiosk-a", "AAAAAAAA1")], "2026-03-03T08:00:00Z")
 
     assert [i.reference for i in storage.items(unopened_only=True)] == ["AAAAAAAA2"]
     assert storage.item("AAAAAAAA1").opened_at == "2026-03-02T08:00:00Z"
     assert [i.reference for i in storage.items(form_id="kita")] == ["AAAAAAAA2"]
-    storage.mark_exported(["AAAAAAAA2"], "2026-03-04T08:00:00Z")
+    storage.mark_exported([("kiosk-a", "AAAAAAAA2")], "2026-03-04T08:00:00Z")
     assert storage.item("AAAAAAAA2").exported_at == "2026-03-04T08:00:00Z"
 
 
