@@ -122,4 +122,5 @@ def run_demo(args: argparse.Namespace) -> int:
 
 def _require_terminal() -> None:
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
-        raise RathausError("The kiosk needs a terminal (a screen and keyboard); none is attached.")
+        _ = translator(language_from_environment())
+        raise RathausError(_("The kiosk needs a terminal (a screen and keyboard); none is attached."))
