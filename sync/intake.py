@@ -33,6 +33,7 @@ from sync.envelope.failures import (
     KIND_STATUS_REQUEST,
     MALFORMED,
     TOO_LARGE,
+    UNSUPPORTED_VERSION,
     WRONG_RECIPIENT,
     envelope_error,
 )
@@ -99,7 +100,7 @@ def _check_addressed_to_us(batch: Batch, townhall: TownhallKeys) -> None:
     header = batch.header
     if header.version != FORMAT_VERSION:
         raise envelope_error(
-            "unsupported_version", KIND_BATCH, version=header.version, detail=f"version {header.version}"
+            UNSUPPORTED_VERSION, KIND_BATCH, version=header.version, detail=f"version {header.version}"
         )
     ours = townhall.public.encryption_key_id
     if header.recipient_key_id != ours:
@@ -128,7 +129,8 @@ def _store_once(storage: Storage, batch: Batch, townhall: TownhallKeys, received
         if storage.store_batch(record, items):
             return _acknowledge(record, townhall, new=True)
         known = storage.find_batch(header.batch_id)  # stored by a parallel request meanwhile
-        assert known is not None
+        if known is None:
+            raise RuntimeError(f"batch {header.batch_id} was neither stored nor found")
     if known.kiosk_id != header.kiosk_id or known.item_digests != header.item_digests:
         raise envelope_error(
             MALFORMED, KIND_BATCH, detail="batch id already used for other contents"

@@ -23,7 +23,7 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -64,6 +64,12 @@ def _refusal(exc: EnvelopeError, status_code: int | None = None) -> JSONResponse
         {"error": exc.code, "message": exc.message},
         status_code=status_code if status_code is not None else status_for(exc.code),
     )
+
+
+def _gone(request: Request) -> Response:
+    """The link dropped while the kiosk was still sending: nothing was stored, it will send again."""
+    log.info("request to %s ended by the client before its body was complete", request.url.path)
+    return Response(status_code=400)
 
 
 async def _read_body(request: Request, limit: int, kind: str) -> bytes:
@@ -157,6 +163,8 @@ def create_app(
             return _refusal(exc.error, 413)
         except EnvelopeError as exc:
             return _refusal(exc)
+        except ClientDisconnect:
+            return _gone(request)
         return Response(result.ack, media_type=OCTET_STREAM)
 
     async def post_status(request: Request) -> Response:
@@ -167,6 +175,8 @@ def create_app(
             return _refusal(exc.error, 413)
         except EnvelopeError as exc:
             return _refusal(exc)
+        except ClientDisconnect:
+            return _gone(request)
         return Response(bundle, media_type=OCTET_STREAM)
 
     async def health(request: Request) -> Response:

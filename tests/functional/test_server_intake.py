@@ -406,3 +406,43 @@ def test_rathaus_server_command_serves_and_stops_on_sigterm(townhall_dir):
     assert process.returncode in (0, -signal.SIGTERM), err
     assert "Application shutdown complete" in err
     assert f"127.0.0.1:{port}" in out
+
+
+async def test_a_link_that_drops_mid_body_stores_nothing_and_is_no_server_error(townhall_dir, kiosk, townhall, storage, caplog):
+    data = _batch(kiosk, townhall)
+    app = create_app(townhall_dir, storage=storage)
+    sent: list[dict] = []
+    messages = iter(
+        [
+            {"type": "http.request", "body": data[:100], "more_body": True},
+            {"type": "http.disconnect"},
+        ]
+    )
+
+    async def receive():
+        return next(messages)
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/v1/batches",
+        "raw_path": b"/v1/batches",
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"content-length", str(len(data)).encode())],
+        "client": ("127.0.0.1", 50000),
+        "server": ("127.0.0.1", 8080),
+    }
+    with caplog.at_level(logging.INFO, logger="rathaus"):
+        await app(scope, receive, send)
+
+    assert storage.counts() == NOTHING
+    assert "unexpected failure" not in caplog.text
+    assert "before its body was complete" in caplog.text
+    assert sent[0]["status"] != 503
