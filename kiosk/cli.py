@@ -17,6 +17,7 @@ from typing import Callable, NoReturn, Sequence
 
 from kiosk import __version__
 from kiosk.errors import RathausError
+from kiosk.i18n import language_from_environment, translator
 
 # Modules that contribute subcommands, in the order they appear in ``rathaus --help``.
 COMMAND_MODULES: tuple[str, ...] = (
@@ -36,14 +37,17 @@ class PlainParser(argparse.ArgumentParser):
     """An ArgumentParser whose errors are one line a person can act on."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{self.prog}: {message} (see '{self.prog} --help')\n")
+        _ = translator(language_from_environment())
+        hint = _("see '{command} --help'").format(command=self.prog)
+        self.exit(2, f"{self.prog}: {message} ({hint})\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The whole command tree; every subcommand has ``--help``."""
+    _ = translator(language_from_environment())
     parser = PlainParser(
         prog="rathaus",
-        description="Rathaus-Kiosk: town-hall services at a village-hall terminal.",
+        description=_("Rathaus-Kiosk: town-hall services at a village-hall terminal."),
     )
     parser.add_argument("--version", action="version", version=f"rathaus-kiosk {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=PlainParser)
@@ -65,6 +69,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=os.environ.get("RATHAUS_LOG_LEVEL", "WARNING").upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    _ = translator(language_from_environment())
     parser = build_parser()
     args = parser.parse_args(argv)
     handler: Handler = args.handler
@@ -76,17 +81,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             logging.getLogger("rathaus").info("%s", exc.detail)
         return 1
     except KeyboardInterrupt:
-        print("rathaus: stopped.", file=sys.stderr)
+        print(_("rathaus: stopped."), file=sys.stderr)
         return 130
     except Exception:
         if os.environ.get("RATHAUS_DEBUG"):
             raise
         logging.getLogger("rathaus").exception("unexpected failure in %s", args.command)
-        print(
-            f"rathaus {args.command}: an unexpected error occurred. "
-            "Run again with RATHAUS_DEBUG=1 for details.",
-            file=sys.stderr,
-        )
+        message = _("an unexpected error occurred. Run again with RATHAUS_DEBUG=1 for details.")
+        print(f"rathaus {args.command}: {message}", file=sys.stderr)
         return 70
 
 

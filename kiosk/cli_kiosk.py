@@ -15,46 +15,47 @@ from kiosk.paths import add_kiosk_dir_argument, kiosk_dir
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
+    _ = translator(language_from_environment())
     kiosk = subparsers.add_parser(
         "kiosk",
-        help="run the citizen kiosk on this terminal",
-        description="Run the citizen kiosk. In kiosk mode it cannot be quit; staff leave with F12 and the PIN.",
+        help=_("run the citizen kiosk on this terminal"),
+        description=_("Run the citizen kiosk. In kiosk mode it cannot be quit; staff leave with F12 and the PIN."),
     )
     add_kiosk_dir_argument(kiosk)
     kiosk.add_argument(
         "--no-lockdown",
         action="store_true",
-        help="allow quitting with Ctrl+Q (for a helper's own computer, not for a public terminal)",
+        help=_("allow quitting with Ctrl+Q (for a helper's own computer, not for a public terminal)"),
     )
-    kiosk.add_argument("--lang", choices=LANGUAGES, default="de", help="language at the start (default: de)")
+    kiosk.add_argument("--lang", choices=LANGUAGES, default="de", help=_("language at the start (default: de)"))
     kiosk.set_defaults(handler=run_kiosk)
 
     configure = subparsers.add_parser(
         "configure",
-        help="change this kiosk's settings (kiosk.toml)",
-        description="Change this kiosk's settings; options not given stay as they are.",
+        help=_("change this kiosk's settings (kiosk.toml)"),
+        description=_("Change this kiosk's settings; options not given stay as they are."),
     )
     add_kiosk_dir_argument(configure)
-    configure.add_argument("--municipality", help="name shown on the start screen and receipts")
-    configure.add_argument("--location", help="where this kiosk stands, e.g. 'Bibliothek Lüderitz'")
-    configure.add_argument("--server-url", help="town-hall server address (empty: USB stick only)")
-    configure.add_argument("--printer", help="CUPS printer for receipts (empty: save PDF only)")
-    configure.add_argument("--forms-dir", help="folder with this town's form definitions (empty: shipped forms)")
-    configure.add_argument("--status-url", help="web address printed as QR code, the receipt code is appended")
-    configure.add_argument("--idle-seconds", type=int, help="quiet time before 'Do you need more time?'")
-    configure.add_argument("--staff-pin", action="store_true", help="ask for a new staff PIN (F12 exit)")
+    configure.add_argument("--municipality", help=_("name shown on the start screen and receipts"))
+    configure.add_argument("--location", help=_("where this kiosk stands, e.g. 'Bibliothek Lüderitz'"))
+    configure.add_argument("--server-url", help=_("town-hall server address (empty: USB stick only)"))
+    configure.add_argument("--printer", help=_("CUPS printer for receipts (empty: save PDF only)"))
+    configure.add_argument("--forms-dir", help=_("folder with this town's form definitions (empty: shipped forms)"))
+    configure.add_argument("--status-url", help=_("web address printed as QR code, the receipt code is appended"))
+    configure.add_argument("--idle-seconds", type=int, help=_("quiet time before 'Do you need more time?'"))
+    configure.add_argument("--staff-pin", action="store_true", help=_("ask for a new staff PIN (F12 exit)"))
     configure.set_defaults(handler=run_configure)
 
     demo = subparsers.add_parser(
         "demo",
-        help="the kiosk with an embedded local town-hall server and sample data",
-        description="Try the kiosk: a local town-hall server on 127.0.0.1, keys, an enrolled kiosk "
-        "and sample applications are set up in DIR (default ./var/demo).",
+        help=_("the kiosk with an embedded local town-hall server and sample data"),
+        description=_("Try the kiosk: a local town-hall server on 127.0.0.1, keys, an enrolled kiosk "
+        "and sample applications are set up in DIR (default ./var/demo)."),
     )
-    demo.add_argument("--dir", type=Path, default=Path("var/demo"), help="where the demo keeps its data")
-    demo.add_argument("--reset", action="store_true", help="start again with fresh demo data")
-    demo.add_argument("--lockdown", action="store_true", help="run in kiosk mode (leave with F12 + PIN 2468)")
-    demo.add_argument("--lang", choices=LANGUAGES, default="de", help="language at the start (default: de)")
+    demo.add_argument("--dir", type=Path, default=Path("var/demo"), help=_("where the demo keeps its data"))
+    demo.add_argument("--reset", action="store_true", help=_("start again with fresh demo data"))
+    demo.add_argument("--lockdown", action="store_true", help=_("run in kiosk mode (leave with F12 + PIN 2468)"))
+    demo.add_argument("--lang", choices=LANGUAGES, default="de", help=_("language at the start (default: de)"))
     demo.set_defaults(handler=run_demo)
 
 

@@ -109,11 +109,12 @@ def _deliver_samples(kiosk_dir: Path, townhall_dir: Path) -> list[str]:
         with open_runtime(kiosk_dir) as runtime:
             queued = [runtime.submit(*_fill(form_id, typed, runtime.forms)) for form_id, typed in _SAMPLES]
             runtime.sync_now(lang="de")
-            Inbox(townhall_dir).set_status(
-                queued[0].reference,
-                "in_progress",
-                "Danke für den Hinweis! Der Bauhof tauscht die Lampe in dieser Woche aus.",
-            )
+            with Inbox(townhall_dir) as inbox:
+                inbox.set_status(
+                    queued[0].reference,
+                    "in_progress",
+                    "Danke für den Hinweis! Der Bauhof tauscht die Lampe in dieser Woche aus.",
+                )
             runtime.sync_now(lang="de")
     return [display(q.reference) for q in queued]
 

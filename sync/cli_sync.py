@@ -14,10 +14,11 @@ EX_TEMPFAIL = 75  # sysexits: try again later
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
+    _ = translator(language_from_environment())
     parser = subparsers.add_parser(
         "sync",
-        help="send waiting applications to the town hall now (the kiosk also does this by itself)",
-        description="Send this kiosk's waiting applications to the town hall and fetch status updates.",
+        help=_("send waiting applications to the town hall now (the kiosk also does this by itself)"),
+        description=_("Send this kiosk's waiting applications to the town hall and fetch status updates."),
     )
     add_kiosk_dir_argument(parser)
     parser.add_argument(
@@ -25,7 +26,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         type=int,
         metavar="SECONDS",
         default=0,
-        help="keep running and try again every SECONDS (for a kiosk without the screen app)",
+        help=_("keep running and try again every SECONDS (for a kiosk without the screen app)"),
     )
     parser.set_defaults(handler=run_sync)
 

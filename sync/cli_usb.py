@@ -16,19 +16,20 @@ from kiosk.paths import kiosk_dir, townhall_dir
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("usb", help="carry batches and replies on a USB stick")
+    _ = translator(language_from_environment())
+    parser = subparsers.add_parser("usb", help=_("carry batches and replies on a USB stick"))
     commands = parser.add_subparsers(dest="usb_command", metavar="ACTION", parser_class=type(parser))
     commands.required = True
     for name, help_text, flag, flag_help in (
-        ("export", "write to the stick (default: at the kiosk)", "--townhall",
-         "at the town hall: write status updates for every enrolled kiosk"),
-        ("import", "read from the stick (default: at the town hall)", "--kiosk",
-         "at the kiosk: read acknowledgements and status updates"),
+        ("export", _("write to the stick (default: at the kiosk)"), "--townhall",
+         _("at the town hall: write status updates for every enrolled kiosk")),
+        ("import", _("read from the stick (default: at the town hall)"), "--kiosk",
+         _("at the kiosk: read acknowledgements and status updates")),
     ):
         sub = commands.add_parser(name, help=help_text, description=help_text)
-        sub.add_argument("directory", type=Path, metavar="DIR", help="where the stick is mounted")
+        sub.add_argument("directory", type=Path, metavar="DIR", help=_("where the stick is mounted"))
         sub.add_argument(flag, action="store_true", help=flag_help)
-        sub.add_argument("--data-dir", type=Path, default=None, help="data directory of this kiosk or town hall")
+        sub.add_argument("--data-dir", type=Path, default=None, help=_("data directory of this kiosk or town hall"))
         sub.set_defaults(handler=run_usb)
 
 

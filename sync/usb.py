@@ -25,6 +25,9 @@ from kiosk.i18n import translator
 from kiosk.store import StatusRecord, Store
 from sync.allowlist import Allowlist
 from sync.envelope import (
+    MAX_ITEMS_PER_BATCH,
+    MAX_STATUS_UPDATES,
+    StatusUpdate,
     build_batch,
     build_status_bundle,
     build_status_request,
@@ -42,9 +45,9 @@ TO_TOWNHALL = "to-townhall"
 TO_KIOSK = "to-kiosk"
 STATUS_REQUEST = "status.request"
 STATUS_BUNDLE = "status.bundle"
+STATUS_BUNDLES = "status*.bundle"
 # A stick can take days between kiosk and town hall; a status request stays valid for 60 days.
 USB_REQUEST_MAX_AGE = 60 * 24 * 3600
-USB_MAX_ITEMS = 1000
 
 
 @dataclass
@@ -125,8 +128,7 @@ def kiosk_collect_replies(
         ack_path.unlink()
         for sent in (inbox.parent.parent / TO_TOWNHALL / kiosk.kiosk_id).glob(f"*-{batch_id}.batch"):
             sent.unlink()
-    bundle_path = inbox / STATUS_BUNDLE
-    if bundle_path.exists():
+    for bundle_path in sorted(inbox.glob(STATUS_BUNDLES)):
         try:
             updates = verify_status_bundle(bundle_path.read_bytes(), townhall.signing, kiosk_id=kiosk.kiosk_id)
         except EnvelopeError as exc:
@@ -135,11 +137,11 @@ def kiosk_collect_replies(
                     name=bundle_path.name, code=exc.code
                 )
             )
-        else:
-            report.statuses_applied += store.apply_status(
-                StatusRecord(u.reference, u.status, u.message, u.updated_at, u.serial) for u in updates
-            )
-            bundle_path.unlink()
+            continue
+        report.statuses_applied += store.apply_status(
+            StatusRecord(u.reference, u.status, u.message, u.updated_at, u.serial) for u in updates
+        )
+        bundle_path.unlink()
     return report
 
 
@@ -160,7 +162,7 @@ def kiosk_export(
             batch_id=batch_id,
         )
 
-    batch = store.take_batch(build, max_items=USB_MAX_ITEMS)
+    batch = store.take_batch(build, max_items=MAX_ITEMS_PER_BATCH)
     if batch is not None:
         write_atomically(outbox / f"{batch.sequence:08d}-{batch.batch_id}.batch", batch.data)
         store.record_attempt(batch.batch_id)
@@ -236,15 +238,32 @@ def townhall_import(
 def townhall_export_statuses(
     directory: Path, storage: Storage, allowlist: Allowlist, *, townhall: TownhallKeys, lang: str = "de"
 ) -> TransferReport:
-    """Put every enrolled kiosk's full status list on the stick (for a stick that only goes out)."""
+    """Put every enrolled kiosk's latest status per application on the stick.
+
+    For a stick that only goes out (no status request came in): the town hall cannot know what
+    the kiosk has seen, so it sends the newest update of every application, in as many bundles
+    as the size limit needs.
+    """
     report = TransferReport()
     root = _transfer_root(directory, lang)
     for enrolled in allowlist.list():
         if enrolled.revoked_at:
             continue
-        updates = storage.status_updates_for_kiosk(enrolled.kiosk_id, since_serial=0)
-        bundle = build_status_bundle(updates, kiosk_id=enrolled.kiosk_id, signing_key=townhall.signing)
-        write_atomically(root / TO_KIOSK / enrolled.kiosk_id / STATUS_BUNDLE, bundle)
-        report.bundles_written += 1
+        updates = _latest_per_reference(storage, enrolled.kiosk_id)
+        folder = root / TO_KIOSK / enrolled.kiosk_id
+        for number, start in enumerate(range(0, len(updates), MAX_STATUS_UPDATES), start=1):
+            chunk = updates[start : start + MAX_STATUS_UPDATES]
+            bundle = build_status_bundle(chunk, kiosk_id=enrolled.kiosk_id, signing_key=townhall.signing)
+            write_atomically(folder / f"status-{number:03d}.bundle", bundle)
+            report.bundles_written += 1
     return report
 
+
+def _latest_per_reference(storage: Storage, kiosk_id: str) -> list[StatusUpdate]:
+    latest: dict[str, StatusUpdate] = {}
+    since = 0
+    while page := storage.status_updates_for_kiosk(kiosk_id, since_serial=since):
+        for update in page:
+            latest[update.reference] = update
+        since = page[-1].serial
+    return sorted(latest.values(), key=lambda update: update.serial)

@@ -1,0 +1,82 @@
+"""``rathaus usb`` as staff use it: one stick, kiosk → town hall → kiosk, plain output."""
+
+from __future__ import annotations
+
+import pytest
+
+from kiosk.cli import main
+from kiosk.forms import FormSession
+from kiosk.runtime import open_runtime
+from sync.allowlist import Allowlist
+from sync.inbox import Inbox
+from sync.keys import enrolment_request_path, init_kiosk, init_townhall, townhall_public_keys_path
+
+
+@pytest.fixture
+def setup(tmp_path, monkeypatch):
+    monkeypatch.setenv("RATHAUS_LANG", "en")
+    townhall_dir, kiosk_dir, stick = tmp_path / "townhall", tmp_path / "kiosk", tmp_path / "stick"
+    stick.mkdir()
+    init_townhall(townhall_dir, name="Tangerhütte")
+    init_kiosk(kiosk_dir, kiosk_id="kiosk-usb", townhall_public=townhall_public_keys_path(townhall_dir))
+    Allowlist(townhall_dir).approve(enrolment_request_path(kiosk_dir, "kiosk-usb"))
+    with open_runtime(kiosk_dir) as runtime:
+        form = runtime.form("nachricht")
+        session = FormSession(form, lang="de")
+        typed = {"topic": "lob", "message": "Danke!", "name": "", "wants_reply": False}
+        while not session.at_review:
+            if typed[session.current.id] == "":
+                session.skip()
+            else:
+                session.answer(typed[session.current.id])
+        reference = runtime.submit(form, session.answers()).reference
+    return townhall_dir, kiosk_dir, stick, reference
+
+
+def run(capsys, *args):
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out + err
+
+
+def test_stick_round_trip_through_the_commands(setup, capsys):
+    townhall_dir, kiosk_dir, stick, reference = setup
+    code, out = run(capsys, "usb", "export", str(stick), "--data-dir", str(kiosk_dir))
+    assert code == 0 and "1 batch(es) with 1 application(s) written" in out
+
+    code, out = run(capsys, "usb", "import", str(stick), "--data-dir", str(townhall_dir))
+    assert code == 0 and "1 new batch(es) received" in out and "1 status file(s) written" in out
+
+    with Inbox(townhall_dir) as inbox:
+        inbox.set_status(reference, "accepted", "Vielen Dank, ist weitergeleitet.")
+    # A stick that only goes out from the town hall carries the newest status of every application.
+    code, out = run(capsys, "usb", "export", "--townhall", str(stick), "--data-dir", str(townhall_dir))
+    assert code == 0 and "status file(s) written" in out
+
+    code, out = run(capsys, "usb", "import", "--kiosk", str(stick), "--data-dir", str(kiosk_dir))
+    assert code == 0 and "1 acknowledgement(s) applied" in out and "status update(s) applied" in out
+    with open_runtime(kiosk_dir) as runtime:
+        view = runtime.lookup(reference, "en")
+        assert view.status == "accepted" and view.message == "Vielen Dank, ist weitergeleitet."
+        assert runtime.waiting_count() == 0
+
+
+def test_a_missing_stick_is_one_plain_line(setup, capsys, tmp_path):
+    _townhall_dir, kiosk_dir, _stick, _reference = setup
+    code, out = run(capsys, "usb", "export", str(tmp_path / "nowhere"), "--data-dir", str(kiosk_dir))
+    assert code == 1
+    assert "Is the USB stick plugged in" in out and "Traceback" not in out
+    assert len(out.strip().splitlines()) == 1
+
+
+def test_a_tampered_batch_on_the_stick_is_named_and_nothing_is_stored(setup, capsys):
+    townhall_dir, kiosk_dir, stick, _reference = setup
+    run(capsys, "usb", "export", str(stick), "--data-dir", str(kiosk_dir))
+    batch = next(stick.rglob("*.batch"))
+    data = bytearray(batch.read_bytes())
+    data[-10] ^= 0xFF
+    batch.write_bytes(bytes(data))
+    code, out = run(capsys, "usb", "import", str(stick), "--data-dir", str(townhall_dir))
+    assert code == 1 and batch.name in out and "rejected" in out
+    with Inbox(townhall_dir) as inbox:
+        assert inbox.list(state="all") == []
