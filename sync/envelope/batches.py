@@ -23,7 +23,7 @@ from sync.envelope.failures import (
     WRONG_KIOSK,
     envelope_error,
 )
-from sync.envelope.items import item_digest, item_recipient_key_id, read_item_meta
+from sync.envelope.items import item_digest, parse_item
 from sync.envelope.limits import (
     MAX_BATCH_BYTES,
     MAX_BATCH_HEADER_BYTES,
@@ -86,7 +86,8 @@ def _check_items(header: BatchHeader, items: tuple[bytes, ...]) -> None:
     for position, (digest, item) in enumerate(zip(header.item_digests, items, strict=True)):
         if item_digest(item) != digest:
             raise envelope_error(DIGEST_MISMATCH, KIND_BATCH, detail=f"item {position}")
-        meta = read_item_meta(item)
+        parsed = parse_item(item)
+        meta = parsed.meta
         if meta.kiosk_id != header.kiosk_id:
             raise envelope_error(
                 WRONG_KIOSK,
@@ -95,7 +96,7 @@ def _check_items(header: BatchHeader, items: tuple[bytes, ...]) -> None:
                 expected=header.kiosk_id,
                 detail=f"item {position} names another kiosk",
             )
-        if item_recipient_key_id(item) != header.recipient_key_id:
+        if parsed.recipient_key_id != header.recipient_key_id:
             raise envelope_error(
                 MALFORMED, KIND_BATCH, detail=f"item {position} is sealed for another key"
             )

@@ -40,7 +40,8 @@ def parse_timestamp(text: str) -> dt.datetime:
     """The moment a timestamp names; ``ValueError`` when it is not one."""
     if not isinstance(text, str) or not TIMESTAMP.fullmatch(text):
         raise ValueError(f"not a UTC timestamp: {text!r}")
-    return dt.datetime.strptime(text, _TIMESTAMP_FORMAT).replace(tzinfo=dt.timezone.utc)
+    # The pattern already fixed the shape; fromisoformat is much faster than strptime.
+    return dt.datetime.fromisoformat(text[:-1]).replace(tzinfo=dt.timezone.utc)
 
 
 def is_kiosk_id(text: object) -> bool:

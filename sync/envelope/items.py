@@ -142,6 +142,11 @@ def seal_item(meta: ItemMeta, answers: Mapping[str, Any], recipient: X25519Publi
     return sealed
 
 
+def parse_item(sealed: bytes) -> _ParsedItem:
+    """Meta and recipient key id in one reading (for checking many items); the seal is not checked."""
+    return _parse(sealed)
+
+
 def read_item_meta(sealed: bytes) -> ItemMeta:
     """The clear-text routing data; checks the format, not the seal."""
     return _parse(sealed).meta
