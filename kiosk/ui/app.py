@@ -1,0 +1,272 @@
+"""The kiosk application: screens for citizens, guarded against leaving, kind about time.
+
+``KioskApp`` owns what one visit needs (the form being filled, the language) and what the terminal
+needs between visits (the idle watch, the background exchange with the town hall, the staff exit).
+Screens ask the app to move on (``start_service``, ``show_review``, ``return_to_start`` ...), so
+the order of screens is decided in one place.
+
+Keys everywhere: Tab / Shift+Tab move between buttons and fields, Enter confirms, Escape goes one
+step back, F1 opens the help of a question, F2 switches Deutsch/English, F12 is the staff exit.
+"""
+
+from __future__ import annotations
+
+import logging
+from time import monotonic
+from typing import Any
+
+from textual import events
+from textual.app import App
+from textual.binding import Binding
+from textual.theme import Theme
+from textual.worker import Worker
+
+from kiosk.errors import RathausError
+from kiosk.forms import FormDefinition, FormSession
+from kiosk.i18n import DEFAULT_LANGUAGE, Gettext, normalise_language, translator
+from kiosk.ui.messages import ProblemOccurred, SubmissionQueued, SyncFinished
+from kiosk.ui.screens.base import LanguageAware
+from kiosk.ui.screens.confirm import ConfirmScreen
+from kiosk.ui.screens.notice import NoticeScreen
+from kiosk.ui.screens.question import QuestionScreen
+from kiosk.ui.screens.receipt import ReceiptScreen
+from kiosk.ui.screens.review import ReviewScreen
+from kiosk.ui.screens.staff_pin import StaffPinScreen
+from kiosk.ui.screens.start import StartScreen
+from kiosk.ui.screens.status import StatusScreen
+from kiosk.ui.screens.still_there import StillThereScreen
+
+log = logging.getLogger("rathaus.kiosk.ui")
+
+# Black on white like paper, dark blue buttons, a bright yellow mark on whatever has the focus.
+HIGH_CONTRAST = Theme(
+    name="rathaus-high-contrast",
+    primary="#003a70",
+    secondary="#1f4e79",
+    accent="#ffd500",
+    warning="#8a4b00",
+    error="#a4000f",
+    success="#0b6b1f",
+    foreground="#000000",
+    background="#ffffff",
+    surface="#ffffff",
+    panel="#e6edf5",
+    boost="#00000010",
+    dark=False,
+)
+
+
+class KioskApp(App[None]):
+    """The citizen kiosk. ``kiosk_mode`` locks it for a public terminal."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "Rathaus-Kiosk"
+    ENABLE_COMMAND_PALETTE = False
+    MODES = {"kiosk": StartScreen}
+    DEFAULT_MODE = "kiosk"
+    BINDINGS = [
+        Binding("f2", "switch_language", "Deutsch/English", show=False, priority=True),
+        Binding("f12", "staff_exit", "Staff", show=False, priority=True),
+    ]
+
+    def __init__(
+        self,
+        runtime: Any,
+        *,
+        kiosk_mode: bool = True,
+        lang: str = "de",
+        idle_seconds: float | None = None,
+        answer_seconds: float | None = None,
+    ) -> None:
+        super().__init__()
+        self.runtime = runtime
+        self.kiosk_mode = kiosk_mode
+        self.start_language = normalise_language(lang or DEFAULT_LANGUAGE)
+        self.lang = self.start_language
+        config = runtime.config
+        self.idle_seconds = float(idle_seconds if idle_seconds is not None else config.idle_seconds)
+        self.answer_seconds = float(
+            answer_seconds if answer_seconds is not None else config.answer_seconds
+        )
+        self.session: FormSession | None = None
+        self._last_activity = monotonic()
+        self._idle_prompt_open = False
+        self._sync_worker: Worker | None = None
+
+    # --- texts ---------------------------------------------------------------------------------
+
+    @property
+    def gettext(self) -> Gettext:
+        """``_`` for the language on screen now."""
+        return translator(self.lang)
+
+    # --- start-up ------------------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        self.register_theme(HIGH_CONTRAST)
+        self.theme = HIGH_CONTRAST.name
+        self.set_interval(min(1.0, max(self.idle_seconds / 4, 0.05)), self._check_idle)
+        config = self.runtime.config
+        if config.server_url and callable(getattr(self.runtime, "sync_now", None)):
+            self.set_interval(max(1, config.sync_interval_seconds), self.sync_in_background)
+            self.sync_in_background()
+
+    # --- one visit -----------------------------------------------------------------------------
+
+    def start_service(self, form: FormDefinition) -> None:
+        """Begin filling in ``form`` from its first question."""
+        self.session = FormSession(form, self.lang)
+        self.push_screen(QuestionScreen())
+
+    def show_question(self) -> None:
+        """The session's current question (used when coming from the review)."""
+        self.switch_screen(QuestionScreen())
+
+    def show_review(self) -> None:
+        self.switch_screen(ReviewScreen())
+
+    def show_status_lookup(self) -> None:
+        self.push_screen(StatusScreen())
+
+    def on_submission_queued(self, message: SubmissionQueued) -> None:
+        """Sealed and queued: the answers leave memory, the receipt is all that remains."""
+        form = self.session.form if self.session is not None else None
+        self.session = None
+        if form is None:
+            form = self.runtime.form(message.queued.form_id)
+        self.switch_screen(ReceiptScreen(form, message.queued))
+
+    def ask_to_cancel(self) -> None:
+        """Confirm before the answers of an unfinished application are thrown away."""
+        _ = self.gettext
+
+        def cancelled(confirmed: bool | None) -> None:
+            if confirmed:
+                self.return_to_start()
+
+        self.push_screen(
+            ConfirmScreen(
+                _("Cancel the application?"),
+                _("Your answers will be deleted."),
+                yes=_("Yes, cancel"),
+                no=_("No, continue"),
+            ),
+            cancelled,
+        )
+
+    def return_to_start(self, *, reset_language: bool = False) -> None:
+        """Forget the visit's answers and show the start screen (in the default language after
+        a finished or abandoned visit, so the next person is greeted as usual)."""
+        self.session = None
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+        if reset_language and self.lang != self.start_language:
+            self._set_language(self.start_language)
+        start = self.screen_stack[0]
+        if isinstance(start, StartScreen):
+            start.refresh_connection()
+
+    # --- language ------------------------------------------------------------------------------
+
+    def action_switch_language(self) -> None:
+        self._set_language("en" if self.lang == "de" else "de")
+
+    def _set_language(self, lang: str) -> None:
+        self.lang = normalise_language(lang)
+        if self.session is not None:
+            self.session.lang = self.lang
+        for screen in self.screen_stack:
+            if isinstance(screen, LanguageAware):
+                self.call_later(screen.apply_language)
+
+    # --- leaving -------------------------------------------------------------------------------
+
+    async def action_quit(self) -> None:
+        """Ctrl+Q quits on a helper's own computer; a public terminal ignores it."""
+        if not self.kiosk_mode:
+            await super().action_quit()
+
+    def action_help_quit(self) -> None:
+        """Ctrl+C: on a public terminal nothing happens, not even a hint about quitting."""
+        if not self.kiosk_mode:
+            super().action_help_quit()
+
+    def action_staff_exit(self) -> None:
+        """F12: staff leave the kiosk with their PIN."""
+        if isinstance(self.screen, StaffPinScreen):
+            return
+
+        def leave(correct: bool | None) -> None:
+            if correct:
+                self.exit()
+
+        self.push_screen(StaffPinScreen(), leave)
+
+    # --- no time pressure ----------------------------------------------------------------------
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(
+            event,
+            (events.Key, events.MouseDown, events.MouseScrollUp, events.MouseScrollDown, events.Paste),
+        ):
+            self._last_activity = monotonic()
+        await super().on_event(event)
+
+    def _check_idle(self) -> None:
+        if self._idle_prompt_open or monotonic() - self._last_activity < self.idle_seconds:
+            return
+        if len(self.screen_stack) <= 1 and self.session is None:
+            if self.lang != self.start_language:
+                self._set_language(self.start_language)  # the next person is greeted as usual
+            return
+        self._idle_prompt_open = True
+
+        def answered(keep: bool | None) -> None:
+            self._idle_prompt_open = False
+            self._last_activity = monotonic()
+            if not keep:
+                self.return_to_start(reset_language=True)
+
+        self.push_screen(StillThereScreen(self.answer_seconds), answered)
+
+    # --- the town hall -------------------------------------------------------------------------
+
+    def sync_in_background(self) -> None:
+        """Exchange with the town hall in a thread, one exchange at a time."""
+        if self._sync_worker is not None and self._sync_worker.is_running:
+            return
+        self._sync_worker = self.run_worker(
+            self._sync_once, thread=True, group="sync", exit_on_error=False
+        )
+
+    def _sync_once(self) -> None:
+        try:
+            report = self.runtime.sync_now()
+        except RathausError as exc:  # the footer shows the waiting count; nobody at the screen can act
+            log.info("exchange with the town hall failed: %s", exc.detail or exc.message)
+            return
+        self.post_message(SyncFinished(report))
+
+    def on_sync_finished(self, message: SyncFinished) -> None:
+        error = getattr(message.report, "error", None)
+        if error:
+            log.info("exchange with the town hall incomplete: %s", error)
+        for screen in self.screen_stack:
+            if isinstance(screen, StartScreen):
+                screen.refresh_connection()
+
+    # --- problems ------------------------------------------------------------------------------
+
+    def on_problem_occurred(self, message: ProblemOccurred) -> None:
+        self.show_problem(message.error)
+
+    def show_problem(self, error: RathausError | None) -> None:
+        """The one place where a failure reaches the person: plain words, never a traceback."""
+        _ = self.gettext
+        if error is None:
+            text = _("Something went wrong. Please ask the staff for help.")
+        else:
+            if error.detail:
+                log.info("%s: %s", type(error).__name__, error.detail)
+            text = error.message
+        self.push_screen(NoticeScreen(_("Sorry"), text))

@@ -1,0 +1,22 @@
+"""What every kiosk screen can do: show itself again in the other language."""
+
+from __future__ import annotations
+
+from textual.widget import Widget
+
+
+class LanguageAware:
+    """Mixed into screens: F2 rebuilds the screen's texts, keeping what is typed."""
+
+    async def apply_language(self) -> None:
+        """Called by the app after a language switch; screens with inputs keep their drafts."""
+        await self.recompose()  # type: ignore[attr-defined]
+        self.focus_default()
+
+    def focus_default(self) -> None:
+        """Put the focus where a person would start on this screen."""
+        screen = self  # type: ignore[assignment]
+        for widget in screen.query("*").results(Widget):  # type: ignore[attr-defined]
+            if widget.focusable and widget.id != "cancel":
+                widget.focus()
+                return

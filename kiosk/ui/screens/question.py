@@ -1,0 +1,256 @@
+"""One question per screen: the question in bold, the input, Back, Help and Next.
+
+Nothing typed is ever lost here: an answer that does not fit stays in the input with a plain
+message right below it, a switch of language keeps the input, and going Back keeps what was typed
+on this question for when the person returns to it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Button, Input, RadioSet, Static
+
+from kiosk.errors import AnswerError
+from kiosk.forms import AddressPartError, Field, FormSession, parse_answer
+from kiosk.i18n import N_, translator
+from kiosk.ui.screens.base import LanguageAware
+from kiosk.ui.screens.help import HelpScreen
+from kiosk.ui.widgets.address_answer import AddressAnswer
+from kiosk.ui.widgets.answer_input import AnswerInput
+from kiosk.ui.widgets.choice_answer import ChoiceAnswer
+from kiosk.ui.widgets.key_hints import KeyHints
+from kiosk.ui.widgets.multi_choice_answer import MultiChoiceAnswer
+from kiosk.ui.widgets.multiline_answer import MultilineAnswer
+from kiosk.ui.widgets.text_answer import TextAnswer
+from kiosk.ui.widgets.yesno_answer import YesNoAnswer
+
+_TYPE_HINTS = {
+    "date": N_("Please type the date as day.month.year (DD.MM.YYYY)."),
+    "money": N_("Amount in euros, for example 12,50"),
+    "number": N_("Please type digits, for example 3"),
+    "iban": N_("You find the IBAN on your bank card or a bank statement."),
+    "phone": N_("With the area code, for example 03935 123456"),
+    "email": N_("For example name@example.de"),
+    "choice": N_("Choose with the arrow keys and Enter."),
+    "yesno": N_("Choose with the arrow keys and Enter."),
+    "multiline": N_("Enter starts a new line. Tab goes on to the buttons."),
+}
+_MULTIPLE_HINT = N_("Tick every answer that fits (arrow keys and Space).")
+
+
+def input_for(field: Field, initial: Any, lang: str) -> AnswerInput:
+    """The input that fits the question's type."""
+    if field.type == "multiline":
+        return MultilineAnswer(field, initial, lang, id="answer")
+    if field.type == "choice":
+        cls = MultiChoiceAnswer if field.multiple else ChoiceAnswer
+        return cls(field, initial, lang, id="answer")
+    if field.type == "yesno":
+        return YesNoAnswer(field, initial, lang, id="answer")
+    if field.type == "address":
+        return AddressAnswer(field, initial, lang, id="answer")
+    return TextAnswer(field, initial, lang, id="answer")
+
+
+def hint_for(field: Field, lang: str) -> str:
+    """How to type the answer: the form's example, otherwise a hint for the type."""
+    _ = translator(lang)
+    lines = []
+    if field.type == "choice" and field.multiple:
+        lines.append(_(_MULTIPLE_HINT))
+    elif field.type in _TYPE_HINTS:
+        lines.append(_(_TYPE_HINTS[field.type]))
+    example = field.text("example", lang)
+    if example:
+        lines.append(_("Example: {example}").format(example=example))
+    if not field.required:
+        lines.append(_("You may leave this empty and press Next."))
+    return "\n".join(lines)
+
+
+def key_hints_for(field: Field, lang: str) -> list[tuple[str, str]]:
+    """The keys that matter for this kind of input, in the footer."""
+    _ = translator(lang)
+    if field.type == "multiline":
+        first = [("Tab", _("to the buttons"))]
+    elif field.type == "choice" and field.multiple:
+        first = [("↑ ↓", _("move")), (_("Space"), _("tick")), ("Tab", _("to the buttons"))]
+    elif field.type in ("choice", "yesno"):
+        first = [("↑ ↓", _("move")), ("Enter", _("choose"))]
+    else:
+        first = [("Enter", _("Next")), ("Tab", _("next field"))]
+    return first + [
+        ("Esc", _("Back")),
+        ("F1", _("Help")),
+        ("F2", "English" if lang == "de" else "Deutsch"),
+    ]
+
+
+class QuestionScreen(LanguageAware, Screen):
+    CSS_PATH = "question.tcss"
+    BINDINGS = [
+        Binding("escape", "back", "Back", show=False),
+        Binding("f1", "help", "Help", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._drafts: dict[str, Any] = {}  # typed but not yet confirmed, per question
+        self._problem = ""
+        self._problem_part: str | None = None
+
+    @property
+    def session(self) -> FormSession:
+        session = self.app.session
+        assert session is not None, "a question screen is only shown while a form is filled in"
+        return session
+
+    def compose(self) -> ComposeResult:
+        _ = self.app.gettext
+        lang = self.app.lang
+        session = self.session
+        field = session.current
+        assert field is not None
+        number, total = session.position()
+        initial = self._drafts.get(field.id, session.raw(field.id))
+        label = field.text("label", lang)
+        with Vertical(id="question-page"):
+            with Horizontal(id="question-top"):
+                yield Static(session.form.text("title", lang), id="service-title")
+                yield Static(
+                    _("Question {number} of {total}").format(number=number, total=total),
+                    id="progress",
+                )
+            with VerticalScroll(id="question-body"):
+                yield Static(label, id="question-label", markup=False)
+                if not field.required:
+                    yield Static(_("(optional)"), id="optional")
+                hint = hint_for(field, lang)
+                if hint:
+                    yield Static(hint, id="question-hint", markup=False)
+                yield input_for(field, initial, lang)
+                yield Static(
+                    self._problem,
+                    id="problem",
+                    markup=False,
+                    classes="" if self._problem else "-empty",
+                )
+            with Horizontal(id="question-buttons"):  # Tab from the input reaches Next first
+                yield Button(_("Next"), id="next", variant="primary")
+                yield Button(_("Back"), id="back")
+                yield Button(_("Help (F1)"), id="help")
+            with Horizontal(id="question-cancel"):
+                yield Button(_("Cancel application"), id="cancel", classes="-quiet")
+            yield KeyHints(key_hints_for(field, lang))
+
+    def on_mount(self) -> None:
+        self.focus_default()
+
+    def focus_default(self) -> None:
+        self.query_one(AnswerInput).focus_answer(self._problem_part)
+
+    async def apply_language(self) -> None:
+        self._remember_draft()
+        if self._problem:  # the message was in the old language: check again in the new one
+            self._problem = self._problem_in_current_language()
+        await super().apply_language()
+
+    # --- moving ----------------------------------------------------------------------------
+
+    def _remember_draft(self) -> None:
+        field = self.session.current
+        if field is not None and self.query(AnswerInput):
+            self._drafts[field.id] = self.query_one(AnswerInput).read_raw()
+
+    def _problem_in_current_language(self) -> str:
+        field = self.session.current
+        if field is None:
+            return ""
+        try:
+            parse_answer(field, self._drafts.get(field.id), self.app.lang)
+        except AnswerError as exc:
+            return exc.message
+        return ""
+
+    async def _show_current(self) -> None:
+        """After a move: the next question here, or the review."""
+        self._problem, self._problem_part = "", None
+        if self.session.at_review:
+            self.app.show_review()
+            return
+        await self.recompose()
+        self.query_one("#question-body", VerticalScroll).scroll_home(animate=False)
+        self.focus_default()
+
+    async def action_next(self) -> None:
+        field = self.session.current
+        if field is None:
+            return
+        raw = self.query_one(AnswerInput).read_raw()
+        try:
+            self.session.answer(raw)
+        except AddressPartError as exc:
+            self._show_problem(exc.message, exc.part)
+            return
+        except AnswerError as exc:
+            self._show_problem(exc.message, None)
+            return
+        self._drafts.pop(field.id, None)
+        await self._show_current()
+
+    async def action_back(self) -> None:
+        self._remember_draft()
+        if self.session.back():
+            await self._show_current()
+        elif self.session.answers():
+            self.app.ask_to_cancel()
+        else:
+            self.app.return_to_start()
+
+    def action_help(self) -> None:
+        field = self.session.current
+        if field is not None:
+            self.app.push_screen(HelpScreen(field))
+
+    def _show_problem(self, message: str, part: str | None) -> None:
+        """The message right below the input; the input keeps what was typed."""
+        self._problem, self._problem_part = message, part
+        problem = self.query_one("#problem", Static)
+        problem.update(message)
+        problem.set_class(not message, "-empty")
+        self.query_one(AnswerInput).focus_answer(part)
+        self.query_one("#question-body", VerticalScroll).scroll_to_widget(problem, animate=False)
+
+    # --- events ----------------------------------------------------------------------------
+
+    @on(Button.Pressed, "#next")
+    async def _next_pressed(self) -> None:
+        await self.action_next()
+
+    @on(Button.Pressed, "#back")
+    async def _back_pressed(self) -> None:
+        await self.action_back()
+
+    @on(Button.Pressed, "#help")
+    def _help_pressed(self) -> None:
+        self.action_help()
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel_pressed(self) -> None:
+        self.app.ask_to_cancel()
+
+    @on(Input.Submitted)
+    async def _enter_in_input(self, event: Input.Submitted) -> None:
+        event.stop()
+        await self.action_next()
+
+    @on(RadioSet.Changed)
+    def _chosen(self) -> None:
+        """A choice made with Enter: the next Enter goes on."""
+        self.query_one("#next", Button).focus()

@@ -1,0 +1,104 @@
+"""Type the code from the receipt, see where the application is, in plain words.
+
+Only the service, the state and the town hall's message are shown: nothing of what was filled in
+(the kiosk does not have it any more).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Button, Input, Static
+
+from kiosk.errors import RathausError
+from kiosk.i18n import format_datetime, translator
+from kiosk.receipt import parse_moment
+from kiosk.runtime import describe_status
+from kiosk.ui.screens.base import LanguageAware
+from kiosk.ui.widgets.key_hints import KeyHints
+
+class StatusScreen(LanguageAware, Screen):
+    CSS_PATH = "status.tcss"
+    BINDINGS = [Binding("escape", "close", "Back", show=False)]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._typed = ""
+        self._problem = ""
+        self._view: Any = None
+
+    def compose(self) -> ComposeResult:
+        _ = self.app.gettext
+        lang = self.app.lang
+        with Vertical(id="status-page"):
+            yield Static(_("Check the status of an application"), id="status-title")
+            yield Static(
+                _("Please type the code from your receipt, for example 7KQ-M2X-9TJ."), id="status-intro"
+            )
+            with Horizontal(id="status-entry"):
+                yield Input(value=self._typed, max_length=20, id="code")
+                yield Button(_("Check"), id="check", variant="primary")
+            yield Static(self._problem, id="status-problem", classes="" if self._problem else "-empty")
+            with Vertical(id="status-result", classes="" if self._view else "-empty"):
+                if self._view is not None:
+                    yield from self._result(self._view, lang)
+            with Horizontal(id="status-buttons"):
+                yield Button(_("Back to the start"), id="close")
+            yield KeyHints([("Enter", _("Check")), ("Esc", _("Back to the start"))])
+
+    def _result(self, view: Any, lang: str) -> ComposeResult:
+        _ = translator(lang)
+        try:
+            service = self.app.runtime.form(view.form_id).text("title", lang)
+        except (KeyError, RathausError):
+            service = view.form_id
+        yield Static(f"{_('Service')}: {service}", id="status-service", markup=False)
+        yield Static(describe_status(view, lang), id="status-words")
+        if view.message:
+            yield Static(_("Message from the town hall:"), classes="status-heading")
+            yield Static(view.message, id="status-message", markup=False)
+        if view.updated_at:
+            yield Static(
+                _("Last update: {when}").format(when=format_datetime(parse_moment(view.updated_at), lang)),
+                id="status-updated",
+            )
+
+    def on_mount(self) -> None:
+        self.focus_default()
+
+    def focus_default(self) -> None:
+        self.query_one("#code", Input).focus()
+
+    async def apply_language(self) -> None:
+        self._typed = self.query_one("#code", Input).value
+        if self._problem:
+            self._lookup_quietly()
+        await super().apply_language()
+
+    def _lookup_quietly(self) -> None:
+        """Look the typed code up again (after a language switch the message must change too)."""
+        try:
+            self._view = self.app.runtime.lookup(self._typed, self.app.lang)
+            self._problem = ""
+        except RathausError as exc:
+            self._view, self._problem = None, exc.message
+
+    @on(Input.Submitted, "#code")
+    @on(Button.Pressed, "#check")
+    async def _check(self) -> None:
+        self._typed = self.query_one("#code", Input).value
+        self._lookup_quietly()
+        await self.recompose()
+        if self._problem:
+            self.focus_default()
+        else:
+            self.query_one("#close", Button).focus()
+
+    @on(Button.Pressed, "#close")
+    def action_close(self) -> None:
+        self.app.return_to_start()

@@ -1,0 +1,80 @@
+"""After a quiet while: "Do you need more time?" Any key keeps everything; no answer clears it.
+
+The countdown protects the next person at the kiosk: answers left behind are deleted when nobody
+says they are still there.
+"""
+
+from __future__ import annotations
+
+import math
+from time import monotonic
+
+from textual import events, on
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Static
+
+from kiosk.i18n import ntranslator
+from kiosk.ui.screens.base import LanguageAware
+
+
+class StillThereScreen(LanguageAware, ModalScreen[bool]):
+    """Dismisses with ``True`` when someone answers, ``False`` when the time ran out."""
+
+    CSS_PATH = "still_there.tcss"
+
+    def __init__(self, answer_seconds: float) -> None:
+        super().__init__()
+        self.answer_seconds = answer_seconds
+        self._deadline = monotonic() + answer_seconds
+
+    def compose(self) -> ComposeResult:
+        _ = self.app.gettext
+        with Vertical(id="still-box", classes="dialog"):
+            yield Static(_("Do you need more time?"), id="still-question")
+            yield Static(self._countdown_text(), id="still-countdown")
+            yield Button(_("Yes, I need more time"), id="more-time", variant="primary")
+
+    def on_mount(self) -> None:
+        self.focus_default()
+        self.set_interval(min(1.0, max(self.answer_seconds / 4, 0.05)), self._tick)
+
+    def _seconds_left(self) -> int:
+        return max(0, math.ceil(self._deadline - monotonic()))
+
+    def _countdown_text(self) -> str:
+        left = self._seconds_left()
+        ngettext = ntranslator(self.app.lang)
+        text = ngettext(
+            "Otherwise your answers will be deleted in {seconds} second, for your privacy.",
+            "Otherwise your answers will be deleted in {seconds} seconds, for your privacy.",
+            left,
+        )
+        return text.format(seconds=left)
+
+    def _tick(self) -> None:
+        if self.app.screen is not self:  # staff opened the PIN window on top: wait for it
+            self._deadline = max(self._deadline, monotonic() + 1)
+            return
+        if monotonic() >= self._deadline:
+            self.dismiss(False)
+            return
+        self.query_one("#still-countdown", Static).update(self._countdown_text())
+
+    async def apply_language(self) -> None:
+        """F2 is a key like any other: someone is there."""
+        self.dismiss(True)
+
+    def on_key(self, event: events.Key) -> None:
+        """Any key at all means someone is there."""
+        event.stop()
+        event.prevent_default()
+        self.dismiss(True)
+
+    def on_mouse_down(self, event: events.MouseDown) -> None:
+        self.dismiss(True)
+
+    @on(Button.Pressed, "#more-time")
+    def _more_time(self) -> None:
+        self.dismiss(True)

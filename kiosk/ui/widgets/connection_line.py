@@ -1,0 +1,53 @@
+"""The calm line on the start screen: how many applications still wait for the town hall."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from textual.widgets import Static
+
+from kiosk.errors import RathausError
+from kiosk.i18n import format_datetime, ntranslator, translator
+from kiosk.receipt import parse_moment
+from kiosk.ui.widgets.styles import stylesheet_next_to
+
+log = logging.getLogger("rathaus.kiosk.ui")
+
+
+def connection_text(runtime: Any, lang: str) -> str:
+    """``2 applications are waiting for a connection · Last connection: 25.11.2026, 14:05``."""
+    _ = translator(lang)
+    ngettext = ntranslator(lang)
+    try:
+        waiting = runtime.waiting_count()
+        last = runtime.last_sync_at()
+    except RathausError as exc:
+        log.warning("queue not readable for the start screen: %s", exc.detail or exc.message)
+        return ""
+    if waiting == 0:
+        return _("All applications have arrived at the town hall")
+    text = ngettext(
+        "{count} application is waiting for a connection",
+        "{count} applications are waiting for a connection",
+        waiting,
+    ).format(count=waiting)
+    if last:
+        text += " · " + _("Last connection: {when}").format(
+            when=format_datetime(parse_moment(last), lang)
+        )
+    return text
+
+
+class ConnectionLine(Static):
+    """Reads the queue when asked to; never alarming, never technical."""
+
+    DEFAULT_CSS = stylesheet_next_to(__file__)
+
+    def __init__(self, runtime: Any, lang: str, **kwargs) -> None:
+        super().__init__(connection_text(runtime, lang), **kwargs)
+        self._runtime = runtime
+        self._lang = lang
+
+    def refresh_from_queue(self) -> None:
+        self.update(connection_text(self._runtime, self._lang))

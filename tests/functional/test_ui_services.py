@@ -1,0 +1,340 @@
+"""Every shipped service, filled in at the kiosk with the keyboard alone.
+
+For each service a visitor picks it on the start screen, answers every question, goes back once to
+change an answer, changes another one from the review, sends, and gets the receipt. The test checks
+what the screen shows on the way and what ends up in the queue.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from textual.widgets import Button, Input, RadioButton, RadioSet
+
+from kiosk import refcode
+from kiosk.forms import load_forms
+from kiosk.store import OutboxState
+from kiosk.ui.app import KioskApp
+from kiosk.ui.screens.question import QuestionScreen
+from kiosk.ui.screens.receipt import ReceiptScreen
+from kiosk.ui.screens.review import ReviewScreen
+from kiosk.ui.screens.start import StartScreen
+from kiosk.ui.widgets.reference_code import ReferenceCode
+from kiosk.ui.widgets.service_button import ServiceButton
+
+SCREEN_SIZE = (100, 40)
+TODAY = dt.date.today()
+
+
+def typed_date(days_from_today: int) -> str:
+    return (TODAY + dt.timedelta(days=days_from_today)).strftime("%d.%m.%Y")
+
+
+def iso_date(days_from_today: int) -> str:
+    return (TODAY + dt.timedelta(days=days_from_today)).isoformat()
+
+
+HOME = {"street": "Hauptstraße", "number": "5a", "postcode": "39517", "town": "Lüderitz"}
+SHOP = {"street": "Am Markt", "number": "2", "postcode": "39517", "town": "Tangerhütte"}
+
+
+@dataclass
+class Visit:
+    """One person's way through one service."""
+
+    form_id: str
+    typed: dict[str, Any]  # final input per question; missing or None: left empty
+    first_try: tuple[str, Any]  # answered like this first, then corrected with Back
+    from_review: tuple[str, Any]  # changed from the review with "Ändern"
+    expected: dict[str, Any]  # what is sealed and queued
+    on_review: list[str] = field(default_factory=list)  # answers in words on the review
+
+
+VISITS = [
+    Visit(
+        "termin_buergerbuero",
+        typed={
+            "concern": "sonstiges",
+            "concern_other": "Parkausweis",
+            "preferred_date": typed_date(7),
+            "time_of_day": "nachmittags",
+            "name": "Erika Muster",
+            "phone": "03935 123456",
+            "needs_support": True,
+            "support_details": None,
+        },
+        first_try=("concern", "reisepass"),
+        from_review=("time_of_day", "egal"),
+        expected={
+            "concern": "sonstiges",
+            "concern_other": "Parkausweis",
+            "preferred_date": iso_date(7),
+            "time_of_day": "egal",
+            "name": "Erika Muster",
+            "phone": "03935 123456",
+            "needs_support": True,
+        },
+        on_review=["Parkausweis", "Erika Muster", "Ja", "keine Angabe"],
+    ),
+    Visit(
+        "nachricht",
+        typed={
+            "topic": "lob",
+            "message": "Danke!\nDie Laterne brennt wieder.",
+            "name": None,
+            "wants_reply": True,
+            "reply_by": "brief",
+            "reply_address": HOME,
+        },
+        first_try=("topic", "strassen"),
+        from_review=("name", "Erika"),
+        expected={
+            "topic": "lob",
+            "message": "Danke!\nDie Laterne brennt wieder.",
+            "name": "Erika",
+            "wants_reply": True,
+            "reply_by": "brief",
+            "reply_address": HOME,
+        },
+        on_review=["Hauptstraße 5a, 39517 Lüderitz", "keine Angabe"],
+    ),
+    Visit(
+        "impftermin",
+        typed={
+            "vaccine": "grippe",
+            "dose": "erste",
+            "name": "Karl Muster",
+            "birth_date": "05.03.1942",
+            "phone": "03935 123456",
+            "preferred_date": typed_date(3),
+            "time_of_day": "vormittags",
+            "needs_help": False,
+            "note": None,
+        },
+        first_try=("dose", "folge"),
+        from_review=("phone", "0171 2345678"),
+        expected={
+            "vaccine": "grippe",
+            "dose": "erste",
+            "name": "Karl Muster",
+            "birth_date": "1942-03-05",
+            "phone": "0171 2345678",
+            "preferred_date": iso_date(3),
+            "time_of_day": "vormittags",
+            "needs_help": False,
+        },
+        on_review=["Karl Muster", "05.03.1942", "Nein"],
+    ),
+    Visit(
+        "kita_erstattung",
+        typed={
+            "parent_name": "Erika Muster",
+            "address": HOME,
+            "child_name": "Max",
+            "child_birth_date": "14.08.2019",
+            "kita": "regenbogen",
+            "months": ["2021-01", "2021-02"],
+            "monthly_fee": "145,50",
+            "account_holder": "Erika Muster",
+            "iban": "DE89 3704 0044 0532 0130 00",
+            "phone": None,
+            "email": "erika@example.de",
+            "confirmation": True,
+        },
+        first_try=("child_name", "Moritz"),
+        from_review=("months", ["2021-01", "2021-02", "2021-03"]),
+        expected={
+            "parent_name": "Erika Muster",
+            "address": HOME,
+            "child_name": "Max",
+            "child_birth_date": "2019-08-14",
+            "kita": "regenbogen",
+            "months": ["2021-01", "2021-02", "2021-03"],
+            "monthly_fee": "145.50",
+            "account_holder": "Erika Muster",
+            "iban": "DE89370400440532013000",
+            "email": "erika@example.de",
+            "confirmation": True,
+        },
+        on_review=["145,50\xa0€", "DE89 3704 0044 0532 0130 00", "erika@example.de"],
+    ),
+    Visit(
+        "gewerbeanmeldung",
+        typed={
+            "reason": "neuerrichtung",
+            "legal_form": "gmbh",
+            "company_name": "Rad GmbH",
+            "register_entry": None,
+            "surname": "Muster",
+            "first_names": "Erika",
+            "birth_date": "12.08.1964",
+            "nationality": "deutsch",
+            "home_address": HOME,
+            "business_address": SHOP,
+            "start_date": typed_date(30),
+            "activity": "Fahrradreparatur",
+            "scope": "nebenerwerb",
+            "employees_full_time": "2",
+            "employees_part_time": None,
+            "craft": False,
+            "permit_needed": False,
+            "phone": None,
+            "email": None,
+            "note": None,
+        },
+        first_try=("legal_form", "einzelunternehmen"),
+        from_review=("employees_full_time", "3"),
+        expected={
+            "reason": "neuerrichtung",
+            "legal_form": "gmbh",
+            "company_name": "Rad GmbH",
+            "surname": "Muster",
+            "first_names": "Erika",
+            "birth_date": "1964-08-12",
+            "nationality": "deutsch",
+            "home_address": HOME,
+            "business_address": SHOP,
+            "start_date": iso_date(30),
+            "activity": "Fahrradreparatur",
+            "scope": "nebenerwerb",
+            "employees_full_time": 3,
+            "craft": False,
+            "permit_needed": False,
+        },
+        on_review=["Rad GmbH", "Am Markt 2, 39517 Tangerhütte"],
+    ),
+    Visit(
+        "hausnummer",
+        typed={
+            "applicant_name": "Erika Muster",
+            "role": "bauherr",
+            "phone": "03935 123456",
+            "email": None,
+            "site_street": "Birkenweg",
+            "site_village": "Lüderitz",
+            "gemarkung": "Lüderitz",
+            "flur": "3",
+            "flurstueck": "123/4",
+            "building_type": "wohnhaus",
+            "permit_reference": None,
+            "completion_date": typed_date(200),
+            "access_street": "Birkenweg",
+            "note": None,
+        },
+        first_try=("role", "architekt"),
+        from_review=("flur", "4"),
+        expected={
+            "applicant_name": "Erika Muster",
+            "role": "bauherr",
+            "phone": "03935 123456",
+            "site_street": "Birkenweg",
+            "site_village": "Lüderitz",
+            "gemarkung": "Lüderitz",
+            "flur": "4",
+            "flurstueck": "123/4",
+            "building_type": "wohnhaus",
+            "completion_date": iso_date(200),
+            "access_street": "Birkenweg",
+        },
+        on_review=["123/4", "Birkenweg"],
+    ),
+]
+
+
+def test_every_shipped_service_has_a_keyboard_visit():
+    assert sorted(v.form_id for v in VISITS) == sorted(f.id for f in load_forms())
+
+
+def shown_answer(visitor, field) -> Any:
+    """What the input on screen holds now, in the shape the visit typed it."""
+    screen = visitor.app.screen
+    if field.type in ("choice", "yesno") and not field.multiple:
+        buttons = list(screen.query_one(RadioSet).query(RadioButton))
+        pressed = [i for i, b in enumerate(buttons) if b.value]
+        values = [True, False] if field.type == "yesno" else [o.value for o in field.options]
+        return values[pressed[0]] if pressed else None
+    if field.type in ("text", "date", "phone", "email", "number", "money", "iban"):
+        return screen.query_one("#answer-text", Input).value
+    raise AssertionError(f"no reading for {field.type}")
+
+
+async def fill_in(visitor, form, visit: Visit) -> None:
+    """Answer every question up to the review, correcting ``first_try`` with Back on the way."""
+    by_label = {f.text("label", "de"): f for f in form.fields}
+    corrected = False
+    number = 0
+    while isinstance(visitor.app.screen, QuestionScreen):
+        number += 1
+        assert f"Frage {number} von" in visitor.text
+        field = by_label[visitor.question_label()]
+        first_field, first_value = visit.first_try
+        if field.id == first_field and not corrected:
+            await visitor.answer(field, first_value)
+            assert visitor.question_label() != field.text("label", "de")
+            await visitor.press("escape")  # Zurück: the earlier answer is still there
+            assert visitor.question_label() == field.text("label", "de")
+            assert shown_answer(visitor, field) == first_value
+            corrected = True
+        await visitor.answer(field, visit.typed.get(field.id))
+        if isinstance(visitor.app.screen, QuestionScreen):
+            assert visitor.question_label() != field.text("label", "de"), (
+                f"{form.id}/{field.id} refused: {visitor.problem()}"
+            )
+    assert corrected, f"{form.id}: the question {visit.first_try[0]} was never shown"
+    assert isinstance(visitor.app.screen, ReviewScreen)
+
+
+@pytest.mark.parametrize("visit", VISITS, ids=[v.form_id for v in VISITS])
+async def test_a_service_filled_in_by_keyboard_ends_in_the_queue(runtime, submitted, visitor_for, visit):
+    app = KioskApp(runtime, kiosk_mode=True, lang="de")
+    form = runtime.form(visit.form_id)
+    async with app.run_test(size=SCREEN_SIZE) as pilot:
+        visitor = visitor_for(pilot)
+        assert "Einheitsgemeinde Tangerhütte" in visitor.text
+        assert form.text("title", "de") in visitor.text
+        assert form.text("summary", "de") in visitor.text
+
+        await visitor.tab_to(lambda w: isinstance(w, ServiceButton) and w.form.id == form.id)
+        await visitor.press("enter")
+        assert isinstance(app.screen, QuestionScreen)
+        assert form.text("title", "de") in visitor.text
+
+        await fill_in(visitor, form, visit)
+        review = visitor.text
+        for words in visit.on_review:
+            assert words in review, f"{words!r} missing on the review"
+
+        # Change one answer from the review: straight back to the review afterwards.
+        changed_id, changed_value = visit.from_review
+        changed_field = form.field(changed_id)
+        await visitor.tab_to(lambda w: isinstance(w, Button) and w.name == changed_id)
+        assert str(visitor.focused.label) == "Ändern"
+        await visitor.press("enter")
+        assert visitor.question_label() == changed_field.text("label", "de")
+        await visitor.answer(changed_field, changed_value)
+        assert isinstance(app.screen, ReviewScreen)
+
+        await visitor.press_button("Absenden")
+        await visitor.settle()
+        assert isinstance(app.screen, ReceiptScreen)
+        code = app.screen.query_one(ReferenceCode).code
+        text = visitor.text
+        assert refcode.is_valid(code)
+        assert "  –  ".join(" ".join(g) for g in refcode.display(code).split("-")) in text
+        assert form.text("title", "de") in text
+        assert form.text("next_steps", "de") in text
+        for item in form.bring_list("de"):
+            assert item in text
+        assert app.session is None  # the answers have left the kiosk's memory
+
+        assert submitted == [(form.id, visit.expected)]
+        view = runtime.lookup(code, "de")
+        assert (view.form_id, view.state) == (form.id, OutboxState.QUEUED)
+        assert runtime.waiting_count() == 1
+
+        await visitor.press_button("Fertig")
+        assert isinstance(app.screen, StartScreen)
+        assert "1 Antrag wartet auf Verbindung" in visitor.text
