@@ -37,21 +37,34 @@ def _staff_pin_hash():
 
 
 @pytest.fixture
-def runtime(tmp_path, _townhall_keys, _staff_pin_hash):
-    """An opened kiosk without a network link (applications wait for the USB stick)."""
-    kiosk_dir = tmp_path / "kiosk-under-test"
-    init_kiosk(kiosk_dir, kiosk_id="kiosk-test", townhall_public=townhall_public_keys_path(_townhall_keys))
-    save_config(
-        kiosk_dir,
-        KioskConfig(
-            municipality="Einheitsgemeinde Tangerhütte",
-            location="Bibliothek Lüderitz",
-            staff_pin_hash=_staff_pin_hash,
-        ),
-    )
-    opened = open_runtime(kiosk_dir)
-    yield opened
-    opened.close()
+def open_kiosk(tmp_path, _townhall_keys, _staff_pin_hash):
+    """``open_kiosk(**settings)``: a set-up kiosk in a temporary folder, opened as the app opens it."""
+    opened = []
+
+    def open_with(**settings: Any):
+        kiosk_dir = tmp_path / f"kiosk-under-test-{len(opened)}"
+        init_kiosk(
+            kiosk_dir, kiosk_id="kiosk-test", townhall_public=townhall_public_keys_path(_townhall_keys)
+        )
+        config = {
+            "municipality": "Einheitsgemeinde Tangerhütte",
+            "location": "Bibliothek Lüderitz",
+            "staff_pin_hash": _staff_pin_hash,
+            **settings,
+        }
+        save_config(kiosk_dir, KioskConfig(**config))
+        opened.append(open_runtime(kiosk_dir))
+        return opened[-1]
+
+    yield open_with
+    for runtime in opened:
+        runtime.close()
+
+
+@pytest.fixture
+def runtime(open_kiosk):
+    """An opened kiosk with the shipped services and no network link (USB stick only)."""
+    return open_kiosk()
 
 
 @pytest.fixture
@@ -200,8 +213,12 @@ class KeyboardVisitor:
         await self.pilot.pause()
 
     async def _choose(self, field, value: Any) -> None:
+        """Move to the answer and press Enter; ``None`` chooses nothing and goes to Next."""
         radio_set = self.app.screen.query_one(RadioSet)
         assert self.focused is radio_set
+        if value is None:
+            await self.press("tab")
+            return
         values = [True, False] if field.type == "yesno" else [o.value for o in field.options]
         buttons = list(radio_set.query(RadioButton))
         highlighted = next((i for i, b in enumerate(buttons) if b.has_class("-selected")), 0)

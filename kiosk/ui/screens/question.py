@@ -23,6 +23,7 @@ from kiosk.ui.screens.base import LanguageAware
 from kiosk.ui.screens.help import HelpScreen
 from kiosk.ui.widgets.address_answer import AddressAnswer
 from kiosk.ui.widgets.answer_input import AnswerInput
+from kiosk.ui.widgets.answer_radio_set import AnswerRadioSet
 from kiosk.ui.widgets.choice_answer import ChoiceAnswer
 from kiosk.ui.widgets.key_hints import KeyHints
 from kiosk.ui.widgets.multi_choice_answer import MultiChoiceAnswer
@@ -97,6 +98,7 @@ class QuestionScreen(LanguageAware, Screen):
     BINDINGS = [
         Binding("escape", "back", "Back", show=False),
         Binding("f1", "help", "Help", show=False),
+        Binding("question_mark", "help", "Help", show=False),  # where no text is being typed
     ]
 
     def __init__(self) -> None:
@@ -248,6 +250,10 @@ class QuestionScreen(LanguageAware, Screen):
     @on(Input.Submitted)
     async def _enter_in_input(self, event: Input.Submitted) -> None:
         event.stop()
+        await self.action_next()
+
+    @on(AnswerRadioSet.Confirmed)
+    async def _confirmed(self) -> None:
         await self.action_next()
 
     @on(RadioSet.Changed)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.widgets import RadioButton, RadioSet
 
+from kiosk.ui.widgets.answer_radio_set import AnswerRadioSet
+
 from kiosk.ui.widgets.answer_input import AnswerInput
 from kiosk.ui.widgets.styles import stylesheet_next_to
 
@@ -13,7 +15,7 @@ class ChoiceAnswer(AnswerInput):
     DEFAULT_CSS = stylesheet_next_to(__file__)
 
     def compose(self) -> ComposeResult:
-        yield RadioSet(
+        yield AnswerRadioSet(
             *[
                 RadioButton(option.text(self.lang), value=option.value == self.initial)
                 for option in self.field.options

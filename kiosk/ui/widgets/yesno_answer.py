@@ -5,6 +5,8 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.widgets import RadioButton, RadioSet
 
+from kiosk.ui.widgets.answer_radio_set import AnswerRadioSet
+
 from kiosk.i18n import translator
 from kiosk.ui.widgets.answer_input import AnswerInput
 from kiosk.ui.widgets.styles import stylesheet_next_to
@@ -15,7 +17,7 @@ class YesNoAnswer(AnswerInput):
 
     def compose(self) -> ComposeResult:
         _ = translator(self.lang)
-        yield RadioSet(
+        yield AnswerRadioSet(
             RadioButton(_("Yes"), value=self.initial is True),
             RadioButton(_("No"), value=self.initial is False),
             id="answer-yesno",

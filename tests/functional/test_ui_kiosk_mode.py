@@ -1,0 +1,158 @@
+"""A public terminal cannot be left by citizens, staff leave with a PIN, and nobody is rushed.
+
+Answers left behind are cleared for the next person only after the kiosk asked "Do you need more
+time?" and nobody answered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from textual.command import CommandPalette
+from textual.widgets import Input
+
+from kiosk.ui.app import KioskApp
+from kiosk.ui.screens.question import QuestionScreen
+from kiosk.ui.screens.staff_pin import StaffPinScreen
+from kiosk.ui.screens.start import StartScreen
+from kiosk.ui.screens.still_there import StillThereScreen
+from kiosk.ui.widgets.service_button import ServiceButton
+
+SCREEN_SIZE = (100, 40)
+STAFF_PIN = "2468"
+
+
+async def open_first_question(visitor, form_id: str = "nachricht") -> None:
+    await visitor.tab_to(lambda w: isinstance(w, ServiceButton) and w.form.id == form_id)
+    await visitor.press("enter")
+    assert isinstance(visitor.app.screen, QuestionScreen)
+
+
+async def test_quit_keys_and_command_palette_do_nothing_in_kiosk_mode(runtime, visitor_for):
+    app = KioskApp(runtime, kiosk_mode=True)
+    async with app.run_test(size=SCREEN_SIZE) as pilot:
+        visitor = visitor_for(pilot)
+        await open_first_question(visitor, "termin_buergerbuero")
+        before = visitor.text
+        for key in ("ctrl+q", "ctrl+c", "ctrl+p", "ctrl+z", "ctrl+backslash"):
+            await visitor.press(key)
+            assert app.return_code is None, f"{key} ended the kiosk"
+            assert isinstance(app.screen, QuestionScreen), f"{key} changed the screen"
+            assert not isinstance(app.screen, CommandPalette)
+        assert visitor.text == before
+        assert not app._notifications, "not even a hint about quitting may appear"
+
+
+async def test_a_helpers_own_computer_quits_normally(runtime, visitor_for):
+    app = KioskApp(runtime, kiosk_mode=False)
+    async with app.run_test(size=SCREEN_SIZE) as pilot:
+        await visitor_for(pilot).press("ctrl+q")
+        await pilot.pause()
+        assert app.return_code == 0
+
+
+async def test_staff_leave_with_the_right_pin_only(runtime, visitor_for):
+    app = KioskApp(runtime, kiosk_mode=True)
+    async with app.run_test(size=SCREEN_SIZE) as pilot:
+        visitor = visitor_for(pilot)
+        await visitor.press("f12")
+        assert isinstance(app.screen, StaffPinScreen)
+        assert "Nur für Mitarbeitende" in visitor.text
+        pin = app.screen.query_one("#pin", Input)
+        assert pin.password, "the PIN must not be readable on screen"
+
+        await visitor.type("1357")
+        await visitor.press("enter")
+        assert app.return_code is None
+        assert "Diese PIN ist nicht richtig." in visitor.text
+        assert pin.value == ""
+
+        await visitor.press("escape")
+        assert isinstance(app.screen, StartScreen)
+        assert app.return_code is None
+
+        await visitor.press("f12")
+        await visitor.type(STAFF_PIN)
+        await visitor.press("enter")
+        await pilot.pause()
+        assert app.return_code == 0
+
+
+async def test_three_wrong_pins_close_the_staff_window(runtime, visitor_for):
+    app = KioskApp(runtime, kiosk_mode=True)
+    async with app.run_test(size=SCREEN_SIZE) as pilot:
+        visitor = visitor_for(pilot)
+        await visitor.press("f12")
+        for wrong in ("1111", "2222", "3333"):
+            await visitor.type(wrong)
+            await visitor.press("enter")
+        assert isinstance(app.screen, StartScreen)
+        assert app.return_code is None
+
+
+async def wait_for(pilot, condition, seconds: float = 5.0) -> None:
+    for _ in range(int(seconds / 0.05)):
+        if condition():
+            return
+        await pilot.pause(0.05)
+    raise AssertionError("the kiosk did not get there in time")
+
+
+async def test_a_key_press_after_the_more_time_question_keeps_every_answer(runtime, visitor_for):
+    app = KioskApp(runtime, kiosk_mode=True, idle_seconds=60, answer_seconds=5)
+    async with app.run_test(size=SCREEN_SIZE) as pilot:
+        visitor = visitor_for(pilot)
+        await open_first_question(visitor, "termin_buergerbuero")
+        await visitor.answer(runtime.form("termin_buergerbuero").field("concern"), "reisepass")
+        await visitor.type("24.12")  # half typed, not confirmed yet
+        app.idle_seconds = 0.2  # the person steps away now
+
+        await wait_for(pilot, lambda: isinstance(app.screen, StillThereScreen))
+        assert "Brauchen Sie noch Zeit?" in visitor.text
+        assert "Sekunden gelöscht" in visitor.text
+        app.idle_seconds = 60  # no second question while the test looks at the screen
+
+        await visitor.press("x")  # any key
+        assert isinstance(app.screen, QuestionScreen)
+        assert app.screen.query_one("#answer-text", Input).value == "24.12"  # the x went nowhere
+        assert "Frage 2 von" in visitor.text
+        assert app.session is not None and app.session.answers() == {"concern": "reisepass"}
+
+
+async def test_nobody_answering_clears_the_answers_and_greets_the_next_person(runtime, visitor_for):
+    app = KioskApp(runtime, kiosk_mode=True, lang="de", idle_seconds=60, answer_seconds=0.6)
+    async with app.run_test(size=SCREEN_SIZE) as pilot:
+        visitor = visitor_for(pilot)
+        await visitor.press("f2")  # an English-speaking visitor
+        await open_first_question(visitor, "termin_buergerbuero")
+        await visitor.answer(runtime.form("termin_buergerbuero").field("concern"), "reisepass")
+        assert "Question 2 of" in visitor.text
+        app.idle_seconds = 0.2  # the person walks away
+
+        await wait_for(pilot, lambda: isinstance(app.screen, StillThereScreen))
+        assert "Do you need more time?" in visitor.text
+        await wait_for(pilot, lambda: isinstance(app.screen, StartScreen))
+        await pilot.pause()
+        assert app.session is None
+        assert len(app.screen_stack) == 1
+        assert "Herzlich willkommen" in visitor.text  # back in the kiosk's own language
+
+        # A quiet start screen is left alone: no question pops up for nobody.
+        await asyncio.sleep(0.8)
+        await pilot.pause()
+        assert isinstance(app.screen, StartScreen)
+
+
+async def test_more_time_button_also_keeps_the_answers(runtime, visitor_for):
+    app = KioskApp(runtime, kiosk_mode=True, idle_seconds=60, answer_seconds=5)
+    async with app.run_test(size=SCREEN_SIZE) as pilot:
+        visitor = visitor_for(pilot)
+        await open_first_question(visitor, "termin_buergerbuero")
+        await visitor.answer(runtime.form("termin_buergerbuero").field("concern"), "meldung")
+        app.idle_seconds = 0.2
+        await wait_for(pilot, lambda: isinstance(app.screen, StillThereScreen))
+        app.idle_seconds = 60
+        await pilot.click("#more-time")
+        await pilot.pause()
+        assert isinstance(app.screen, QuestionScreen)
+        assert app.session.answers() == {"concern": "meldung"}
