@@ -35,8 +35,10 @@ from kiosk.ui.screens.staff_pin import StaffPinScreen
 from kiosk.ui.screens.start import StartScreen
 from kiosk.ui.screens.status import StatusScreen
 from kiosk.ui.screens.still_there import StillThereScreen
+from sync.outbox import RetryPolicy
 
 log = logging.getLogger("rathaus.kiosk.ui")
+BACKGROUND_SYNC_POLICY = RetryPolicy(attempts=1)
 
 # Black on white like paper, dark blue buttons, a bright yellow mark on whatever has the focus.
 HIGH_CONTRAST = Theme(
@@ -240,8 +242,10 @@ class KioskApp(App[None]):
         )
 
     def _sync_once(self) -> None:
+        """One attempt per round: the next round is the retry, and a dead link never keeps the
+        kiosk from closing for long."""
         try:
-            report = self.runtime.sync_now()
+            report = self.runtime.sync_now(lang=self.lang, policy=BACKGROUND_SYNC_POLICY)
         except RathausError as exc:  # the footer shows the waiting count; nobody at the screen can act
             log.info("exchange with the town hall failed: %s", exc.detail or exc.message)
             return

@@ -8,6 +8,8 @@ what the screen shows on the way and what ends up in the queue.
 from __future__ import annotations
 
 import datetime as dt
+import re
+import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -338,3 +340,123 @@ async def test_a_service_filled_in_by_keyboard_ends_in_the_queue(runtime, submit
         await visitor.press_button("Fertig")
         assert isinstance(app.screen, StartScreen)
         assert "1 Antrag wartet auf Verbindung" in visitor.text
+
+
+async def start_service(visitor, form_id: str) -> None:
+    await visitor.tab_to(lambda w: isinstance(w, ServiceButton) and w.form.id == form_id)
+    await visitor.press("enter")
+    assert isinstance(visitor.app.screen, QuestionScreen)
+
+
+async def fill_message(visitor, runtime) -> None:
+    form = runtime.form("nachricht")
+    await start_service(visitor, "nachricht")
+    await visitor.answer(form.field("topic"), "lob")
+    await visitor.answer(form.field("message"), "Schön hier.")
+    await visitor.answer(form.field("name"), "Erika")
+    await visitor.answer(form.field("wants_reply"), False)
+    assert isinstance(visitor.app.screen, ReviewScreen)
+
+
+async def test_cancelling_asks_first_then_forgets_every_answer(runtime, submitted, visitor_for):
+    app = KioskApp(runtime, kiosk_mode=True, lang="de")
+    async with app.run_test(size=SCREEN_SIZE) as pilot:
+        visitor = visitor_for(pilot)
+        await fill_message(visitor, runtime)
+        await visitor.press_button("Antrag abbrechen")
+        assert "Antrag abbrechen?" in visitor.text
+        assert "Ihre Angaben werden gelöscht." in visitor.text
+        assert str(visitor.focused.label) == "Nein, weitermachen"  # the safe answer is first
+        await visitor.press("enter")
+        assert isinstance(app.screen, ReviewScreen)
+        assert "Schön hier." in visitor.text
+
+        await visitor.press_button("Antrag abbrechen")
+        await visitor.press_button("Ja, abbrechen")
+        assert isinstance(app.screen, StartScreen)
+        assert app.session is None
+        assert submitted == []
+        assert runtime.waiting_count() == 0
+        await start_service(visitor, "nachricht")  # the next person starts with empty inputs
+        assert "Schön hier." not in visitor.text
+
+
+async def test_a_failed_submission_is_explained_and_the_answers_stay(runtime, visitor_for, monkeypatch):
+    from kiosk.errors import StoreError
+
+    real_submit = runtime.submit
+    attempts = []
+
+    def full_disk_once(form, answers):
+        attempts.append(form.id)
+        if len(attempts) == 1:
+            raise StoreError("Der Speicher des Kiosks ist voll. Bitte sagen Sie im Rathaus Bescheid.",
+                             detail="disk full")
+        return real_submit(form, answers)
+
+    monkeypatch.setattr(runtime, "submit", full_disk_once)
+    app = KioskApp(runtime, kiosk_mode=True, lang="de")
+    async with app.run_test(size=SCREEN_SIZE) as pilot:
+        visitor = visitor_for(pilot)
+        await fill_message(visitor, runtime)
+        await visitor.press_button("Absenden")
+        await visitor.settle()
+        assert "Der Speicher des Kiosks ist voll." in visitor.text
+        assert "Traceback" not in visitor.text
+        await visitor.press("enter")  # OK
+        assert isinstance(app.screen, ReviewScreen)
+        assert "Schön hier." in visitor.text
+        await visitor.press_button("Absenden")  # try again
+        await visitor.settle()
+        assert isinstance(app.screen, ReceiptScreen)
+        assert len(attempts) == 2 and runtime.waiting_count() == 1
+
+
+async def test_an_unexpected_failure_shows_a_calm_message_without_details(runtime, visitor_for, monkeypatch):
+    def broken(form, answers):
+        raise ValueError(f"secret {answers['message']}")
+
+    monkeypatch.setattr(runtime, "submit", broken)
+    app = KioskApp(runtime, kiosk_mode=True, lang="de")
+    async with app.run_test(size=SCREEN_SIZE) as pilot:
+        visitor = visitor_for(pilot)
+        await fill_message(visitor, runtime)
+        await visitor.press_button("Absenden")
+        await visitor.settle()
+        assert "Etwas ist schiefgegangen" in visitor.text
+        assert "secret" not in visitor.text
+        assert app.return_code is None
+
+
+async def test_printing_the_receipt_saves_it_and_sends_it_to_the_printer(
+    open_kiosk, visitor_for, tmp_path, monkeypatch
+):
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    printed = tmp_path / "printed.txt"
+    (bin_dir / "lp").write_text(f'#!/bin/sh\necho "$@" > {printed}\n')
+    (bin_dir / "lp").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}:/usr/bin:/bin")
+    runtime = open_kiosk(printer="Foyer")
+    app = KioskApp(runtime, kiosk_mode=True, lang="de")
+    async with app.run_test(size=SCREEN_SIZE) as pilot:
+        visitor = visitor_for(pilot)
+        await fill_message(visitor, runtime)
+        await visitor.press_button("Absenden")
+        await visitor.settle()
+        code = app.screen.query_one(ReferenceCode).code
+        assert str(visitor.focused.label) == "Beleg drucken"
+        await visitor.press("enter")
+        await visitor.settle()
+        assert "Der Beleg ist gedruckt. Bitte nehmen Sie ihn aus dem Drucker." in visitor.text
+        saved = runtime.data_dir / "receipts" / f"{code}.pdf"
+        assert saved.read_bytes().startswith(b"%PDF")
+        assert printed.read_text().split() == ["-d", "Foyer", str(saved)]
+        page = b"".join(
+            zlib.decompress(stream)
+            for stream in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", saved.read_bytes(), re.S)
+            if stream.startswith(b"x")
+        )
+        assert refcode.display(code).encode() in page
+        for private in (b"Erika", b"Sch\xf6n hier"):  # nothing the person typed is on the receipt
+            assert private not in page

@@ -340,3 +340,24 @@ def test_a_missing_print_system_is_reported_in_german(tmp_path, monkeypatch):
 
 def test_naive_timestamps_from_the_queue_are_read_as_utc():
     assert parse_moment("2026-11-25T13:05:00").utcoffset().total_seconds() == 0
+
+
+@pytest.mark.parametrize("lang", ["de", "en"])
+def test_every_shipped_service_prints_a_receipt_with_its_instructions(lang):
+    from kiosk.forms import load_forms
+
+    for form in load_forms():
+        receipt = build_receipt(
+            form, reference="7KQM2X9TJ", captured_at="2026-11-25T13:05:00Z",
+            municipality="Einheitsgemeinde Tangerhütte", lang=lang,
+        )
+        assert receipt.service == form.text("title", lang)
+        assert receipt.next_steps == form.text("next_steps", lang)
+        pdf = receipt_pdf(receipt)
+        text = b"".join(
+            zlib.decompress(s) for s in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S)
+            if s.startswith(b"x")
+        ).decode("latin-1")
+        assert "(7KQ-M2X-9TJ)" in text
+        for item in receipt.bring:
+            assert item.split()[0].translate({ord("„"): '"', ord("“"): '"'}) in text

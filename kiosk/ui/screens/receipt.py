@@ -121,10 +121,7 @@ class ReceiptScreen(LanguageAware, Screen):
         if message.on_paper:
             self._show_note(_("The receipt has been printed. Please take it from the printer."))
         else:
-            self._show_note(
-                _("There is no printer at this kiosk. Please write down your code; "
-                  "the staff can print the receipt for you.")
-            )
+            self._show_note(_("There is no printer at this kiosk. Please write down your code."))
         self.query_one("#done", Button).focus()
 
     def on_problem_occurred(self, message: ProblemOccurred) -> None:
