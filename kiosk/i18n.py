@@ -20,6 +20,7 @@ from typing import Callable
 
 from babel.dates import format_date as _babel_format_date
 from babel.dates import format_datetime as _babel_format_datetime
+from babel.dates import get_timezone
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_currency
@@ -85,10 +86,17 @@ def format_date(value: _dt.date, lang: str) -> str:
     return _babel_format_date(value, format="medium", locale=_LOCALES[normalise_language(lang)])
 
 
+def local_timezone() -> _dt.tzinfo:
+    """The town hall's time zone (``RATHAUS_TZ``, default Europe/Berlin), whatever the machine says."""
+    return get_timezone(os.environ.get("RATHAUS_TZ") or "Europe/Berlin")
+
+
 def format_datetime(value: _dt.datetime, lang: str) -> str:
-    """A moment in local time, to the minute."""
+    """A moment in the town hall's local time, to the minute (stored times are UTC)."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=_dt.timezone.utc)
     return _babel_format_datetime(
-        value, format="medium", locale=_LOCALES[normalise_language(lang)]
+        value, format="medium", tzinfo=local_timezone(), locale=_LOCALES[normalise_language(lang)]
     ).rsplit(":", 1)[0]
 
 
