@@ -18,6 +18,7 @@ from typing import Any
 from textual import events
 from textual.app import App
 from textual.binding import Binding
+from textual.screen import ModalScreen
 from textual.theme import Theme
 from textual.worker import Worker
 
@@ -132,10 +133,10 @@ class KioskApp(App[None]):
 
     def on_submission_queued(self, message: SubmissionQueued) -> None:
         """Sealed and queued: the answers leave memory, the receipt is all that remains."""
-        form = self.session.form if self.session is not None else None
+        if self.session is None or not isinstance(self.screen, ReviewScreen):
+            return  # the visit was cleared meanwhile; the application waits in the queue all the same
+        form = self.session.form
         self.session = None
-        if form is None:
-            form = self.runtime.form(message.queued.form_id)
         self.switch_screen(ReceiptScreen(form, message.queued))
 
     def ask_to_cancel(self) -> None:
@@ -165,7 +166,9 @@ class KioskApp(App[None]):
         if reset_language and self.lang != self.start_language:
             self._set_language(self.start_language)
         start = self.screen_stack[0]
-        if isinstance(start, StartScreen):
+        if isinstance(start, LanguageAware) and start.language_stale:
+            self.call_later(start.apply_language)
+        elif isinstance(start, StartScreen):
             start.refresh_connection()
 
     # --- language ------------------------------------------------------------------------------
@@ -177,9 +180,16 @@ class KioskApp(App[None]):
         self.lang = normalise_language(lang)
         if self.session is not None:
             self.session.lang = self.lang
-        for screen in self.screen_stack:
+        # Rebuild what can be seen now (the top screen and what shows through its windows);
+        # screens hidden further down are rebuilt when they come back.
+        visible = True
+        for screen in reversed(self.screen_stack):
             if isinstance(screen, LanguageAware):
-                self.call_later(screen.apply_language)
+                if visible:
+                    self.call_later(screen.apply_language)
+                else:
+                    screen.language_stale = True
+            visible = visible and isinstance(screen, ModalScreen)
 
     # --- leaving -------------------------------------------------------------------------------
 

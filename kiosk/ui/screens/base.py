@@ -8,8 +8,11 @@ from textual.widget import Widget
 class LanguageAware:
     """Mixed into screens: F2 rebuilds the screen's texts, keeping what is typed."""
 
+    language_stale = False  # hidden under other screens during a switch: rebuild when shown
+
     async def apply_language(self) -> None:
         """Called by the app after a language switch; screens with inputs keep their drafts."""
+        self.language_stale = False
         await self.recompose()  # type: ignore[attr-defined]
         self.focus_default()
 

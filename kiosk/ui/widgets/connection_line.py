@@ -26,12 +26,13 @@ def connection_text(runtime: Any, lang: str) -> str:
         log.warning("queue not readable for the start screen: %s", exc.detail or exc.message)
         return ""
     if waiting == 0:
-        return _("All applications have arrived at the town hall")
-    text = ngettext(
-        "{count} application is waiting for a connection",
-        "{count} applications are waiting for a connection",
-        waiting,
-    ).format(count=waiting)
+        text = _("All applications have arrived at the town hall")
+    else:
+        text = ngettext(
+            "{count} application is waiting for a connection",
+            "{count} applications are waiting for a connection",
+            waiting,
+        ).format(count=waiting)
     if last:
         text += " · " + _("Last connection: {when}").format(
             when=format_datetime(parse_moment(last), lang)
