@@ -129,10 +129,10 @@ class QuestionScreen(LanguageAware, Screen):
                     _("Question {number} of {total}").format(number=number, total=total),
                     id="progress",
                 )
+            yield Static(label, id="question-label", markup=False)  # never scrolled away
+            if not field.required:
+                yield Static(_("(optional)"), id="optional")
             with VerticalScroll(id="question-body"):
-                yield Static(label, id="question-label", markup=False)
-                if not field.required:
-                    yield Static(_("(optional)"), id="optional")
                 hint = hint_for(field, lang)
                 if hint:
                     yield Static(hint, id="question-hint", markup=False)
@@ -147,7 +147,7 @@ class QuestionScreen(LanguageAware, Screen):
                 yield Button(_("Next"), id="next", variant="primary")
                 yield Button(_("Back"), id="back")
                 yield Button(_("Help (F1)"), id="help")
-            with Horizontal(id="question-cancel"):
+                yield Static(classes="button-gap")
                 yield Button(_("Cancel application"), id="cancel", classes="-quiet")
             yield KeyHints(key_hints_for(field, lang))
 
