@@ -35,6 +35,9 @@ BATCHES_PATH = "/v1/batches"
 STATUS_PATH = "/v1/status"
 # Slow rural links: a generous connect time and long reads; a dead link still ends within minutes.
 TIMEOUTS = httpx.Timeout(connect=20.0, read=90.0, write=90.0, pool=20.0)
+# For rounds in the background of the kiosk screen: the next round is the retry, and a dead link
+# must not keep the app from closing for long.
+BACKGROUND_TIMEOUTS = httpx.Timeout(connect=10.0, read=30.0, write=30.0, pool=10.0)
 _TRANSIENT_STATUS = {408, 425, 429, 500, 502, 503, 504}
 
 
@@ -83,6 +86,7 @@ class OutboxClient:
         rng: random.Random | None = None,
         lang: str = "de",
         max_items: int = 200,
+        timeouts: httpx.Timeout = TIMEOUTS,
     ) -> None:
         self.store = store
         self.kiosk = kiosk
@@ -95,7 +99,7 @@ class OutboxClient:
         self._max_items = max_items
         self._client = httpx.Client(
             base_url=self.server_url,
-            timeout=TIMEOUTS,
+            timeout=timeouts,
             transport=transport,
             headers={"Content-Type": "application/octet-stream"},
         )

@@ -36,7 +36,7 @@ from kiosk.ui.screens.staff_pin import StaffPinScreen
 from kiosk.ui.screens.start import StartScreen
 from kiosk.ui.screens.status import StatusScreen
 from kiosk.ui.screens.still_there import StillThereScreen
-from sync.outbox import RetryPolicy
+from sync.outbox import BACKGROUND_TIMEOUTS, RetryPolicy
 
 log = logging.getLogger("rathaus.kiosk.ui")
 BACKGROUND_SYNC_POLICY = RetryPolicy(attempts=1)
@@ -110,7 +110,7 @@ class KioskApp(App[None]):
         self.theme = HIGH_CONTRAST.name
         self.set_interval(min(1.0, max(self.idle_seconds / 4, 0.05)), self._check_idle)
         config = self.runtime.config
-        if config.server_url and callable(getattr(self.runtime, "sync_now", None)):
+        if config.server_url:
             self.set_interval(max(1, config.sync_interval_seconds), self.sync_in_background)
             self.sync_in_background()
 
@@ -255,7 +255,9 @@ class KioskApp(App[None]):
         """One attempt per round: the next round is the retry, and a dead link never keeps the
         kiosk from closing for long."""
         try:
-            report = self.runtime.sync_now(lang=self.lang, policy=BACKGROUND_SYNC_POLICY)
+            report = self.runtime.sync_now(
+                lang=self.lang, policy=BACKGROUND_SYNC_POLICY, timeouts=BACKGROUND_TIMEOUTS
+            )
         except RathausError as exc:  # the footer shows the waiting count; nobody at the screen can act
             log.info("exchange with the town hall failed: %s", exc.detail or exc.message)
             return
