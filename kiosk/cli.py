@@ -86,7 +86,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception:
         if os.environ.get("RATHAUS_DEBUG"):
             raise
-        logging.getLogger("rathaus").exception("unexpected failure in %s", args.command)
+        # The traceback is for developers (RATHAUS_LOG_LEVEL=DEBUG); a person gets one line.
+        logging.getLogger("rathaus").debug("unexpected failure in %s", args.command, exc_info=True)
         message = _("an unexpected error occurred. Run again with RATHAUS_DEBUG=1 for details.")
         print(f"rathaus {args.command}: {message}", file=sys.stderr)
         return 70

@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from kiosk.errors import RathausError
+from kiosk.i18n import language_from_environment, translator
 
 CONFIG_NAME = "kiosk.toml"
 
@@ -68,25 +69,47 @@ def load_config(data_dir: Path) -> KioskConfig:
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        _ = translator(language_from_environment())
         raise RathausError(
-            f"The kiosk settings file {path} cannot be read: {exc}", detail=repr(exc)
+            _("The kiosk settings file {path} cannot be read: {reason}").format(path=path, reason=exc),
+            detail=repr(exc),
         ) from exc
     known = {f for f in KioskConfig.__dataclass_fields__ if f != "extra"}
     unknown = sorted(set(raw) - known - {"extra"})
     if unknown:
-        raise RathausError(f"Unknown setting(s) in {path}: {', '.join(unknown)}")
+        _ = translator(language_from_environment())
+        raise RathausError(
+            _("Unknown setting(s) in {path}: {names}").format(path=path, names=", ".join(unknown))
+        )
     try:
         return KioskConfig(**{k: v for k, v in raw.items() if k in known}, extra=raw.get("extra", {}))
     except TypeError as exc:
-        raise RathausError(f"The kiosk settings file {path} is not valid: {exc}") from exc
+        _ = translator(language_from_environment())
+        raise RathausError(
+            _("The kiosk settings file {path} is not valid: {reason}").format(path=path, reason=exc)
+        ) from exc
 
 
 def save_config(data_dir: Path, config: KioskConfig) -> Path:
     """Write ``kiosk.toml`` atomically (a power cut leaves the old or the new file)."""
     data_dir = Path(data_dir)
-    data_dir.mkdir(parents=True, exist_ok=True)
     path = data_dir / CONFIG_NAME
-    lines = ["# Rathaus-Kiosk settings for this terminal. See docs/operations.md."]
+    try:
+        _write_config(data_dir, path, config)
+    except OSError as exc:
+        _ = translator(language_from_environment())
+        raise RathausError(
+            _("The kiosk settings cannot be saved in {path}: {reason}").format(
+                path=data_dir, reason=exc.strerror or exc
+            ),
+            detail=repr(exc),
+        ) from exc
+    return path
+
+
+def _write_config(data_dir: Path, path: Path, config: KioskConfig) -> None:
+    data_dir.mkdir(parents=True, exist_ok=True)
+    lines = ["# Rathaus-Kiosk settings for this terminal. See deploy/kiosk/README.md."]
     for key, value in asdict(config).items():
         if key == "extra":
             continue
@@ -100,7 +123,6 @@ def save_config(data_dir: Path, config: KioskConfig) -> Path:
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, path)
-    return path
 
 
 def _toml_value(value: object) -> str:

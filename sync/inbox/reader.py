@@ -21,7 +21,13 @@ from kiosk.i18n import format_datetime, language_from_environment, translator
 from sync.envelope import open_item, parse_timestamp, utc_timestamp
 from sync.inbox.catalogue import FormCatalogue
 from sync.inbox.status import NO_STATUS, check_status, status_label
-from sync.keys import TownhallKeys, load_townhall_keys, load_townhall_public, townhall_public_keys_path
+from sync.keys import (
+    TownhallKeys,
+    load_townhall_keys,
+    load_townhall_public,
+    townhall_is_initialised,
+    townhall_public_keys_path,
+)
 from sync.server.storage import ItemKey, ItemRecord, StatusRecord, Storage, open_storage
 
 try:
@@ -136,6 +142,15 @@ class Inbox:
         self.lang = lang or language_from_environment()
         self._ = translator(self.lang)
         self._owns_storage = storage is None
+        if storage is None:
+            # A mistyped data directory must not quietly become a new, empty town hall.
+            if not townhall_is_initialised(self.townhall_dir):
+                raise RathausError(
+                    self._(
+                        "No town hall is set up in {path}. Is the data directory right "
+                        "(--data-dir or RATHAUS_TOWNHALL_DIR)?"
+                    ).format(path=self.townhall_dir)
+                )
         self.storage: Storage = storage if storage is not None else open_storage(self.townhall_dir)
         self.catalogue = FormCatalogue.for_townhall(self.townhall_dir, forms_dirs)
         self._keys: TownhallKeys | None = None
