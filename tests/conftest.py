@@ -12,3 +12,19 @@ def _isolated_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("RATHAUS_TOWNHALL_DIR", str(tmp_path / "townhall"))
     monkeypatch.setenv("RATHAUS_LANG", "de")
     monkeypatch.delenv("RATHAUS_DEBUG", raising=False)
+
+
+@pytest.fixture
+def enrol(tmp_path):
+    """``enrol(kiosk_id)``: a town hall with keys and one approved kiosk; returns both folders."""
+    from sync.allowlist import Allowlist
+    from sync.keys import enrolment_request_path, init_kiosk, init_townhall, townhall_public_keys_path
+
+    def make(kiosk_id: str = "kiosk-1") -> tuple:
+        townhall_dir, kiosk_dir = tmp_path / "townhall", tmp_path / "kiosk"
+        init_townhall(townhall_dir, name="Einheitsgemeinde Tangerhütte")
+        init_kiosk(kiosk_dir, kiosk_id=kiosk_id, townhall_public=townhall_public_keys_path(townhall_dir))
+        Allowlist(townhall_dir).approve(enrolment_request_path(kiosk_dir, kiosk_id))
+        return kiosk_dir, townhall_dir
+
+    return make

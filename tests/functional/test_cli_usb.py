@@ -7,19 +7,15 @@ import pytest
 from kiosk.cli import main
 from kiosk.forms import FormSession
 from kiosk.runtime import open_runtime
-from sync.allowlist import Allowlist
 from sync.inbox import Inbox
-from sync.keys import enrolment_request_path, init_kiosk, init_townhall, townhall_public_keys_path
 
 
 @pytest.fixture
-def setup(tmp_path, monkeypatch):
+def setup(tmp_path, monkeypatch, enrol):
     monkeypatch.setenv("RATHAUS_LANG", "en")
-    townhall_dir, kiosk_dir, stick = tmp_path / "townhall", tmp_path / "kiosk", tmp_path / "stick"
+    kiosk_dir, townhall_dir = enrol("kiosk-usb")
+    stick = tmp_path / "stick"
     stick.mkdir()
-    init_townhall(townhall_dir, name="Tangerhütte")
-    init_kiosk(kiosk_dir, kiosk_id="kiosk-usb", townhall_public=townhall_public_keys_path(townhall_dir))
-    Allowlist(townhall_dir).approve(enrolment_request_path(kiosk_dir, "kiosk-usb"))
     with open_runtime(kiosk_dir) as runtime:
         form = runtime.form("nachricht")
         session = FormSession(form, lang="de")

@@ -12,7 +12,6 @@ from kiosk.store import OutboxState
 from sync.allowlist import Allowlist
 from sync.embedded import start_embedded_server
 from sync.inbox import Inbox
-from sync.keys import enrolment_request_path, init_kiosk, init_townhall, townhall_public_keys_path
 from sync.server import create_app, open_storage
 from sync.usb import kiosk_collect_replies, kiosk_export, townhall_import
 
@@ -34,12 +33,8 @@ def fill(form, typed):
 
 
 @pytest.fixture
-def places(tmp_path):
-    townhall_dir, kiosk_dir = tmp_path / "townhall", tmp_path / "kiosk"
-    init_townhall(townhall_dir, name="Einheitsgemeinde Tangerhütte")
-    init_kiosk(kiosk_dir, kiosk_id="bibliothek-1", townhall_public=townhall_public_keys_path(townhall_dir))
-    Allowlist(townhall_dir).approve(enrolment_request_path(kiosk_dir, "bibliothek-1"))
-    return kiosk_dir, townhall_dir
+def places(enrol):
+    return enrol("bibliothek-1")
 
 
 def submit_message(kiosk_dir):

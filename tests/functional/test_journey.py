@@ -17,10 +17,8 @@ from kiosk.ui.screens.receipt import ReceiptScreen
 from kiosk.ui.screens.start import StartScreen
 from kiosk.ui.widgets.reference_code import ReferenceCode
 from kiosk.ui.widgets.service_button import ServiceButton
-from sync.allowlist import Allowlist
 from sync.embedded import start_embedded_server
 from sync.inbox import Inbox
-from sync.keys import enrolment_request_path, init_kiosk, init_townhall, townhall_public_keys_path
 from sync.server import create_app, open_storage
 
 SCREEN_SIZE = (100, 40)
@@ -42,12 +40,9 @@ async def wait_for(pilot, condition, seconds: float = 20.0) -> None:
 
 @pytest.mark.slow
 async def test_typed_at_the_kiosk_read_and_answered_at_the_town_hall_seen_again_at_the_kiosk(
-    tmp_path, visitor_for
+    enrol, visitor_for
 ):
-    townhall_dir, kiosk_dir = tmp_path / "townhall", tmp_path / "kiosk"
-    init_townhall(townhall_dir, name="Einheitsgemeinde Tangerhütte")
-    init_kiosk(kiosk_dir, kiosk_id="kirche-luederitz", townhall_public=townhall_public_keys_path(townhall_dir))
-    Allowlist(townhall_dir).approve(enrolment_request_path(kiosk_dir, "kirche-luederitz"))
+    kiosk_dir, townhall_dir = enrol("kirche-luederitz")
 
     with start_embedded_server(create_app(townhall_dir)) as server:
         save_config(kiosk_dir, KioskConfig(server_url=server.url, sync_interval_seconds=1))

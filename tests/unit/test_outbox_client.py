@@ -11,25 +11,14 @@ from kiosk.store import OutboxState, open_store
 from sync.allowlist import Allowlist
 from sync.envelope import ItemMeta, seal_item
 from sync.intake import receive_batch, status_updates_for
-from sync.keys import (
-    enrolment_request_path,
-    init_kiosk,
-    init_townhall,
-    load_kiosk_keys,
-    load_pinned_townhall,
-    load_townhall_keys,
-    townhall_public_keys_path,
-)
+from sync.keys import load_kiosk_keys, load_pinned_townhall, load_townhall_keys
 from sync.outbox import OutboxClient, RetryPolicy
 from sync.server import open_storage
 
 
 @pytest.fixture
-def world(tmp_path):
-    townhall_dir, kiosk_dir = tmp_path / "townhall", tmp_path / "kiosk"
-    init_townhall(townhall_dir, name="Tangerhütte")
-    init_kiosk(kiosk_dir, kiosk_id="kiosk-1", townhall_public=townhall_public_keys_path(townhall_dir))
-    Allowlist(townhall_dir).approve(enrolment_request_path(kiosk_dir, "kiosk-1"))
+def world(enrol):
+    kiosk_dir, townhall_dir = enrol("kiosk-1")
     store = open_store(kiosk_dir / "kiosk.db")
     storage = open_storage(townhall_dir)
     yield {
