@@ -362,7 +362,11 @@ def init_townhall(townhall_dir: Path, *, name: str) -> TownhallPublicKeys:
 
 
 def load_townhall_keys(townhall_dir: Path, *, need_encryption: bool = True) -> TownhallKeys:
-    """Load the town hall's keys; the encryption key is optional on a server-only machine."""
+    """Load the town hall's keys; without ``need_encryption`` the encryption key is not touched.
+
+    The server and the USB import only sign; systemd keeps the encryption key out of the server's
+    reach (``InaccessiblePaths=``), where the file exists but cannot be opened.
+    """
     keys = Path(townhall_dir) / KEYS_DIR
     hint = _t("Run: rathaus keys init-townhall --name NAME")
     public = load_townhall_public(keys / TOWNHALL_PUBLIC)
@@ -371,7 +375,7 @@ def load_townhall_keys(townhall_dir: Path, *, need_encryption: bool = True) -> T
         raise _broken(keys / TOWNHALL_SIGNING_KEY, "does not belong to townhall.json")
     encryption: X25519PrivateKey | None = None
     encryption_path = keys / TOWNHALL_ENCRYPTION_KEY
-    if need_encryption or encryption_path.exists():
+    if need_encryption:
         encryption = _load_private_key(
             encryption_path,
             X25519PrivateKey,

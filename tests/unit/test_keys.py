@@ -125,6 +125,16 @@ def test_a_server_without_the_encryption_key_still_loads_its_signing_key(townhal
     assert "townhall-encryption.key is missing" in caught.value.message
 
 
+def test_the_server_starts_where_systemd_hides_the_encryption_key(townhall):
+    # InaccessiblePaths= leaves a node that exists but cannot be opened; the server never needs it.
+    path = townhall / "keys" / "townhall-encryption.key"
+    path.unlink()
+    path.mkdir()
+    keys = load_townhall_keys(townhall, need_encryption=False)
+    assert keys.encryption is None
+    assert keys.public.encryption_key_id
+
+
 @pytest.mark.parametrize("loose_mode", [0o640, 0o604, 0o644, 0o660])
 def test_a_private_key_others_can_read_is_refused_with_the_fix(townhall, loose_mode):
     path = townhall / "keys" / "townhall-signing.key"
