@@ -8,6 +8,7 @@ Kiosk data directory::
 
     kiosk.db               the local queue (SQLite, WAL)
     kiosk.toml             kiosk id, town-hall address, staff PIN hash, municipality name
+    kiosk.log              log lines while the kiosk screen runs (never personal data)
     keys/kiosk-signing.key this kiosk's Ed25519 private key (0600)
     keys/kiosk.json        this kiosk's id and public key
     keys/townhall.json     the town hall's pinned public keys

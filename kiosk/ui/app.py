@@ -25,6 +25,7 @@ from textual.worker import Worker
 from kiosk.errors import RathausError
 from kiosk.forms import FormDefinition, FormSession
 from kiosk.i18n import DEFAULT_LANGUAGE, Gettext, normalise_language, translator
+from kiosk.logfile import logging_to_file
 from kiosk.ui.messages import ProblemOccurred, SubmissionQueued, SyncFinished
 from kiosk.ui.screens.base import LanguageAware
 from kiosk.ui.screens.confirm import ConfirmScreen
@@ -104,6 +105,11 @@ class KioskApp(App[None]):
         return translator(self.lang)
 
     # --- start-up ------------------------------------------------------------------------------
+
+    def run(self, *args: Any, **kwargs: Any) -> None:
+        """Run on the terminal; log lines go to the data folder meanwhile, never onto the screen."""
+        with logging_to_file(self.runtime.data_dir):
+            return super().run(*args, **kwargs)
 
     def on_mount(self) -> None:
         self.register_theme(HIGH_CONTRAST)

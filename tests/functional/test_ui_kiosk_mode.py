@@ -156,3 +156,32 @@ async def test_more_time_button_also_keeps_the_answers(runtime, visitor_for):
         await pilot.pause()
         assert isinstance(app.screen, QuestionScreen)
         assert app.session.answers() == {"concern": "meldung"}
+
+
+def test_log_lines_never_appear_on_the_kiosk_screen(open_kiosk, tmp_path):
+    """Textual draws on the terminal; a log line written there lands on top of the citizen's
+    screen. While the kiosk runs, log lines go to a file in its data folder instead."""
+    import io
+    import logging
+
+    runtime = open_kiosk()
+    terminal = io.StringIO()
+    on_the_terminal = logging.StreamHandler(terminal)
+    root = logging.getLogger()
+    root.addHandler(on_the_terminal)
+
+    async def while_running(pilot) -> None:
+        logging.getLogger("rathaus.outbox").warning("sync stopped: /v1/status: ConnectError")
+        await pilot.pause()
+        pilot.app.exit()
+
+    try:
+        KioskApp(runtime, kiosk_mode=True).run(headless=True, size=SCREEN_SIZE, auto_pilot=while_running)
+        logging.getLogger("rathaus.outbox").warning("after the kiosk closed")
+    finally:
+        root.removeHandler(on_the_terminal)
+    assert "sync stopped" not in terminal.getvalue()
+    log_file = (runtime.data_dir / "kiosk.log").read_text(encoding="utf-8")
+    assert "WARNING rathaus.outbox: sync stopped: /v1/status: ConnectError" in log_file
+    assert "after the kiosk closed" in terminal.getvalue()  # the terminal is the shell's again
+    assert "after the kiosk closed" not in log_file
