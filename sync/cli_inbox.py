@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import sys
 import textwrap
+import unicodedata
 from pathlib import Path
 
 from kiosk.i18n import Gettext, language_from_environment, ntranslator, translator
@@ -167,8 +168,14 @@ def run_show(args: argparse.Namespace) -> int:
             if update.staff_note:
                 text += "  [" + _("note: {note}").format(note=update.staff_note) + "]"
             lines.append(text)
-    print("\n".join(lines))
+    print(_for_terminal("\n".join(lines)))
     return 0
+
+
+def _for_terminal(text: str) -> str:
+    """Control characters shown as "?": answers come from a kiosk, and a stolen kiosk signs
+    whatever it likes until it is revoked; an escape code must never act on the staff's terminal."""
+    return "".join(ch if ch == "\n" or unicodedata.category(ch) != "Cc" else "?" for ch in text)
 
 
 def run_export(args: argparse.Namespace) -> int:

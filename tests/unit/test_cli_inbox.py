@@ -155,3 +155,14 @@ def test_a_code_two_kiosks_drew_asks_for_the_kiosk(townhall_dir, code, capsys):
     assert main(["inbox", "list", "--all"]) == 0
     listing = capsys.readouterr().out
     assert "bewilligt" in listing and "eingegangen" in listing
+
+
+def test_escape_codes_from_a_stolen_kiosk_never_reach_the_staff_terminal(townhall_dir, capsys):
+    # An honest kiosk strips control characters; a stolen one signs whatever it likes until revoked.
+    reference = refcode.new_reference()
+    hostile = {**ANSWERS, "parent_name": "Erika\x1b]52;c;cm0gLXJmIH4=\x07\x1b[2J", "extra\x1b[31m": "x\x9bq"}
+    _arrive(townhall_dir, reference, answers=hostile)
+    assert main(["inbox", "show", reference]) == 0
+    out = capsys.readouterr().out
+    assert "Erika" in out and "extra" in out
+    assert not any(ch in out for ch in "\x1b\x07\x9b")
