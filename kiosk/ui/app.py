@@ -12,11 +12,14 @@ step back, F1 opens the help of a question, F2 switches Deutsch/English, F12 is 
 from __future__ import annotations
 
 import logging
+import sys
+import traceback
 from time import monotonic
 from typing import Any
 
 from textual import events
 from textual.app import App
+from rich.text import Text
 from textual.binding import Binding
 from textual.screen import ModalScreen
 from textual.theme import Theme
@@ -281,6 +284,23 @@ class KioskApp(App[None]):
 
     def on_problem_occurred(self, message: ProblemOccurred) -> None:
         self.show_problem(message.error)
+
+    def _fatal_error(self) -> None:
+        """A bug ends the kiosk (systemd starts it again). Textual would print a traceback with
+        every variable on the screen, answers included; the log gets only where it happened, the
+        screen a calm sentence."""
+        error = sys.exc_info()[1] or self._exception
+        log.error(
+            "unexpected %s ended the kiosk:\n%s",
+            type(error).__name__,
+            "".join(traceback.format_tb(error.__traceback__ if error else None)),
+        )
+        _ = self.gettext
+        self.bell()
+        self._exit_renderables.append(
+            Text(_("Sorry, something went wrong. The kiosk restarts; please start again in a moment."))
+        )
+        self._close_messages_no_wait()
 
     def show_problem(self, error: RathausError | None) -> None:
         """The one place where a failure reaches the person: plain words, never a traceback."""

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from textual.command import CommandPalette
 from textual.widgets import Input
 
@@ -185,3 +187,29 @@ def test_log_lines_never_appear_on_the_kiosk_screen(open_kiosk, tmp_path):
     assert "WARNING rathaus.outbox: sync stopped: /v1/status: ConnectError" in log_file
     assert "after the kiosk closed" in terminal.getvalue()  # the terminal is the shell's again
     assert "after the kiosk closed" not in log_file
+
+
+async def test_an_unexpected_failure_shows_no_answers_and_no_traceback(runtime, visitor_for, monkeypatch, capsys, caplog):
+    """A bug ends the kiosk (systemd starts it again); what is printed on tty1 then must be calm
+    words, not a traceback listing the variables, which hold what the person typed."""
+    from kiosk.forms import FormSession
+
+    def broken_answer(self, raw):
+        raise ZeroDivisionError(f"cannot divide {raw}")  # a message that quotes the answer
+
+    monkeypatch.setattr(FormSession, "answer", broken_answer)
+    app = KioskApp(runtime, kiosk_mode=True)
+    with pytest.raises(ZeroDivisionError):
+        async with app.run_test(size=SCREEN_SIZE) as pilot:
+            visitor = visitor_for(pilot)
+            await open_first_question(visitor, "kita_erstattung")
+            await visitor.type("Hildegard Quast")
+            await visitor.press("enter")
+            await pilot.pause()
+    printed = capsys.readouterr()
+    shown = printed.err + printed.out
+    assert "Hildegard" not in shown
+    assert "Traceback" not in shown
+    assert "Der Kiosk startet neu" in shown
+    assert "ZeroDivisionError" in caplog.text and "broken_answer" in caplog.text  # where, for developers
+    assert "Hildegard" not in caplog.text
