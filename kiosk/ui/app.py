@@ -36,6 +36,7 @@ from kiosk.ui.screens.notice import NoticeScreen
 from kiosk.ui.screens.question import QuestionScreen
 from kiosk.ui.screens.receipt import ReceiptScreen
 from kiosk.ui.screens.review import ReviewScreen
+from kiosk.ui.screens import staff_pin
 from kiosk.ui.screens.staff_pin import StaffPinScreen
 from kiosk.ui.screens.start import StartScreen
 from kiosk.ui.screens.status import StatusScreen
@@ -99,6 +100,7 @@ class KioskApp(App[None]):
         self._last_activity = monotonic()
         self._idle_prompt_open = False
         self._sync_worker: Worker | None = None
+        self._staff_locked_until = 0.0  # after too many wrong PINs, F12 waits until then
 
     # --- texts ---------------------------------------------------------------------------------
 
@@ -214,14 +216,17 @@ class KioskApp(App[None]):
 
     def action_staff_exit(self) -> None:
         """F12: staff leave the kiosk with their PIN."""
-        if isinstance(self.screen, StaffPinScreen):
+        if isinstance(self.screen, StaffPinScreen) or monotonic() < self._staff_locked_until:
             return
+        window = StaffPinScreen()
 
         def leave(correct: bool | None) -> None:
             if correct:
                 self.exit()
+            elif window.too_many_attempts:
+                self._staff_locked_until = monotonic() + staff_pin.LOCKOUT_SECONDS
 
-        self.push_screen(StaffPinScreen(), leave)
+        self.push_screen(window, leave)
 
     # --- no time pressure ----------------------------------------------------------------------
 

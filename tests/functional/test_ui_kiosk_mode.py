@@ -92,6 +92,28 @@ async def test_three_wrong_pins_close_the_staff_window(runtime, visitor_for):
         assert app.return_code is None
 
 
+async def test_after_three_wrong_pins_f12_waits_before_the_next_try(runtime, visitor_for, monkeypatch):
+    """Otherwise PINs could be tried three at a time, one window after another."""
+    from kiosk.ui.screens import staff_pin
+
+    monkeypatch.setattr(staff_pin, "LOCKOUT_SECONDS", 0.5)
+    app = KioskApp(runtime, kiosk_mode=True)
+    async with app.run_test(size=SCREEN_SIZE) as pilot:
+        visitor = visitor_for(pilot)
+        await visitor.press("f12")
+        for wrong in ("1111", "2222", "3333"):
+            await visitor.type(wrong)
+            await visitor.press("enter")
+        await visitor.press("f12")
+        assert isinstance(app.screen, StartScreen), "no new window during the wait"
+        await pilot.pause(0.6)
+        await visitor.press("f12")
+        assert isinstance(app.screen, StaffPinScreen)
+        await visitor.press("escape")
+        await visitor.press("f12")
+        assert isinstance(app.screen, StaffPinScreen), "cancelling is no reason to wait"
+
+
 async def wait_for(pilot, condition, seconds: float = 5.0) -> None:
     for _ in range(int(seconds / 0.05)):
         if condition():

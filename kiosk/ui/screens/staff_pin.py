@@ -12,6 +12,7 @@ from textual.widgets import Button, Input, Static
 from kiosk.ui.screens.base import LanguageAware
 
 MAX_ATTEMPTS = 3  # then the window closes, so nobody can try PINs one after another at leisure
+LOCKOUT_SECONDS = 60.0  # and F12 does nothing for this long
 
 
 class StaffPinScreen(LanguageAware, ModalScreen[bool]):
@@ -24,6 +25,7 @@ class StaffPinScreen(LanguageAware, ModalScreen[bool]):
         super().__init__()
         self._attempts = 0
         self._problem = ""
+        self.too_many_attempts = False
 
     def compose(self) -> ComposeResult:
         _ = self.app.gettext
@@ -52,6 +54,7 @@ class StaffPinScreen(LanguageAware, ModalScreen[bool]):
             return
         self._attempts += 1
         if self._attempts >= MAX_ATTEMPTS:
+            self.too_many_attempts = True
             self.dismiss(False)
             return
         pin_input.value = ""
