@@ -31,9 +31,11 @@ from sync.envelope import (
     build_batch,
     build_status_bundle,
     build_status_request,
+    parse_status_request,
     verify_ack,
     verify_status_bundle,
 )
+from sync.envelope.limits import MAX_BATCH_BYTES, MAX_STATUS_REQUEST_BYTES
 from sync.intake import receive_batch, status_updates_for
 from sync.keys import KioskKeys, TownhallKeys, TownhallPublicKeys
 from sync.server.storage import Storage
@@ -78,6 +80,13 @@ def write_atomically(path: Path, data: bytes) -> None:
         os.fsync(dir_fd)
     finally:
         os.close(dir_fd)
+
+
+def _read_at_most(path: Path, limit: int) -> bytes:
+    """A file from the stick, but never more than one byte over ``limit``: anything may be on a
+    stick, and the checks refuse what is too large without it ever filling the memory."""
+    with open(path, "rb") as fh:
+        return fh.read(limit + 1)
 
 
 def _transfer_root(directory: Path, lang: str) -> Path:
@@ -199,7 +208,9 @@ def townhall_import(
     for batch_path in sorted(incoming.glob("*/*.batch")):
         name = batch_path.relative_to(root)
         try:
-            result = receive_batch(storage, allowlist, batch_path.read_bytes(), townhall=townhall)
+            result = receive_batch(
+                storage, allowlist, _read_at_most(batch_path, MAX_BATCH_BYTES), townhall=townhall
+            )
         except EnvelopeError as exc:
             report.problems.append(
                 _("{name}: rejected ({code}): {reason}").format(name=name, code=exc.code, reason=exc.message)
@@ -213,12 +224,12 @@ def townhall_import(
         else:
             report.batches_duplicate += 1
     for request_path in sorted(incoming.glob(f"*/{STATUS_REQUEST}")):
-        kiosk_id = request_path.parent.name
+        request = _read_at_most(request_path, MAX_STATUS_REQUEST_BYTES)
         try:
             bundle = status_updates_for(
                 storage,
                 allowlist,
-                request_path.read_bytes(),
+                request,
                 townhall=townhall,
                 max_age_seconds=USB_REQUEST_MAX_AGE,
             )
@@ -229,6 +240,8 @@ def townhall_import(
                 )
             )
             continue
+        # The folder a request lies in is only a name on a stick; the signed request says who asked.
+        kiosk_id = parse_status_request(request).kiosk_id
         write_atomically(root / TO_KIOSK / kiosk_id / STATUS_BUNDLE, bundle)
         request_path.unlink()
         report.bundles_written += 1

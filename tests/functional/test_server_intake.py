@@ -235,7 +235,7 @@ async def test_too_large_a_body_is_refused_by_its_declared_length_and_while_read
     assert storage.counts() == NOTHING
 
 
-def test_the_usb_path_refuses_a_batch_over_the_format_limit_before_reading_it(townhall_dir, townhall, storage):
+def test_intake_refuses_a_batch_over_the_format_limit_before_parsing_it(townhall_dir, townhall, storage):
     from kiosk.errors import EnvelopeError
     from sync.envelope import MAX_BATCH_BYTES
 

@@ -1,0 +1,64 @@
+"""USB sticks as they come back from the village: odd files, files in the wrong folder, a request
+from one kiosk filed under another. The town hall imports what is sound and names the rest."""
+
+from __future__ import annotations
+
+import pytest
+
+from kiosk.forms import FormSession
+from kiosk.runtime import open_runtime
+from sync.allowlist import Allowlist
+from sync.keys import load_kiosk_keys, load_pinned_townhall, load_townhall_keys
+from sync.server import open_storage
+from sync.usb import kiosk_export, townhall_import
+
+
+@pytest.fixture
+def stick_from_kiosk(enrol, tmp_path, monkeypatch):
+    """A stick with one kiosk's batch and status request on it, as ``usb export`` leaves it."""
+    monkeypatch.setenv("RATHAUS_LANG", "en")
+    kiosk_dir, townhall_dir = enrol("kiosk-usb")
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    with open_runtime(kiosk_dir) as runtime:
+        form = runtime.form("nachricht")
+        session = FormSession(form, lang="de")
+        typed = {"topic": "lob", "message": "Danke!", "name": "", "wants_reply": False}
+        while not session.at_review:
+            if typed[session.current.id] == "":
+                session.skip()
+            else:
+                session.answer(typed[session.current.id])
+        runtime.submit(form, session.answers())
+        kiosk_export(stick, runtime.store, kiosk=load_kiosk_keys(kiosk_dir), townhall=load_pinned_townhall(kiosk_dir))
+    return townhall_dir, stick
+
+
+def _import(townhall_dir, stick):
+    with open_storage(townhall_dir) as storage:
+        report = townhall_import(
+            stick, storage, Allowlist(townhall_dir), townhall=load_townhall_keys(townhall_dir, need_encryption=False)
+        )
+        return report, storage.counts()
+
+
+def test_a_huge_file_on_the_stick_is_refused_without_reading_it_whole(stick_from_kiosk):
+    townhall_dir, stick = stick_from_kiosk
+    huge = stick / "rathaus-transfer" / "to-townhall" / "kiosk-usb" / "00000000-huge.batch"
+    with open(huge, "wb") as fh:
+        fh.truncate(64 * 1024**3)  # sparse: takes no room on disk, but far more than memory
+    report, counts = _import(townhall_dir, stick)
+    assert report.batches_received == 1 and counts.items == 1
+    assert len(report.problems) == 1 and "huge.batch" in report.problems[0]
+    assert "too_large" in report.problems[0]
+
+
+def test_status_updates_go_to_the_kiosk_that_asked_even_from_a_misfiled_request(stick_from_kiosk):
+    townhall_dir, stick = stick_from_kiosk
+    outgoing = stick / "rathaus-transfer" / "to-townhall"
+    (outgoing / "kiosk-usb").rename(outgoing / "copied-by-hand")
+    report, _counts = _import(townhall_dir, stick)
+    assert report.bundles_written == 1 and not report.problems
+    replies = stick / "rathaus-transfer" / "to-kiosk"
+    assert (replies / "kiosk-usb" / "status.bundle").is_file()
+    assert not (replies / "copied-by-hand").exists()
