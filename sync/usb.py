@@ -35,7 +35,12 @@ from sync.envelope import (
     verify_ack,
     verify_status_bundle,
 )
-from sync.envelope.limits import MAX_BATCH_BYTES, MAX_STATUS_REQUEST_BYTES
+from sync.envelope.limits import (
+    MAX_ACK_BYTES,
+    MAX_BATCH_BYTES,
+    MAX_STATUS_BUNDLE_BYTES,
+    MAX_STATUS_REQUEST_BYTES,
+)
 from sync.intake import receive_batch, status_updates_for
 from sync.keys import KioskKeys, TownhallKeys, TownhallPublicKeys
 from sync.server.storage import Storage
@@ -124,7 +129,12 @@ def kiosk_collect_replies(
     for ack_path in sorted(inbox.glob("*.ack")):
         batch_id = ack_path.stem
         try:
-            verify_ack(ack_path.read_bytes(), townhall.signing, batch_id=batch_id, kiosk_id=kiosk.kiosk_id)
+            verify_ack(
+                _read_at_most(ack_path, MAX_ACK_BYTES),
+                townhall.signing,
+                batch_id=batch_id,
+                kiosk_id=kiosk.kiosk_id,
+            )
         except EnvelopeError as exc:
             report.problems.append(
                 _("{name}: not a valid acknowledgement from the town hall ({code}); ignored.").format(
@@ -139,7 +149,11 @@ def kiosk_collect_replies(
             sent.unlink()
     for bundle_path in sorted(inbox.glob(STATUS_BUNDLES)):
         try:
-            updates = verify_status_bundle(bundle_path.read_bytes(), townhall.signing, kiosk_id=kiosk.kiosk_id)
+            updates = verify_status_bundle(
+                _read_at_most(bundle_path, MAX_STATUS_BUNDLE_BYTES),
+                townhall.signing,
+                kiosk_id=kiosk.kiosk_id,
+            )
         except EnvelopeError as exc:
             report.problems.append(
                 _("{name}: not valid status updates from the town hall ({code}); ignored.").format(
