@@ -6,6 +6,7 @@ municipality reads is the same as what the program does.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
 import shutil
@@ -339,3 +340,20 @@ def test_every_message_of_the_form_engine_has_a_german_translation():
             if not strings or (isinstance(strings, tuple) and not all(strings)):
                 untranslated.append(key)
     assert untranslated == []
+
+
+@pytest.mark.parametrize("today", [dt.date(2026, 5, 19), dt.date(2030, 1, 10)])
+def test_the_kita_refund_takes_children_who_were_in_care_during_the_closure(today):
+    """The closure months are fixed (12/2020 to 05/2021): a child born after them cannot have a
+    refund, and a Hort child of 13 then must still be accepted years later."""
+    from kiosk.errors import AnswerError
+    from kiosk.forms import parse_answer
+
+    kita = {form.id: form for form in load_forms()}["kita_erstattung"]
+    birth = kita.field("child_birth_date")
+    assert parse_answer(birth, "14.08.2019", "de", today=today) == "2019-08-14"
+    assert parse_answer(birth, "03.02.2008", "de", today=today) == "2008-02-03"
+    with pytest.raises(AnswerError):
+        parse_answer(birth, "01.09.2023", "de", today=today)
+    months = [option.value for option in kita.field("months").options]
+    assert birth.latest >= months[0] and birth.latest[:7] <= months[-1]
