@@ -25,7 +25,7 @@ TIMESTAMP = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z"
 _TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 # C0 controls except line feed, DEL and C1 controls (a terminal would act on them), and lone
 # surrogates (not encodable as UTF-8).
-_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+NOT_IN_MESSAGES = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 def utc_timestamp(moment: dt.datetime | None = None) -> str:
@@ -74,7 +74,7 @@ class Fields:
 
     def free_text(self, key: str, max_chars: int) -> str:
         value = self.value[key]
-        if not isinstance(value, str) or len(value) > max_chars or _CONTROL.search(value):
+        if not isinstance(value, str) or len(value) > max_chars or NOT_IN_MESSAGES.search(value):
             raise self.fail(f"{key!r} is not text of at most {max_chars} characters")
         return value
 

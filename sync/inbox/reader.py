@@ -20,7 +20,7 @@ from kiosk.forms import Field, FormDefinition, display_answer
 from kiosk.i18n import format_datetime, language_from_environment, translator
 from sync.envelope import open_item, parse_timestamp, utc_timestamp
 from sync.inbox.catalogue import FormCatalogue
-from sync.inbox.status import NO_STATUS, check_status, status_label
+from sync.inbox.status import NO_STATUS, check_status, clean_note, status_label
 from sync.keys import (
     TownhallKeys,
     load_townhall_keys,
@@ -189,7 +189,7 @@ class Inbox:
         item = self._item(reference, kiosk_id)
         status, message = check_status(status, message, self._)
         return self.storage.add_status(
-            item.reference, status, message, utc_timestamp(), " ".join(note.split()), kiosk_id=item.kiosk_id
+            item.reference, status, message, utc_timestamp(), clean_note(note), kiosk_id=item.kiosk_id
         )
 
     def history(self, reference: str, kiosk_id: str | None = None) -> list[StatusRecord]:

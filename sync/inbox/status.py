@@ -8,11 +8,10 @@ confirmed. ``staff_note`` stays at the town hall.
 
 from __future__ import annotations
 
-import re
-
 from kiosk.errors import RathausError
 from kiosk.i18n import N_, Gettext
 from sync.envelope import MAX_STATUS_MESSAGE_CHARS, STATUSES
+from sync.envelope.fields import NOT_IN_MESSAGES
 
 NO_STATUS = "received"
 """What a submission shows before staff set anything: it has arrived."""
@@ -40,8 +39,6 @@ _MESSAGE_REQUIRED: dict[str, str] = {
     ),
 }
 
-# Control characters a kiosk screen would act on; line feeds are kept.
-_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
 
 
 def status_label(status: str, _: Gettext) -> str:
@@ -58,7 +55,7 @@ def check_status(status: str, message: str, _: Gettext) -> tuple[str, str]:
                 status=status, statuses=", ".join(STATUSES)
             )
         )
-    cleaned = _CONTROL.sub(" ", message.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " "))
+    cleaned = NOT_IN_MESSAGES.sub(" ", message.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " "))
     cleaned = "\n".join(line.strip() for line in cleaned.strip().split("\n"))
     if status in _MESSAGE_REQUIRED and not cleaned:
         raise RathausError(_(_MESSAGE_REQUIRED[status]))
@@ -69,3 +66,8 @@ def check_status(status: str, message: str, _: Gettext) -> tuple[str, str]:
             )
         )
     return status, cleaned
+
+
+def clean_note(note: str) -> str:
+    """The staff's own remark on one line, without characters the database cannot hold."""
+    return " ".join(NOT_IN_MESSAGES.sub(" ", note).split())

@@ -273,3 +273,12 @@ def test_without_the_private_key_the_list_works_and_opening_says_why_not(townhal
         with pytest.raises(KeyFileError, match="townhall-encryption.key"):
             inbox.open(code)
         assert [e.code for e in inbox.list()] == [code]  # a failed opening does not count
+
+
+def test_a_message_typed_in_a_latin1_terminal_is_stored_and_reaches_the_kiosk(inbox, arrive):
+    # Python hands bytes a UTF-8 locale cannot decode (an "ä" from a Latin-1 terminal) over as
+    # lone surrogates; they can be neither stored nor sent, the rest of the message can.
+    code = arrive("kita_erstattung", KITA.content_hash, KITA_ANSWERS)
+    update = inbox.set_status(code, "rejected", "Die Kita war ge\udcf6ffnet.", note="Akte \udce4")
+    assert update.message == "Die Kita war ge ffnet." and update.staff_note == "Akte"
+    assert [u.message for u in inbox.storage.status_updates_for_kiosk("kiosk-lueder")] == [update.message]
