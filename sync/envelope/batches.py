@@ -82,10 +82,12 @@ def _check_header(header: object, version: int) -> BatchHeader:
 
 
 def _check_items(header: BatchHeader, items: tuple[bytes, ...]) -> None:
-    """Each item is the one its digest names, comes from the batch's kiosk and is for its key."""
+    """Each item is the one its digest names (all digests first, as docs/envelope.md 5.1 orders),
+    then each comes from the batch's kiosk and is for its key."""
     for position, (digest, item) in enumerate(zip(header.item_digests, items, strict=True)):
         if item_digest(item) != digest:
             raise envelope_error(DIGEST_MISMATCH, KIND_BATCH, detail=f"item {position}")
+    for position, item in enumerate(items):
         parsed = parse_item(item)
         meta = parsed.meta
         if meta.kiosk_id != header.kiosk_id:

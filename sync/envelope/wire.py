@@ -151,6 +151,7 @@ def read_signed_frame(
     """Split magic, header, body and signature; nothing is verified yet."""
     check_size(data, limit, kind)
     data = bytes(data)
+    read_magic(data, label, kind)  # an unknown version is named before any length is looked at
     body_end = len(data) - SIGNATURE_SIZE
     if body_end < 0:
         raise envelope_error(MALFORMED, kind, detail="shorter than a signature")

@@ -379,6 +379,27 @@ def test_a_validly_signed_batch_must_still_match_its_own_contents():
     assert code_of(verify_batch, _signed_batch({"sequence": True}, [one]), KIOSK.public_key()) == "malformed"
 
 
+def test_a_batch_checks_every_digest_before_reading_any_item_as_the_spec_orders():
+    # docs/envelope.md 5.1: step 2 (digests, each position) comes before step 3 (items well-formed).
+    not_an_item, good = b"not a sealed item at all", sealed("7KQM2X9TD")
+    batch = _signed_batch({"item_digests": [item_digest(not_an_item), "00" * 32]}, [not_an_item, good])
+    assert code_of(verify_batch, batch, KIOSK.public_key()) == "digest_mismatch"
+
+
+@pytest.mark.parametrize("label", ["batch", "ack", "status", "status-request"])
+def test_a_short_file_of_an_unknown_version_says_so_before_anything_else(label):
+    # docs/envelope.md 3: the version is refused right after the magic line, before any length.
+    short = magic_line(label, version=2) + b"\0\0\0\2{}"
+    assert len(short) < 64
+    readers = {
+        "batch": lambda: verify_batch(short, KIOSK.public_key()),
+        "ack": lambda: verify_ack(short, TH_PUBLIC, batch_id=BATCH_ID, kiosk_id="kiosk-lueder"),
+        "status": lambda: verify_status_bundle(short, TH_PUBLIC, kiosk_id="kiosk-lueder"),
+        "status-request": lambda: verify_status_request(short, KIOSK.public_key()),
+    }
+    assert code_of(readers[label]) == "unsupported_version"
+
+
 # -- acknowledgements --------------------------------------------------------------------------
 
 BATCH_ID = "0123456789abcdef0123456789abcdef"
