@@ -109,8 +109,9 @@ class Allowlist:
     def __init__(self, townhall_dir: Path) -> None:
         self.townhall_dir = Path(townhall_dir)
         self.path = self.townhall_dir / KEYS_DIR / ALLOWLIST_FILE
-        self._cache_stamp: tuple[int, int, int] | None = None
-        self._cache: tuple[EnrolledKiosk, ...] = ()
+        # (file stamp, entries read after that stamp) in one attribute: the server's threads
+        # replace it in one step, so no thread pairs a new stamp with old entries.
+        self._cache: tuple[tuple[int, int, int] | None, tuple[EnrolledKiosk, ...]] = (None, ())
 
     # -- reading ---------------------------------------------------------------------------------
 
@@ -119,13 +120,14 @@ class Allowlist:
         try:
             stat = os.stat(self.path)
         except FileNotFoundError:
-            self._cache_stamp, self._cache = None, ()
+            self._cache = (None, ())
             return ()
         stamp = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
-        if stamp != self._cache_stamp:
-            self._cache = self._read()
-            self._cache_stamp = stamp
-        return self._cache
+        cached_stamp, entries = self._cache
+        if stamp != cached_stamp:
+            entries = self._read()
+            self._cache = (stamp, entries)
+        return entries
 
     def _read(self) -> tuple[EnrolledKiosk, ...]:
         try:

@@ -259,6 +259,57 @@ def test_unknown_and_revoked_kiosks_are_refused_and_revocation_is_immediate(tmp_
     assert (entry.revoke_reason, entry.active) == ("stolen", False)
 
 
+class _ServerThreadsInStep(Allowlist):
+    """The server's Allowlist, read by two request threads at the moment staff revoke a kiosk:
+    the first thread read the old file and is slow to note it; the second read the new file and
+    is interrupted right after it started to note it."""
+
+    def __init__(self, townhall_dir: Path) -> None:
+        super().__init__(townhall_dir)
+        self.old_read = threading.Event()
+        self.revoked = threading.Event()
+        self.new_noted = threading.Event()
+        self.old_noted = threading.Event()
+
+    def _read(self):
+        entries = super()._read()
+        if threading.current_thread().name == "slow":
+            self.old_read.set()
+            self.revoked.wait(10)
+        return entries
+
+    def __setattr__(self, name, value):
+        super().__setattr__(name, value)
+        thread = threading.current_thread().name
+        if name.startswith("_cache") and thread == "slow":
+            self.old_noted.set()
+        elif name.startswith("_cache") and thread == "fast" and not self.new_noted.is_set():
+            self.new_noted.set()
+            self.old_noted.wait(10)
+
+
+def test_a_revocation_is_never_lost_between_two_server_threads(tmp_path, townhall):
+    kiosk = make_kiosk(tmp_path, townhall)
+    Allowlist(townhall).approve(enrolment_request_path(kiosk, "kiosk-lueder"))
+    server_view = _ServerThreadsInStep(townhall)
+    slow = threading.Thread(target=server_view.public_key_for, args=("kiosk-lueder",), name="slow")
+    slow.start()
+    assert server_view.old_read.wait(10)
+    Allowlist(townhall).revoke("kiosk-lueder", reason="stolen")
+
+    def fast_request():
+        with pytest.raises(EnvelopeError):
+            server_view.public_key_for("kiosk-lueder")
+
+    fast = threading.Thread(target=fast_request, name="fast")
+    fast.start()
+    assert server_view.new_noted.wait(10)
+    server_view.revoked.set()
+    slow.join(10)
+    fast.join(10)
+    assert code_of(server_view.public_key_for, "kiosk-lueder") == "revoked_kiosk"
+
+
 def test_approving_the_same_request_twice_keeps_one_entry(tmp_path, townhall):
     kiosk = make_kiosk(tmp_path, townhall)
     allowlist = Allowlist(townhall)
