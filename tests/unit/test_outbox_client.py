@@ -134,11 +134,31 @@ def test_a_refusal_is_not_retried_and_says_what_to_do(world):
     assert world["store"].waiting_count() == 1
 
 
-def test_a_forged_acknowledgement_is_not_believed(world):
+@pytest.mark.parametrize("forgery", ["garbage", "stranger's key", "kiosk's own key", "another batch"])
+def test_a_forged_acknowledgement_is_not_believed(world, forgery):
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from sync.envelope import build_ack, parse_batch
+
     queue(world)
+    signers = {
+        "stranger's key": Ed25519PrivateKey.generate(),
+        "kiosk's own key": world["kiosk"].signing,
+        "another batch": world["townhall"].signing,
+    }
 
     def forger(request):
-        return httpx.Response(200, content=b"rathaus-ack/1\n" + b"\x00" * 80)
+        if forgery == "garbage":
+            return httpx.Response(200, content=b"rathaus-ack/1\n" + b"\x00" * 80)
+        header = parse_batch(request.content).header
+        ack = build_ack(
+            batch_id="f" * 32 if forgery == "another batch" else header.batch_id,
+            kiosk_id=header.kiosk_id,
+            item_digests=header.item_digests,
+            received_at=header.created_at,
+            signing_key=signers[forgery],
+        )
+        return httpx.Response(200, content=ack)
 
     c = OutboxClient(
         world["store"], kiosk=world["kiosk"], townhall=world["pinned"], server_url="http://127.0.0.1:9",
