@@ -79,3 +79,41 @@ def test_a_huge_reply_file_is_refused_at_the_kiosk_without_reading_it_whole(enro
             tmp_path / "stick", runtime.store, kiosk=load_kiosk_keys(kiosk_dir), townhall=load_pinned_townhall(kiosk_dir)
         )
     assert len(report.problems) == 2 and all("too_large" in problem for problem in report.problems)
+
+
+def test_replies_forged_on_the_stick_change_nothing_at_the_kiosk(enrol, tmp_path, monkeypatch):
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from sync.envelope import StatusUpdate, build_ack, build_status_bundle, parse_batch
+    from sync.usb import kiosk_collect_replies
+
+    monkeypatch.setenv("RATHAUS_LANG", "en")
+    kiosk_dir, _townhall_dir = enrol("kiosk-usb")
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    stranger = Ed25519PrivateKey.generate()
+    keys, pinned = load_kiosk_keys(kiosk_dir), load_pinned_townhall(kiosk_dir)
+    with open_runtime(kiosk_dir) as runtime:
+        form = runtime.form("nachricht")
+        session = FormSession(form, lang="de")
+        typed = {"topic": "lob", "message": "Danke!", "name": "", "wants_reply": False}
+        while not session.at_review:
+            if typed[session.current.id] == "":
+                session.skip()
+            else:
+                session.answer(typed[session.current.id])
+        reference = runtime.submit(form, session.answers()).reference
+        kiosk_export(stick, runtime.store, kiosk=keys, townhall=pinned)
+        header = parse_batch(next(stick.rglob("*.batch")).read_bytes()).header
+        replies = stick / "rathaus-transfer" / "to-kiosk" / "kiosk-usb"
+        replies.mkdir(parents=True)
+        (replies / f"{header.batch_id}.ack").write_bytes(
+            build_ack(batch_id=header.batch_id, kiosk_id="kiosk-usb", item_digests=header.item_digests,
+                      received_at=header.created_at, signing_key=stranger)
+        )
+        update = StatusUpdate(reference, "rejected", "Abgelehnt.", "2026-03-24T08:00:00Z", 99)
+        (replies / "status.bundle").write_bytes(build_status_bundle([update], kiosk_id="kiosk-usb", signing_key=stranger))
+        report = kiosk_collect_replies(stick, runtime.store, kiosk=keys, townhall=pinned)
+        assert (report.acks_applied, report.statuses_applied) == (0, 0)
+        assert len(report.problems) == 2 and all("bad_signature" in problem for problem in report.problems)
+        assert runtime.waiting_count() == 1 and runtime.lookup(reference, "en").status != "rejected"
