@@ -33,13 +33,11 @@ from sync.envelope.failures import (
     KIND_STATUS_REQUEST,
     MALFORMED,
     TOO_LARGE,
-    UNSUPPORTED_VERSION,
     WRONG_RECIPIENT,
     envelope_error,
 )
 from sync.envelope.limits import MAX_BATCH_BYTES, MAX_STATUS_REQUEST_BYTES, MAX_STATUS_UPDATES
 from sync.envelope.status import DEFAULT_MAX_AGE_SECONDS
-from sync.envelope.wire import FORMAT_VERSION
 from sync.keys import TownhallKeys
 from sync.server.storage import BatchRecord, ItemRecord, Storage
 
@@ -97,11 +95,7 @@ def receive_batch(
 
 
 def _check_addressed_to_us(batch: Batch, townhall: TownhallKeys) -> None:
-    header = batch.header
-    if header.version != FORMAT_VERSION:
-        raise envelope_error(
-            UNSUPPORTED_VERSION, KIND_BATCH, version=header.version, detail=f"version {header.version}"
-        )
+    header = batch.header  # its version was refused with its magic line if not ours
     ours = townhall.public.encryption_key_id
     if header.recipient_key_id != ours:
         raise envelope_error(
