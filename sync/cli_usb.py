@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from kiosk.errors import RathausError
 from kiosk.i18n import language_from_environment, translator
 from kiosk.paths import kiosk_dir, townhall_dir
 
@@ -38,8 +39,16 @@ def run_usb(args: argparse.Namespace) -> int:
     at_townhall = (args.usb_command == "import" and not args.kiosk) or (
         args.usb_command == "export" and args.townhall
     )
-    report = _run_townhall(args, lang) if at_townhall else _run_kiosk(args, lang)
     _ = translator(lang)
+    try:
+        report = _run_townhall(args, lang) if at_townhall else _run_kiosk(args, lang)
+    except OSError as exc:  # stick pulled out, read-only, full: every step is safe to repeat
+        raise RathausError(
+            _("The USB stick at {path} cannot be read or written ({reason}). Nothing is lost: plug it in again and repeat the command.").format(
+                path=args.directory, reason=exc.strerror or type(exc).__name__
+            ),
+            detail=repr(exc),
+        ) from exc
     lines = [
         (report.batches_written, _("batch(es) with {n} application(s) written").format(n=report.items_written)),
         (report.batches_received, _("new batch(es) received")),

@@ -70,6 +70,22 @@ class SyncReport:
         return self.error is None
 
 
+def batch_builder(kiosk: KioskKeys, townhall: TownhallPublicKeys) -> Callable[[list[bytes], int, str], bytes]:
+    """What ``Store.take_batch`` calls to sign a batch, the same for the network and a stick."""
+
+    def build(items: list[bytes], sequence: int, batch_id: str) -> bytes:
+        return build_batch(
+            items,
+            kiosk_id=kiosk.kiosk_id,
+            sequence=sequence,
+            signing_key=kiosk.signing,
+            recipient_key_id=townhall.encryption_key_id,
+            batch_id=batch_id,
+        )
+
+    return build
+
+
 class OutboxClient:
     """Sends the kiosk's outbox to one town-hall server and fetches status updates back."""
 
@@ -129,18 +145,9 @@ class OutboxClient:
         self.store.record_sync()
         return report
 
-    def _build(self, items: list[bytes], sequence: int, batch_id: str) -> bytes:
-        return build_batch(
-            items,
-            kiosk_id=self.kiosk.kiosk_id,
-            sequence=sequence,
-            signing_key=self.kiosk.signing,
-            recipient_key_id=self.townhall.encryption_key_id,
-            batch_id=batch_id,
-        )
-
     def _send_waiting(self, report: SyncReport) -> None:
-        while (batch := self.store.take_batch(self._build, max_items=self._max_items)) is not None:
+        build = batch_builder(self.kiosk, self.townhall)
+        while (batch := self.store.take_batch(build, max_items=self._max_items)) is not None:
             self.store.record_attempt(batch.batch_id)
             ack_bytes = self._post(BATCHES_PATH, batch.data)
             try:

@@ -28,7 +28,6 @@ from sync.envelope import (
     MAX_ITEMS_PER_BATCH,
     MAX_STATUS_UPDATES,
     StatusUpdate,
-    build_batch,
     build_status_bundle,
     build_status_request,
     parse_status_request,
@@ -42,6 +41,7 @@ from sync.envelope.limits import (
     MAX_STATUS_REQUEST_BYTES,
 )
 from sync.intake import receive_batch, status_updates_for
+from sync.outbox import batch_builder
 from sync.keys import KioskKeys, TownhallKeys, TownhallPublicKeys
 from sync.server.storage import Storage
 
@@ -175,17 +175,7 @@ def kiosk_export(
     report = kiosk_collect_replies(directory, store, kiosk=kiosk, townhall=townhall, lang=lang)
     outbox = _transfer_root(directory, lang) / TO_TOWNHALL / kiosk.kiosk_id
 
-    def build(items: list[bytes], sequence: int, batch_id: str) -> bytes:
-        return build_batch(
-            items,
-            kiosk_id=kiosk.kiosk_id,
-            sequence=sequence,
-            signing_key=kiosk.signing,
-            recipient_key_id=townhall.encryption_key_id,
-            batch_id=batch_id,
-        )
-
-    batch = store.take_batch(build, max_items=MAX_ITEMS_PER_BATCH)
+    batch = store.take_batch(batch_builder(kiosk, townhall), max_items=MAX_ITEMS_PER_BATCH)
     if batch is not None:
         write_atomically(outbox / f"{batch.sequence:08d}-{batch.batch_id}.batch", batch.data)
         store.record_attempt(batch.batch_id)

@@ -76,3 +76,19 @@ def test_a_tampered_batch_on_the_stick_is_named_and_nothing_is_stored(setup, cap
     assert code == 1 and batch.name in out and "rejected" in out
     with Inbox(townhall_dir) as inbox:
         assert inbox.list(state="all") == []
+
+
+def test_a_stick_that_cannot_be_written_is_one_plain_line_and_loses_nothing(setup, capsys, tmp_path):
+    import os
+
+    _townhall_dir, kiosk_dir, stick, _reference = setup
+    if os.geteuid() == 0:
+        # root ignores file modes: stand in for a read-only stick with a file where a folder must go
+        (stick / "rathaus-transfer").write_text("not a folder")
+    else:
+        stick.chmod(0o500)
+    code, out = run(capsys, "usb", "export", str(stick), "--data-dir", str(kiosk_dir))
+    assert code == 1 and "cannot be read or written" in out and "Nothing is lost" in out
+    assert "Traceback" not in out and len(out.strip().splitlines()) == 1
+    with open_runtime(kiosk_dir) as runtime:
+        assert runtime.waiting_count() == 1
