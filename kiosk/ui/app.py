@@ -25,7 +25,7 @@ from textual.screen import ModalScreen
 from textual.theme import Theme
 from textual.worker import Worker
 
-from kiosk.errors import RathausError
+from kiosk.errors import RathausError, StoreError
 from kiosk.forms import FormDefinition, FormSession
 from kiosk.i18n import DEFAULT_LANGUAGE, Gettext, normalise_language, translator
 from kiosk.logfile import logging_to_file
@@ -316,4 +316,10 @@ class KioskApp(App[None]):
             if error.detail:
                 log.info("%s: %s", type(error).__name__, error.detail)
             text = error.message
+            if isinstance(error, StoreError):  # its words (file names, programs) are for staff
+                log.info("store: %s", error.message)
+                text = _(
+                    "Your application could not be saved at this kiosk. Your answers are still "
+                    "here: please try again, or ask the staff for help."
+                )
         self.push_screen(NoticeScreen(_("Sorry"), text))

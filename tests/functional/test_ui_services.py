@@ -401,7 +401,7 @@ async def test_a_failed_submission_is_explained_and_the_answers_stay(runtime, vi
         await fill_message(visitor, runtime)
         await visitor.press_button("Absenden")
         await visitor.settle()
-        assert "Der Speicher des Kiosks ist voll." in visitor.text
+        assert "Ihr Antrag konnte an diesem Kiosk nicht gespeichert werden." in visitor.text
         assert "Traceback" not in visitor.text
         await visitor.press("enter")  # OK
         assert isinstance(app.screen, ReviewScreen)
@@ -460,3 +460,28 @@ async def test_printing_the_receipt_saves_it_and_sends_it_to_the_printer(
         assert refcode.display(code).encode() in page
         for private in (b"Erika", b"Sch\xf6n hier"):  # nothing the person typed is on the receipt
             assert private not in page
+
+
+@pytest.mark.parametrize("sqlite_text", ["disk I/O error", "attempt to write a readonly database", "database is locked"])
+async def test_a_storage_failure_reads_plainly_to_a_citizen(runtime, visitor_for, monkeypatch, sqlite_text):
+    """The store's messages name files and programs for whoever sets the kiosk up; the person at
+    the screen is told what it means for them instead."""
+    import sqlite3
+
+    from kiosk.store.database import store_error
+
+    def failing_disk(form, answers):
+        raise store_error(sqlite3.OperationalError(sqlite_text), runtime.store.path)
+
+    monkeypatch.setattr(runtime, "submit", failing_disk)
+    app = KioskApp(runtime, kiosk_mode=True, lang="de")
+    async with app.run_test(size=SCREEN_SIZE) as pilot:
+        visitor = visitor_for(pilot)
+        await fill_message(visitor, runtime)
+        await visitor.press_button("Absenden")
+        await visitor.settle()
+        text = visitor.text
+        assert "konnte an diesem Kiosk nicht gespeichert werden" in text
+        assert "kiosk.db" not in text and "Datenbank" not in text and "Programm" not in text
+        await visitor.press("enter")  # OK
+        assert isinstance(app.screen, ReviewScreen) and "Schön hier." in visitor.text
