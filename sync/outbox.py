@@ -140,7 +140,8 @@ class OutboxClient:
         except SyncError as exc:
             report.error = exc.message
             report.refused = not exc.transient
-            log.warning("sync stopped: %s", exc.detail or exc.message)
+            # A link that comes and goes is routine on a village kiosk; a refusal is not.
+            log.log(logging.INFO if exc.transient else logging.WARNING, "sync stopped: %s", exc.detail or exc.message)
             return report
         self.store.record_sync()
         return report

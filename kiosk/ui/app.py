@@ -144,8 +144,14 @@ class KioskApp(App[None]):
 
     def on_submission_queued(self, message: SubmissionQueued) -> None:
         """Sealed and queued: the answers leave memory, the receipt is all that remains."""
-        if self.session is None or not isinstance(self.screen, ReviewScreen):
+        if self.session is None:
             return  # the visit was cleared meanwhile; the application waits in the queue all the same
+        if not isinstance(self.screen, ReviewScreen):
+            if any(isinstance(screen, ReviewScreen) for screen in self.screen_stack):
+                # A window ("more time?", staff PIN) is open over the review: show the receipt
+                # once it has closed through its own answer.
+                self.set_timer(0.3, lambda: self.post_message(SubmissionQueued(message.queued)))
+            return
         form = self.session.form
         self.session = None
         self.switch_screen(ReceiptScreen(form, message.queued))

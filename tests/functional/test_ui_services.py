@@ -485,3 +485,36 @@ async def test_a_storage_failure_reads_plainly_to_a_citizen(runtime, visitor_for
         assert "kiosk.db" not in text and "Datenbank" not in text and "Programm" not in text
         await visitor.press("enter")  # OK
         assert isinstance(app.screen, ReviewScreen) and "Schön hier." in visitor.text
+
+
+async def test_a_window_opened_while_sealing_still_leads_to_the_receipt(runtime, visitor_for, monkeypatch):
+    import threading
+
+    from kiosk.ui.screens.staff_pin import StaffPinScreen
+
+    real_submit = runtime.submit
+    release = threading.Event()
+
+    def slow_submit(form, answers):
+        release.wait(10)
+        return real_submit(form, answers)
+
+    monkeypatch.setattr(runtime, "submit", slow_submit)
+    app = KioskApp(runtime, kiosk_mode=True, lang="de")
+    async with app.run_test(size=SCREEN_SIZE) as pilot:
+        visitor = visitor_for(pilot)
+        await fill_message(visitor, runtime)
+        await visitor.press_button("Absenden")
+        await visitor.press("f12")  # staff walk up while the application is being sealed
+        assert isinstance(app.screen, StaffPinScreen)
+        release.set()
+        await visitor.settle()
+        await pilot.pause(0.5)
+        assert isinstance(app.screen, StaffPinScreen)  # their window is not pulled away
+        await visitor.press("escape")
+        for _ in range(20):
+            if isinstance(app.screen, ReceiptScreen):
+                break
+            await pilot.pause(0.1)
+        assert isinstance(app.screen, ReceiptScreen)
+        assert runtime.waiting_count() == 1
