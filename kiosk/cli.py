@@ -80,6 +80,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if exc.detail:
             logging.getLogger("rathaus").info("%s", exc.detail)
         return 1
+    except BrokenPipeError:
+        # Output piped into `head` or a pager that closed early: not an error worth a word.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
     except KeyboardInterrupt:
         print(_("rathaus: stopped."), file=sys.stderr)
         return 130

@@ -73,37 +73,68 @@ def run_kiosk(args: argparse.Namespace) -> int:
 
 
 def run_configure(args: argparse.Namespace) -> int:
+    from sync.keys import kiosk_is_initialised
+
     _ = translator(language_from_environment())
     data_dir = kiosk_dir(args)
+    if not kiosk_is_initialised(data_dir):
+        # A mistyped folder must not quietly become a second, half set-up kiosk.
+        raise RathausError(
+            _("No kiosk is set up in {path}. Is the data directory right (--data-dir or RATHAUS_KIOSK_DIR)? "
+              "A new kiosk starts with: rathaus keys init-kiosk").format(path=data_dir)
+        )
     config = load_config(data_dir)
     changes = {
         name: getattr(args, name)
         for name in ("municipality", "location", "server_url", "printer", "forms_dir", "status_url", "idle_seconds")
         if getattr(args, name) is not None
     }
+    _check_settings(changes, _)
+    if changes.get("forms_dir"):
+        changes["forms_dir"] = str(Path(changes["forms_dir"]).resolve())
+    config = replace(config, **changes)
+    if args.staff_pin:
+        config = config.with_staff_pin(_ask_new_pin(_))
+    path = save_config(data_dir, config)
+    print(_("Settings saved in {path}.").format(path=path))
+    return 0
+
+
+def _check_settings(changes: dict, _) -> None:
+    """Refuse a value that could never work now, not on the day the link is needed."""
+    url = changes.get("server_url")
+    if url and not url.startswith(("https://", "http://127.0.0.1", "http://localhost")):
+        raise RathausError(
+            _("The town-hall address must start with https:// (for example https://kiosk.rathaus.example); nothing was changed.")
+        )
+    if "idle_seconds" in changes and changes["idle_seconds"] < 30:
+        raise RathausError(
+            _("Give people at least 30 seconds before asking whether they need more time; nothing was changed.")
+        )
     if changes.get("forms_dir"):
         from kiosk.forms import check_forms
 
-        problems = check_forms(Path(changes["forms_dir"]))
-        if problems:
+        if check_forms(Path(changes["forms_dir"])):
             raise RathausError(
                 _("The forms in {path} have problems; run 'rathaus forms check {path}'.").format(
                     path=changes["forms_dir"]
                 )
             )
-    if changes.get("forms_dir"):
-        changes["forms_dir"] = str(Path(changes["forms_dir"]).resolve())
-    config = replace(config, **changes)
-    if args.staff_pin:
+
+
+def _ask_new_pin(_) -> str:
+    if not sys.stdin.isatty():
+        raise RathausError(_("The staff PIN can only be typed at a terminal; nothing was changed."))
+    try:
         pin = getpass.getpass(_("New staff PIN (at least 4 digits): "))
-        if len(pin) < 4 or not pin.isdigit():
-            raise RathausError(_("The PIN must have at least 4 digits."))
-        if getpass.getpass(_("Repeat the PIN: ")) != pin:
-            raise RathausError(_("The two PINs differ; nothing was changed."))
-        config = config.with_staff_pin(pin)
-    path = save_config(data_dir, config)
-    print(_("Settings saved in {path}.").format(path=path))
-    return 0
+        repeated = getpass.getpass(_("Repeat the PIN: "))
+    except (EOFError, KeyboardInterrupt):
+        raise RathausError(_("No PIN entered; nothing was changed.")) from None
+    if len(pin) < 4 or not pin.isdigit():
+        raise RathausError(_("The PIN must have at least 4 digits."))
+    if repeated != pin:
+        raise RathausError(_("The two PINs differ; nothing was changed."))
+    return pin
 
 
 def run_demo(args: argparse.Namespace) -> int:

@@ -40,6 +40,7 @@ def run_usb(args: argparse.Namespace) -> int:
         args.usb_command == "export" and args.townhall
     )
     _ = translator(lang)
+    _check_side(args, at_townhall, _)
     try:
         report = _run_townhall(args, lang) if at_townhall else _run_kiosk(args, lang)
     except OSError as exc:  # stick pulled out, read-only, full: every step is safe to repeat
@@ -67,6 +68,40 @@ def run_usb(args: argparse.Namespace) -> int:
     if not printed and not report.problems:
         print(_("Nothing to transfer."))
     return 1 if report.problems else 0
+
+
+def _check_side(args: argparse.Namespace, at_townhall: bool, _) -> None:
+    """A kiosk folder used at the town hall (or the reverse) gets a hint, not advice to make keys."""
+    from sync.keys import kiosk_is_initialised, townhall_is_initialised
+
+    if at_townhall:
+        folder = townhall_dir(args)
+        if townhall_is_initialised(folder):
+            return
+        if kiosk_is_initialised(folder) or kiosk_is_initialised(kiosk_dir(args)):
+            raise RathausError(
+                _("This is a kiosk's folder. At the kiosk, replies are read with: rathaus usb import --kiosk {stick}").format(
+                    stick=args.directory
+                )
+            )
+        raise RathausError(
+            _("No town hall is set up in {path}. Is the data directory right (--data-dir or RATHAUS_TOWNHALL_DIR)?").format(
+                path=folder
+            )
+        )
+    folder = kiosk_dir(args)
+    if kiosk_is_initialised(folder):
+        return
+    if townhall_is_initialised(folder) or townhall_is_initialised(townhall_dir(args)):
+        raise RathausError(
+            _("This is the town hall's folder. At the town hall, answers go on the stick with: rathaus usb export --townhall {stick}").format(
+                stick=args.directory
+            )
+        )
+    raise RathausError(
+        _("No kiosk is set up in {path}. Is the data directory right (--data-dir or RATHAUS_KIOSK_DIR)? "
+          "A new kiosk starts with: rathaus keys init-kiosk").format(path=folder)
+    )
 
 
 def _run_kiosk(args: argparse.Namespace, lang: str):

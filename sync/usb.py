@@ -165,6 +165,8 @@ def kiosk_collect_replies(
             StatusRecord(u.reference, u.status, u.message, u.updated_at, u.serial) for u in updates
         )
         bundle_path.unlink()
+    if report.acks_applied or report.statuses_applied:
+        store.record_sync()  # the town hall's signed replies arrived: that is a completed exchange
     return report
 
 
