@@ -6,7 +6,8 @@ Screens ask the app to move on (``start_service``, ``show_review``, ``return_to_
 the order of screens is decided in one place.
 
 Keys everywhere: Tab / Shift+Tab move between buttons and fields, Enter confirms, Escape goes one
-step back, F1 opens the help of a question, F2 switches Deutsch/English, F12 is the staff exit.
+step back, F1 opens the help of a question, F2 switches Deutsch/English, F12 with the staff PIN
+opens the staff screen (USB stick, sync, closing the kiosk).
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from kiosk.ui.screens.question import QuestionScreen
 from kiosk.ui.screens.receipt import ReceiptScreen
 from kiosk.ui.screens.review import ReviewScreen
 from kiosk.ui.screens import staff_pin
+from kiosk.ui.screens.staff import StaffScreen
 from kiosk.ui.screens.staff_pin import StaffPinScreen
 from kiosk.ui.screens.start import StartScreen
 from kiosk.ui.screens.status import StatusScreen
@@ -221,14 +223,17 @@ class KioskApp(App[None]):
             super().action_help_quit()
 
     def action_staff_exit(self) -> None:
-        """F12: staff leave the kiosk with their PIN."""
-        if isinstance(self.screen, StaffPinScreen) or monotonic() < self._staff_locked_until:
+        """F12: with their PIN, staff reach the staff screen (stick, sync, closing the kiosk)."""
+        if monotonic() < self._staff_locked_until or any(
+            isinstance(screen, (StaffPinScreen, StaffScreen)) for screen in self.screen_stack
+        ):
             return
         window = StaffPinScreen()
 
         def leave(correct: bool | None) -> None:
             if correct:
-                self.exit()
+                self._last_activity = monotonic()
+                self.push_screen(StaffScreen())
             elif window.too_many_attempts:
                 self._staff_locked_until = monotonic() + staff_pin.LOCKOUT_SECONDS
 
@@ -246,6 +251,13 @@ class KioskApp(App[None]):
 
     def _check_idle(self) -> None:
         if self._idle_prompt_open or monotonic() - self._last_activity < self.idle_seconds:
+            return
+        staff = [screen for screen in self.screen_stack if isinstance(screen, StaffScreen)]
+        if staff:
+            if staff[0].busy:  # a stick being written is no sign that staff have gone
+                self._last_activity = monotonic()
+            else:  # never left open for the next citizen, and no question to staff who left
+                self.return_to_start(reset_language=True)
             return
         if len(self.screen_stack) <= 1 and self.session is None:
             if self.lang != self.start_language:
@@ -287,6 +299,10 @@ class KioskApp(App[None]):
         error = getattr(message.report, "error", None)
         if error:
             log.info("exchange with the town hall incomplete: %s", error)
+        self.refresh_connection_lines()
+
+    def refresh_connection_lines(self) -> None:
+        """Read the queue again for the start screen's footer (after a sync or a USB transfer)."""
         for screen in self.screen_stack:
             if isinstance(screen, StartScreen):
                 screen.refresh_connection()

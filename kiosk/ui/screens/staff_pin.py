@@ -1,4 +1,4 @@
-"""F12: staff type their PIN to leave the kiosk; a wrong PIN leaves everything as it was."""
+"""F12: staff type their PIN to reach the staff screen; a wrong PIN leaves everything as it was."""
 
 from __future__ import annotations
 
@@ -31,11 +31,11 @@ class StaffPinScreen(LanguageAware, ModalScreen[bool]):
         _ = self.app.gettext
         with Vertical(id="pin-box", classes="dialog"):
             yield Static(_("Staff only"), id="pin-title")
-            yield Static(_("Please type the staff PIN to close the kiosk."), id="pin-text")
+            yield Static(_("Please type the staff PIN to open the staff functions."), id="pin-text")
             yield Input(password=True, max_length=32, id="pin")
             yield Static(self._problem, id="pin-problem", classes="" if self._problem else "-empty")
             with Horizontal(id="pin-buttons"):
-                yield Button(_("Close the kiosk"), id="leave", variant="error")
+                yield Button(_("Open"), id="leave", variant="primary")
                 yield Button(_("Cancel"), id="cancel", variant="primary")
 
     def on_mount(self) -> None:
