@@ -35,6 +35,8 @@ from sync.keys import (
     atomic_write,
     load_townhall_public,
     read_enrolment_file,
+    require_townhall_keys,
+    townhall_is_initialised,
     townhall_public_keys_path,
 )
 
@@ -185,6 +187,8 @@ class Allowlist:
     def check_request(self, request: Path | str | bytes | EnrolmentRequest) -> EnrolmentRequest:
         """Read an enrolment request: self-signature valid, and the kiosk pinned this town hall."""
         enrolment = read_enrolment_file(request)
+        if townhall_is_initialised(self.townhall_dir):
+            require_townhall_keys(self.townhall_dir)  # a lost key is restored, not remade
         own = load_townhall_public(townhall_public_keys_path(self.townhall_dir))
         if (enrolment.townhall_signing_key_id, enrolment.townhall_encryption_key_id) != (
             own.signing_key_id,

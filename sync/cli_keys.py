@@ -27,6 +27,8 @@ from kiosk.paths import (
 )
 from sync.allowlist import Allowlist
 from sync.keys import (
+    KEYS_DIR,
+    TOWNHALL_ENCRYPTION_KEY,
     KioskKeys,
     TownhallPublicKeys,
     enrolment_request_path,
@@ -36,6 +38,7 @@ from sync.keys import (
     load_kiosk_keys,
     load_pinned_townhall,
     load_townhall_public,
+    require_townhall_keys,
     townhall_is_initialised,
     townhall_public_keys_path,
 )
@@ -259,7 +262,15 @@ def run_show(args: argparse.Namespace) -> int:
         lines.append(_("Pinned town-hall keys:"))
         lines += ["  " + line for line in _townhall_lines(_, load_pinned_townhall(kiosk_place))]
     if townhall_is_initialised(townhall_place):
+        require_townhall_keys(townhall_place)
         lines += _townhall_lines(_, load_townhall_public(townhall_public_keys_path(townhall_place)))
+        encryption_key = townhall_place / KEYS_DIR / TOWNHALL_ENCRYPTION_KEY
+        if not encryption_key.exists():
+            lines.append(
+                _("Note: {path} is missing, so applications cannot be opened on this computer.").format(
+                    path=encryption_key
+                )
+            )
     if not lines:
         places = sorted({str(kiosk_place), str(townhall_place)})
         raise KeyFileError(

@@ -37,7 +37,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run_server(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from sync.keys import townhall_is_initialised
+    from sync.keys import require_townhall_keys, townhall_is_initialised
     from sync.server.app import create_app
 
     _ = translator(language_from_environment())
@@ -51,6 +51,7 @@ def run_server(args: argparse.Namespace) -> int:
                 "Make them first: rathaus keys init-townhall --name NAME"
             ).format(path=data_dir)
         )
+    require_townhall_keys(data_dir, need_encryption=False)
     app = create_app(data_dir)
     sock = _listen(args.host, args.port)
     if not os.environ.get("RATHAUS_LOG_LEVEL"):

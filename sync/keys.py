@@ -26,6 +26,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 
+from kiosk.config import CONFIG_NAME
 from kiosk.errors import KeyFileError
 from kiosk.i18n import language_from_environment, translator
 from sync.envelope import (
@@ -56,6 +57,8 @@ __all__ = [
     "load_townhall_keys",
     "load_townhall_public",
     "read_enrolment_file",
+    "require_kiosk_keys",
+    "require_townhall_keys",
     "townhall_is_initialised",
     "townhall_public_keys_path",
 ]
@@ -68,6 +71,11 @@ KIOSK_SIGNING_KEY = "kiosk-signing.key"
 KIOSK_IDENTITY = "kiosk.json"
 TOWNHALL_PUBLIC_FORMAT = "rathaus-townhall-keys/1"
 KIOSK_IDENTITY_FORMAT = "rathaus-kiosk-key/1"
+TOWNHALL_KEY_FILES = (TOWNHALL_ENCRYPTION_KEY, TOWNHALL_SIGNING_KEY, TOWNHALL_PUBLIC)
+KIOSK_KEY_FILES = (KIOSK_SIGNING_KEY, KIOSK_IDENTITY, TOWNHALL_PUBLIC)
+# Files only one side ever has: they tell a town hall with a lost key from a kiosk or an empty folder.
+_TOWNHALL_MARKERS = (TOWNHALL_SIGNING_KEY, TOWNHALL_ENCRYPTION_KEY, "kiosks.json")
+_KIOSK_MARKERS = (KIOSK_SIGNING_KEY, KIOSK_IDENTITY)
 MAX_NAME_CHARS = 200
 _MAX_KEY_FILE_BYTES = 16 * 1024
 
@@ -165,6 +173,22 @@ def _broken(path: Path, reason: str) -> KeyFileError:
         _t("The key file {path} is damaged or not a Rathaus-Kiosk key file.").format(path=path),
         detail=f"{path}: {reason}",
     )
+
+
+def _restore_from_backup(keys_dir: Path, missing: list[Path]) -> KeyFileError:
+    """A key set with a file gone is mended from the backup: new keys would not fit the ones the
+    kiosks (or the town hall) already trust, and applications sealed so far could not be opened."""
+    if len(missing) == 1:
+        message = _t("The key file {path} is missing. Please restore the folder {folder} from the backup.")
+        message = message.format(path=missing[0], folder=keys_dir)
+    else:
+        message = _t("The key files {paths} are missing. Please restore the folder {folder} from the backup.")
+        message = message.format(paths=", ".join(str(path) for path in missing), folder=keys_dir)
+    return KeyFileError(message, detail="missing: " + ", ".join(path.name for path in missing))
+
+
+def _missing(keys_dir: Path, names: tuple[str, ...]) -> list[Path]:
+    return [keys_dir / name for name in names if not (keys_dir / name).exists()]
 
 
 def _check_private_permissions(path: Path) -> None:
@@ -306,6 +330,8 @@ def townhall_public_keys_path(townhall_dir: Path) -> Path:
 def export_townhall_public(townhall_dir: Path) -> dict[str, Any]:
     """The contents of ``keys/townhall.json``, checked, as a JSON object."""
     path = townhall_public_keys_path(townhall_dir)
+    if not path.exists() and townhall_is_initialised(townhall_dir):
+        raise _restore_from_backup(path.parent, [path])
     value = _read_json(path, _t("Run: rathaus keys init-townhall --name NAME"))
     _parse_townhall_public(value, path)
     return value
@@ -336,22 +362,55 @@ class TownhallKeys:
 
 
 def townhall_is_initialised(townhall_dir: Path) -> bool:
-    """True where the town hall's signing key lives (a kiosk holds only the public file)."""
-    return (Path(townhall_dir) / KEYS_DIR / TOWNHALL_SIGNING_KEY).exists()
+    """True where a town hall was set up, even if one of its key files has gone missing since.
+
+    A half-present set must lead to "restore keys/ from the backup", never to "make keys": new keys
+    beside the old ones would not fit the kiosks. ``townhall.json`` alone counts only where no
+    kiosk lives, because every kiosk keeps a copy of it.
+    """
+    keys = Path(townhall_dir) / KEYS_DIR
+    if any((keys / name).exists() for name in _TOWNHALL_MARKERS):
+        return True
+    kiosk_here = any((keys / name).exists() for name in _KIOSK_MARKERS) or (
+        Path(townhall_dir) / CONFIG_NAME
+    ).exists()
+    return (keys / TOWNHALL_PUBLIC).exists() and not kiosk_here
+
+
+def require_townhall_keys(townhall_dir: Path, *, need_encryption: bool = False) -> None:
+    """Refuse a set-up town hall whose key set is incomplete, naming every missing file.
+
+    The server needs only the signing key and ``townhall.json``; opening applications needs the
+    encryption key as well."""
+    keys = Path(townhall_dir) / KEYS_DIR
+    needed = TOWNHALL_KEY_FILES if need_encryption else (TOWNHALL_SIGNING_KEY, TOWNHALL_PUBLIC)
+    missing = _missing(keys, needed)
+    if missing:
+        raise _restore_from_backup(keys, missing)
+
+
+def _refuse_existing_set(data_dir: Path, names: tuple[str, ...], complete_message: str, set_up: bool) -> None:
+    """Keys are never overwritten; a set that is only partly there is restored, not remade."""
+    keys = Path(data_dir) / KEYS_DIR
+    present = [keys / name for name in names if (keys / name).exists()]
+    if not present and not set_up:
+        return
+    missing = _missing(keys, names)
+    if not missing:
+        raise KeyFileError(complete_message.format(path=data_dir), detail=f"{present[0]} exists")
+    raise _restore_from_backup(keys, missing)
 
 
 def init_townhall(townhall_dir: Path, *, name: str) -> TownhallPublicKeys:
     """Create both town-hall key pairs and ``keys/townhall.json``; existing keys are kept."""
     keys = Path(townhall_dir) / KEYS_DIR
     name = _check_name(name)
-    for file_name in (TOWNHALL_ENCRYPTION_KEY, TOWNHALL_SIGNING_KEY, TOWNHALL_PUBLIC):
-        if (keys / file_name).exists():
-            raise KeyFileError(
-                _t("The town hall in {path} already has keys; they are never overwritten.").format(
-                    path=townhall_dir
-                ),
-                detail=f"{keys / file_name} exists",
-            )
+    _refuse_existing_set(
+        townhall_dir,
+        TOWNHALL_KEY_FILES,
+        _t("The town hall in {path} already has keys; they are never overwritten."),
+        townhall_is_initialised(townhall_dir),
+    )
     encryption = X25519PrivateKey.generate()
     signing = Ed25519PrivateKey.generate()
     _write_private_key(keys / TOWNHALL_ENCRYPTION_KEY, encryption)
@@ -369,6 +428,8 @@ def load_townhall_keys(townhall_dir: Path, *, need_encryption: bool = True) -> T
     """
     keys = Path(townhall_dir) / KEYS_DIR
     hint = _t("Run: rathaus keys init-townhall --name NAME")
+    if townhall_is_initialised(townhall_dir):
+        require_townhall_keys(townhall_dir, need_encryption=need_encryption)
     public = load_townhall_public(keys / TOWNHALL_PUBLIC)
     signing = _load_private_key(keys / TOWNHALL_SIGNING_KEY, Ed25519PrivateKey, hint)
     if key_id(signing.public_key()) != public.signing_key_id:
@@ -409,7 +470,17 @@ def enrolment_request_path(kiosk_dir: Path, kiosk_id: str) -> Path:
 
 
 def kiosk_is_initialised(kiosk_dir: Path) -> bool:
-    return (Path(kiosk_dir) / KEYS_DIR / KIOSK_SIGNING_KEY).exists()
+    """True where a kiosk was set up, even if one of its key files has gone missing since."""
+    keys = Path(kiosk_dir) / KEYS_DIR
+    return any((keys / name).exists() for name in _KIOSK_MARKERS)
+
+
+def require_kiosk_keys(kiosk_dir: Path) -> None:
+    """Refuse a set-up kiosk whose key set is incomplete, naming every missing file."""
+    keys = Path(kiosk_dir) / KEYS_DIR
+    missing = _missing(keys, KIOSK_KEY_FILES)
+    if missing:
+        raise _restore_from_backup(keys, missing)
 
 
 def init_kiosk(kiosk_dir: Path, *, kiosk_id: str, townhall_public: Path) -> EnrolmentRequest:
@@ -423,14 +494,12 @@ def init_kiosk(kiosk_dir: Path, *, kiosk_id: str, townhall_public: Path) -> Enro
             detail=f"kiosk id of {len(str(kiosk_id))} characters refused",
         )
     keys = Path(kiosk_dir) / KEYS_DIR
-    for file_name in (KIOSK_SIGNING_KEY, KIOSK_IDENTITY, TOWNHALL_PUBLIC):
-        if (keys / file_name).exists():
-            raise KeyFileError(
-                _t("The kiosk in {path} already has keys; they are never overwritten.").format(
-                    path=kiosk_dir
-                ),
-                detail=f"{keys / file_name} exists",
-            )
+    _refuse_existing_set(
+        kiosk_dir,
+        KIOSK_KEY_FILES,
+        _t("The kiosk in {path} already has keys; they are never overwritten."),
+        kiosk_is_initialised(kiosk_dir),
+    )
     source = Path(townhall_public)
     pinned_bytes = _read_bytes(source, _t("Copy the town hall's keys/townhall.json here."))
     townhall = load_townhall_public(source)
@@ -463,6 +532,8 @@ def load_kiosk_keys(kiosk_dir: Path) -> KioskKeys:
     """This kiosk's id and signing key."""
     keys = Path(kiosk_dir) / KEYS_DIR
     hint = _t("Run: rathaus keys init-kiosk --kiosk-id ID --townhall-keys FILE")
+    if kiosk_is_initialised(kiosk_dir):
+        require_kiosk_keys(kiosk_dir)
     identity_path = keys / KIOSK_IDENTITY
     identity = _read_json(identity_path, hint)
     kiosk_id = identity.get("kiosk_id")
@@ -476,6 +547,8 @@ def load_kiosk_keys(kiosk_dir: Path) -> KioskKeys:
 
 def load_pinned_townhall(kiosk_dir: Path) -> TownhallPublicKeys:
     """The town hall's public keys as pinned when this kiosk was set up."""
+    if kiosk_is_initialised(kiosk_dir):
+        require_kiosk_keys(kiosk_dir)
     return load_townhall_public(Path(kiosk_dir) / KEYS_DIR / TOWNHALL_PUBLIC)
 
 

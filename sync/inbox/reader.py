@@ -25,6 +25,7 @@ from sync.keys import (
     TownhallKeys,
     load_townhall_keys,
     load_townhall_public,
+    require_townhall_keys,
     townhall_is_initialised,
     townhall_public_keys_path,
 )
@@ -151,6 +152,8 @@ class Inbox:
                         "(--data-dir or RATHAUS_TOWNHALL_DIR)?"
                     ).format(path=self.townhall_dir)
                 )
+            # Half a key set is restored from the backup; the encryption key is checked on opening.
+            require_townhall_keys(self.townhall_dir, need_encryption=False)
         self.storage: Storage = storage if storage is not None else open_storage(self.townhall_dir)
         self.catalogue = FormCatalogue.for_townhall(self.townhall_dir, forms_dirs)
         self._keys: TownhallKeys | None = None
