@@ -45,10 +45,12 @@ def run_server(args: argparse.Namespace) -> int:
     if not 1 <= args.port <= 65535:
         raise RathausError(_("The port must be a number from 1 to 65535."))
     if not townhall_is_initialised(data_dir):
+        # A mistyped folder is far likelier than a new town hall; making keys there would be wrong.
         raise RathausError(
             _(
-                "The town hall in {path} has no keys yet, so the server cannot start. "
-                "Make them first: rathaus keys init-townhall --name NAME"
+                "No town hall is set up in {path}. Is the data directory right "
+                "(--data-dir or RATHAUS_TOWNHALL_DIR)? A new town hall starts with: "
+                "rathaus keys init-townhall --name NAME"
             ).format(path=data_dir)
         )
     require_townhall_keys(data_dir, need_encryption=False)

@@ -129,3 +129,12 @@ def test_a_kiosk_missing_one_key_file_is_told_to_restore_it(capsys, townhall, ki
 def test_a_complete_key_set_is_still_never_overwritten(capsys, townhall):
     result, _out, err = run(capsys, "keys", "init-townhall", "--name", "Tangerhütte")
     assert result == 1 and "hat bereits Schlüssel" in err
+
+
+def test_the_server_in_a_mistyped_folder_asks_whether_the_data_directory_is_right(capsys, tmp_path):
+    typo = tmp_path / "townhal"
+    result, _out, err = run(capsys, "server", "--data-dir", str(typo))
+    assert result == 1 and err.count("\n") == 1 and "Traceback" not in err
+    assert err.startswith(f"rathaus server: In {typo} ist kein Rathaus eingerichtet. Stimmt der Datenordner")
+    assert err.index("Datenordner") < err.index("init-townhall")  # the likely typo first, new keys last
+    assert not typo.exists()
