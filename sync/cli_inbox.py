@@ -179,8 +179,12 @@ def _for_terminal(text: str) -> str:
 
 
 def run_export(args: argparse.Namespace) -> int:
+    from sync.inbox.export import check_output_path
+
     lang = language_from_environment()
     n_ = ntranslator(lang)
+    if not _to_stdout(args.out):
+        check_output_path(args.out, lang)  # before anything is decrypted or marked as exported
     with _open_inbox(args, lang) as inbox:
         if _to_stdout(args.out):
             data, count = inbox.export_data(args.service, args.format)
@@ -193,10 +197,12 @@ def run_export(args: argparse.Namespace) -> int:
 
 
 def run_pdf(args: argparse.Namespace) -> int:
-    from sync.inbox.export import write_private_file
+    from sync.inbox.export import check_output_path, write_private_file
 
     lang = language_from_environment()
     _ = translator(lang)
+    if not _to_stdout(args.out):
+        check_output_path(args.out, lang)  # before the application is opened and marked as opened
     with _open_inbox(args, lang) as inbox:
         data = inbox.pdf(args.reference, args.kiosk)
     if _to_stdout(args.out):

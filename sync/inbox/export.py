@@ -138,12 +138,42 @@ def check_format(fmt: str, lang: str) -> str:
     return fmt
 
 
+def check_output_path(path: Path, lang: str) -> Path:
+    """Refuse an output path before anything is opened: a folder is never created (a typo must not
+    put personal data somewhere unexpected), and a folder is no file name."""
+    _ = translator(lang)
+    path = Path(path)
+    folder = path.parent
+    if not folder.is_dir():
+        raise RathausError(
+            _("The folder {folder} does not exist. Please check the path; no folder is created for files with personal data.").format(
+                folder=folder
+            )
+        )
+    if path.is_dir():
+        raise RathausError(
+            _("{path} is a folder. Please give the name of a file to write (--out).").format(path=path)
+        )
+    return path
+
+
 def write_private_file(path: Path, data: bytes, lang: str) -> None:
     """Write a file with personal data: atomically (a crash leaves the old file or the whole new
-    one) and readable by its owner only (mode 0600)."""
+    one) and readable by its owner only (mode 0600), into a folder that already exists."""
     _ = translator(lang)
+    path = check_output_path(Path(path), lang)
     try:
-        atomic_write(Path(path), data, mode=0o600, overwrite=True)
+        atomic_write(path, data, mode=0o600, overwrite=True)
+    except PermissionError as exc:
+        raise RathausError(
+            _("The file {path} cannot be written: you are not allowed to write there.").format(path=path),
+            detail=repr(exc),
+        ) from exc
+    except IsADirectoryError as exc:
+        raise RathausError(
+            _("{path} is a folder. Please give the name of a file to write (--out).").format(path=path),
+            detail=repr(exc),
+        ) from exc
     except OSError as exc:
         raise RathausError(
             _("The file {path} cannot be written: {reason}").format(path=path, reason=exc.strerror or exc),

@@ -166,3 +166,41 @@ def test_escape_codes_from_a_stolen_kiosk_never_reach_the_staff_terminal(townhal
     out = capsys.readouterr().out
     assert "Erika" in out and "extra" in out
     assert not any(ch in out for ch in "\x1b\x07\x9b")
+
+
+def _one_plain_line(err: str) -> None:
+    assert err.startswith("rathaus inbox: ")
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["pdf", "{code}", "--out", "{missing}/akte.pdf"],
+        ["export", "--service", "kita_erstattung", "--out", "{missing}/sub/kita.csv"],
+    ],
+    ids=["pdf", "export"],
+)
+def test_a_missing_output_folder_is_refused_and_never_created(code, tmp_path, capsys, argv):
+    missing = tmp_path / "Ablage" / "2026"
+    argv = [part.format(code=code, missing=missing) for part in argv]
+    assert main(["inbox", *argv]) == 1
+    err = capsys.readouterr().err
+    _one_plain_line(err)
+    assert "gibt es nicht" in err and str(tmp_path / "Ablage") in err
+    assert not (tmp_path / "Ablage").exists()
+    assert main(["inbox", "list"]) == 0  # nothing was opened on the way
+    assert refcode.display(code) in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("command", ["pdf", "export"])
+def test_an_output_path_that_is_a_folder_gets_a_german_line_without_os_text(code, tmp_path, capsys, command):
+    folder = tmp_path / "Ablage"
+    folder.mkdir()
+    argv = ["pdf", code] if command == "pdf" else ["export", "--service", "kita_erstattung"]
+    assert main(["inbox", *argv, "--out", str(folder)]) == 1
+    err = capsys.readouterr().err
+    _one_plain_line(err)
+    assert f"{folder} ist ein Ordner" in err
+    assert "directory" not in err.lower() and "Errno" not in err
+    assert list(folder.iterdir()) == []

@@ -168,6 +168,7 @@ def test_csv_export_has_one_row_per_submission_and_a_column_per_question(inbox, 
     second = arrive("kita_erstattung", KITA.content_hash, {**KITA_ANSWERS, "parent_name": "Max Mustermann", "kita": "andere", "kita_other": "Kita Wirbelwind"})
     arrive("hausnummer", HAUSNUMMER.content_hash, {"applicant_name": "Not in this export"})
     out = tmp_path / "export" / "kita.csv"
+    out.parent.mkdir()  # exports go only into folders that exist
 
     count = inbox.export("kita_erstattung", "csv", out)
 
