@@ -166,6 +166,8 @@ class Inbox:
             raise RathausError(
                 self._("Unknown list '{state}'. Possible: {states}").format(state=state, states=", ".join(STATES))
             )
+        if form_id is not None:
+            self._check_service(form_id)
         statuses = self.storage.current_statuses()
         items = self.storage.items(form_id=form_id, unopened_only=state == "new")
         return [self._entry(item, statuses.get((item.kiosk_id, item.reference))) for item in items]
@@ -220,12 +222,7 @@ class Inbox:
         from sync.inbox.export import build_export, check_format
 
         check_format(fmt, self.lang)
-        if not self.catalogue.knows(form_id) and not self.storage.items(form_id=form_id):
-            raise RathausError(
-                self._("There is no service '{id}'. Known services: {ids}").format(
-                    id=form_id, ids=", ".join(self.catalogue.ids())
-                )
-            )
+        self._check_service(form_id)
         submissions = self.submissions(form_id)
         data = build_export(submissions, form_id, fmt, catalogue=self.catalogue, lang=self.lang)
         return data, [(s.meta.kiosk_id, s.meta.code) for s in submissions]
@@ -242,6 +239,15 @@ class Inbox:
         return load_townhall_public(townhall_public_keys_path(self.townhall_dir)).name
 
     # -- inside ----------------------------------------------------------------------------------
+
+    def _check_service(self, form_id: str) -> None:
+        """A mistyped service id is named as such; "no applications" would hide the typo."""
+        if self.catalogue.knows(form_id) or self.storage.items(form_id=form_id):
+            return
+        known = set(self.catalogue.ids()) | {item.form_id for item in self.storage.items()}
+        raise RathausError(
+            self._("Unknown service '{id}'. Possible: {ids}").format(id=form_id, ids=", ".join(sorted(known)))
+        )
 
     def _item(self, typed: str, kiosk_id: str | None) -> ItemRecord:
         code = refcode.parse(typed, self.lang)

@@ -38,12 +38,12 @@ def townhall_dir(tmp_path):
     return directory
 
 
-def _arrive(townhall_dir, reference, *, kiosk_id="kiosk-lueder", batch_id="b" * 32, answers=ANSWERS):
+def _arrive(townhall_dir, reference, *, kiosk_id="kiosk-lueder", batch_id="b" * 32, answers=ANSWERS, form_id="kita_erstattung"):
     public = load_townhall_public(townhall_public_keys_path(townhall_dir))
-    meta = ItemMeta("kita_erstattung", KITA.version, KITA.content_hash, kiosk_id, reference, "2026-03-02T09:15:00Z")
+    meta = ItemMeta(form_id, KITA.version, KITA.content_hash, kiosk_id, reference, "2026-03-02T09:15:00Z")
     sealed = seal_item(meta, answers, public.encryption)
     item = ItemRecord(
-        reference, item_digest(sealed), batch_id, kiosk_id, "kita_erstattung", KITA.version,
+        reference, item_digest(sealed), batch_id, kiosk_id, form_id, KITA.version,
         KITA.content_hash, meta.captured_at, "2026-03-02T10:00:00Z", sealed,
     )
     with open_storage(townhall_dir) as storage:
@@ -204,3 +204,26 @@ def test_an_output_path_that_is_a_folder_gets_a_german_line_without_os_text(code
     assert f"{folder} ist ein Ordner" in err
     assert "directory" not in err.lower() and "Errno" not in err
     assert list(folder.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "argv", [["list", "--service", "kita"], ["export", "--service", "kita", "--out", "-"]], ids=["list", "export"]
+)
+def test_an_unknown_service_id_is_named_with_the_possible_ones(code, capsys, argv):
+    assert main(["inbox", *argv]) == 1
+    captured = capsys.readouterr()
+    _one_plain_line(captured.err)
+    assert captured.err.startswith("rathaus inbox: Unbekanntes Anliegen 'kita'. Möglich: ")
+    possible = captured.err.strip().split("Möglich: ", 1)[1].split(", ")
+    assert {"kita_erstattung", "hausnummer", "nachricht"} <= set(possible)
+    assert captured.out == ""
+
+
+def test_a_service_only_known_from_what_arrived_is_offered_too(townhall_dir, capsys):
+    # A service the town hall's folders no longer describe still has applications to work on.
+    reference = refcode.new_reference()
+    _arrive(townhall_dir, reference, form_id="sperrmuell")
+    assert main(["inbox", "list", "--service", "sperrmuel"]) == 1
+    assert "sperrmuell" in capsys.readouterr().err.split("Möglich: ", 1)[1]
+    assert main(["inbox", "list", "--service", "sperrmuell"]) == 0
+    assert refcode.display(reference) in capsys.readouterr().out

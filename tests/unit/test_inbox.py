@@ -206,7 +206,7 @@ def test_json_export_carries_the_answers_exactly_as_sealed(inbox, arrive, tmp_pa
 
 def test_export_of_an_unknown_service_or_format_is_refused_plainly(tmp_path, townhall_dir):
     with Inbox(townhall_dir, lang="en") as inbox:
-        with pytest.raises(RathausError, match="There is no service 'kita'"):
+        with pytest.raises(RathausError, match="Unknown service 'kita'. Possible: .*kita_erstattung"):
             inbox.export("kita", "csv", tmp_path / "x.csv")
         with pytest.raises(RathausError, match="Unknown export format 'xlsx'"):
             inbox.export("kita_erstattung", "xlsx", tmp_path / "x.xlsx")
