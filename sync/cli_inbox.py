@@ -6,7 +6,7 @@
     rathaus inbox pdf REF --out FILE                    for the paper file
     rathaus inbox status REF STATUS [--message TEXT]    answer; the kiosk shows it at its next sync
 
-Receipt codes may be typed as the citizen reads them (``7kq m2x 9td``); a mistyped code is caught.
+Receipt codes may be typed as the citizen reads them (``7kq m2x 9tj``); a mistyped code is caught.
 Files written here hold personal data and are readable by their owner only.
 """
 
@@ -45,7 +45,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     listing.set_defaults(handler=run_list)
 
     show = commands.add_parser("show", help=_("open one application and show every answer"))
-    show.add_argument("reference", metavar="REF", help=_("the code from the receipt, e.g. 7KQ-M2X-9TD"))
+    show.add_argument("reference", metavar="REF", help=_("the code from the receipt, e.g. 7KQ-M2X-9TJ"))
     _kiosk_option(show, _)
     _common(show, _)
     show.set_defaults(handler=run_show)

@@ -55,8 +55,8 @@ def local_time(timestamp: str, lang: str) -> str:
 class InboxEntry:
     """One submission in the list; routing data only, nothing from the sealed answers."""
 
-    reference: str  # as printed on the receipt: 7KQ-M2X-9TD
-    code: str  # compact: 7KQM2X9TD
+    reference: str  # as printed on the receipt: 7KQ-M2X-9TJ
+    code: str  # compact: 7KQM2X9TJ
     form_id: str
     form_version: str
     service: str
