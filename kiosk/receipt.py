@@ -38,7 +38,7 @@ _PRINT_TIMEOUT_SECONDS = 30
 class Receipt:
     """Everything printed on (and shown as) a receipt, already in the citizen's language."""
 
-    reference: str  # compact code, e.g. "7KQM2X9TD"
+    reference: str  # compact code, e.g. "7KQM2X9TJ"
     municipality: str
     service: str
     captured_at: _dt.datetime
@@ -49,7 +49,7 @@ class Receipt:
 
     @property
     def display_reference(self) -> str:
-        """The code in groups of three, as the person reads it aloud: ``7KQ-M2X-9TD``."""
+        """The code in groups of three, as the person reads it aloud: ``7KQ-M2X-9TJ``."""
         return refcode.display(self.reference)
 
     @property

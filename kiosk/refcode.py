@@ -1,7 +1,7 @@
 """Receipt reference codes: short, read aloud easily, and a mistyped code is caught.
 
 A code is eight random symbols and one check symbol from Crockford's base-32 alphabet (digits and
-capital letters without I, L, O, U), printed in groups of three: ``7KQ-M2X-9TD``. The check symbol is
+capital letters without I, L, O, U), printed in groups of three: ``7KQ-M2X-9TJ``. The check symbol is
 a Damm check over the field GF(32) (``state = 2·state + symbol``, modulo x⁵+x²+1), which catches every
 single wrong symbol and every swap of two neighbours, the check symbol included. When a person
 types a code back, case, spaces and dashes do not matter, and O/I/L are read as 0/1/1.
@@ -40,7 +40,7 @@ def new_reference() -> str:
 
 
 def display(code: str) -> str:
-    """Groups of three for printing and reading aloud: ``7KQM2X9TD`` → ``7KQ-M2X-9TD``."""
+    """Groups of three for printing and reading aloud: ``7KQM2X9TJ`` → ``7KQ-M2X-9TJ``."""
     return "-".join(code[i : i + 3] for i in range(0, len(code), 3))
 
 
