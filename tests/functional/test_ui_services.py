@@ -339,7 +339,7 @@ async def test_a_service_filled_in_by_keyboard_ends_in_the_queue(runtime, submit
 
         await visitor.press_button("Fertig")
         assert isinstance(app.screen, StartScreen)
-        assert "1 Antrag wartet auf Verbindung" in visitor.text
+        assert "1 Antrag wartet auf den nächsten USB-Transport ins Rathaus" in visitor.text
 
 
 async def start_service(visitor, form_id: str) -> None:

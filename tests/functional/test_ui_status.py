@@ -72,7 +72,7 @@ async def test_a_waiting_application_and_an_answered_one_in_plain_words(runtime,
     app = KioskApp(runtime, kiosk_mode=True, lang="de")
     async with app.run_test(size=SCREEN_SIZE) as pilot:
         visitor = visitor_for(pilot)
-        assert "2 Anträge warten auf Verbindung" in visitor.text
+        assert "2 Anträge warten auf den nächsten USB-Transport ins Rathaus" in visitor.text
         await open_status(visitor)
 
         await look_up(visitor, refcode.display(waiting).lower())  # case and dashes do not matter

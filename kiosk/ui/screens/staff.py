@@ -23,6 +23,7 @@ from textual.widgets import Button, Input, Static
 
 from kiosk.errors import RathausError
 from kiosk.i18n import ntranslator, translator
+from kiosk.ui.messages import SyncFinished
 from kiosk.ui.screens.base import LanguageAware
 from kiosk.ui.widgets.connection_line import connection_text
 from kiosk.ui.widgets.key_hints import KeyHints
@@ -141,7 +142,11 @@ class StaffScreen(LanguageAware, Screen):
         has_link = bool(app.runtime.config.server_url)
         with VerticalScroll(id="staff-page"):
             yield Static(_("Staff only"), id="staff-title")
-            yield Static(connection_text(app.runtime, app.lang), id="staff-queue", markup=False)
+            yield Static(
+                connection_text(app.runtime, app.lang),
+                id="staff-queue",
+                markup=False,
+            )
             yield Static(_("USB stick folder (changes apply to this transfer only):"), id="staff-folder-label")
             yield Input(value=self._folder, id="usb-dir")
             with Vertical(id="staff-actions"):
@@ -182,7 +187,9 @@ class StaffScreen(LanguageAware, Screen):
         result = self.query_one("#staff-result", Static)
         result.update(self._result_text())
         result.set_class(not (self._outcome or self.busy), "-empty")
-        self.query_one("#staff-queue", Static).update(connection_text(self.app.runtime, self.app.lang))
+        self.query_one("#staff-queue", Static).update(
+            connection_text(self.app.runtime, self.app.lang)
+        )
         for button in self.query("#staff-actions Button").results(Button):
             button.disabled = self.busy
 
@@ -218,6 +225,8 @@ class StaffScreen(LanguageAware, Screen):
         transfer = usb.kiosk_export if action == "export" else usb.kiosk_collect_replies
         try:
             report = transfer(folder, runtime.store, kiosk=runtime.kiosk_keys, townhall=runtime.townhall, lang=lang)
+            if report.acks_applied or report.statuses_applied:
+                runtime.store.record_sync()  # the town hall's replies arrived: the last handover
             outcome = TransferOutcome(action, report=report)
         except RathausError as exc:
             if exc.detail:
@@ -269,7 +278,9 @@ class StaffScreen(LanguageAware, Screen):
         self.busy = False
         self._outcome = message.outcome
         self._show_result()
-        if message.outcome.action == "sync" or message.outcome.report is not None:
+        if message.outcome.action == "sync" and message.outcome.report is not None:
+            self.app.post_message(SyncFinished(message.outcome.report))  # as a background round
+        elif message.outcome.report is not None:
             self.app.refresh_connection_lines()
 
     @on(Button.Pressed, "#back")

@@ -14,6 +14,10 @@ from kiosk.ui.widgets.connection_line import ConnectionLine
 from kiosk.ui.widgets.key_hints import KeyHints
 from kiosk.ui.widgets.service_button import ServiceButton
 
+# The queue also changes behind the screen's back (a stick transfer, a command over SSH): reading
+# its count is cheap, so the footer looks again this often.
+CONNECTION_REFRESH_SECONDS = 15.0
+
 
 class StartScreen(LanguageAware, Screen):
     CSS_PATH = "start.tcss"
@@ -49,6 +53,7 @@ class StartScreen(LanguageAware, Screen):
 
     def on_mount(self) -> None:
         self.focus_default()
+        self.set_interval(CONNECTION_REFRESH_SECONDS, self.refresh_connection)
 
     def focus_default(self) -> None:
         buttons = self.query(ServiceButton)

@@ -1,4 +1,8 @@
-"""The calm line on the start screen: how many applications still wait for the town hall."""
+"""The calm line on the start screen: how many applications still wait for the town hall.
+
+A kiosk with a town-hall address speaks of the connection; a kiosk served only by USB stick
+speaks of the next transport, since no connection is ever coming.
+"""
 
 from __future__ import annotations
 
@@ -25,8 +29,15 @@ def connection_text(runtime: Any, lang: str) -> str:
     except RathausError as exc:
         log.warning("queue not readable for the start screen: %s", exc.detail or exc.message)
         return ""
+    by_stick = not runtime.config.server_url
     if waiting == 0:
         text = _("All applications have arrived at the town hall")
+    elif by_stick:
+        text = ngettext(
+            "{count} application is waiting for the next USB transport to the town hall",
+            "{count} applications are waiting for the next USB transport to the town hall",
+            waiting,
+        ).format(count=waiting)
     else:
         text = ngettext(
             "{count} application is waiting for a connection",
@@ -34,9 +45,11 @@ def connection_text(runtime: Any, lang: str) -> str:
             waiting,
         ).format(count=waiting)
     if last:
-        text += " · " + _("Last connection: {when}").format(
-            when=format_datetime(parse_moment(last), lang)
-        )
+        when = format_datetime(parse_moment(last), lang)
+        if by_stick:
+            text += " · " + _("Last handover: {when}").format(when=when)
+        else:
+            text += " · " + _("Last connection: {when}").format(when=when)
     return text
 
 
@@ -46,7 +59,7 @@ class ConnectionLine(Static):
     DEFAULT_CSS = stylesheet_next_to(__file__)
 
     def __init__(self, runtime: Any, lang: str, **kwargs) -> None:
-        super().__init__(connection_text(runtime, lang), **kwargs)
+        super().__init__(connection_text(runtime, lang), markup=False, **kwargs)
         self._runtime = runtime
         self._lang = lang
 

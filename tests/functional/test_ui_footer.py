@@ -1,0 +1,63 @@
+"""The start screen's footer tells the truth about the queue: on a stick-only kiosk it speaks of
+the next USB transport, it notices changes made behind its back, and a refusing town hall is
+named calmly instead of an endless "waiting for a connection"."""
+
+from __future__ import annotations
+
+from kiosk.forms import FormSession
+from kiosk.ui.app import KioskApp
+from kiosk.ui.screens import start
+from sync.outbox import SyncReport
+
+SCREEN_SIZE = (100, 40)
+MESSAGE = {"topic": "strassen", "message": "Die Laterne ist aus.", "name": "Zacharias Quimby", "wants_reply": False}
+
+
+def send_message(runtime) -> str:
+    form = runtime.form("nachricht")
+    session = FormSession(form)
+    while not session.at_review:
+        session.answer(MESSAGE[session.current.id])
+    return runtime.submit(form, session.answers()).reference
+
+
+def footer(app) -> str:
+    return str(app.screen.query_one("#connection").content)
+
+
+async def wait_for_footer(pilot, words: str, seconds: float = 5.0) -> None:
+    for _ in range(int(seconds / 0.05)):
+        if words in footer(pilot.app):
+            return
+        await pilot.pause(0.05)
+    raise AssertionError(f"{words!r} never appeared; the footer says: {footer(pilot.app)!r}")
+
+
+async def test_a_stick_only_kiosk_speaks_of_the_next_usb_transport(runtime, visitor_for):
+    send_message(runtime)
+    send_message(runtime)
+    runtime.store.record_sync("2026-11-20T09:30:00Z")
+    app = KioskApp(runtime, kiosk_mode=True, lang="de")
+    async with app.run_test(size=SCREEN_SIZE):
+        text = footer(app)
+        assert "2 Anträge warten auf den nächsten USB-Transport ins Rathaus" in text
+        assert "Letzte Übergabe: 20.11.2026" in text
+        assert "Verbindung" not in text  # no connection is ever coming to this kiosk
+
+
+async def test_a_kiosk_with_a_link_still_speaks_of_the_connection(open_kiosk, visitor_for):
+    runtime = open_kiosk(server_url="http://127.0.0.1:9", sync_interval_seconds=3600)
+    send_message(runtime)
+    app = KioskApp(runtime, kiosk_mode=True, lang="en")
+    async with app.run_test(size=SCREEN_SIZE):
+        await app.workers.wait_for_complete()
+        assert "1 application is waiting for a connection" in footer(app)
+
+
+async def test_the_footer_notices_queue_changes_made_elsewhere(runtime, visitor_for, monkeypatch):
+    monkeypatch.setattr(start, "CONNECTION_REFRESH_SECONDS", 0.2)
+    app = KioskApp(runtime, kiosk_mode=True, lang="de")
+    async with app.run_test(size=SCREEN_SIZE) as pilot:
+        assert "Alle Anträge sind beim Rathaus angekommen" in footer(app)
+        send_message(runtime)  # e.g. by another process, or a stick transfer
+        await wait_for_footer(pilot, "1 Antrag wartet auf den nächsten USB-Transport ins Rathaus")
