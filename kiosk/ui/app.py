@@ -103,6 +103,7 @@ class KioskApp(App[None]):
         self._idle_prompt_open = False
         self._sync_worker: Worker | None = None
         self._staff_locked_until = 0.0  # after too many wrong PINs, F12 waits until then
+        self.townhall_refuses = False  # the last exchange was refused (e.g. the kiosk is revoked)
 
     # --- texts ---------------------------------------------------------------------------------
 
@@ -299,6 +300,12 @@ class KioskApp(App[None]):
         error = getattr(message.report, "error", None)
         if error:
             log.info("exchange with the town hall incomplete: %s", error)
+        if getattr(message.report, "refused", False):
+            if not self.townhall_refuses:
+                log.warning("the town hall refuses this kiosk: %s", error)
+            self.townhall_refuses = True
+        elif not error:  # only a successful exchange shows that the town hall accepts us again
+            self.townhall_refuses = False
         self.refresh_connection_lines()
 
     def refresh_connection_lines(self) -> None:

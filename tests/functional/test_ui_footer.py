@@ -61,3 +61,33 @@ async def test_the_footer_notices_queue_changes_made_elsewhere(runtime, visitor_
         assert "Alle Anträge sind beim Rathaus angekommen" in footer(app)
         send_message(runtime)  # e.g. by another process, or a stick transfer
         await wait_for_footer(pilot, "1 Antrag wartet auf den nächsten USB-Transport ins Rathaus")
+
+
+async def test_a_refusing_town_hall_is_named_calmly_until_an_exchange_succeeds(open_kiosk, visitor_for, monkeypatch):
+    runtime = open_kiosk(server_url="http://127.0.0.1:9", sync_interval_seconds=3600)
+    send_message(runtime)
+    refused = SyncReport(
+        error="The town hall refused the transfer (kiosk_revoked). Please tell the town hall staff.",
+        refused=True,
+    )
+    link_down = SyncReport(error="No connection to the town hall.")
+    answers = [refused, link_down, SyncReport()]
+    monkeypatch.setattr(runtime, "sync_now", lambda **options: answers.pop(0))
+    app = KioskApp(runtime, kiosk_mode=True, lang="de")
+    async with app.run_test(size=SCREEN_SIZE) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        text = footer(app)
+        assert "Das Rathaus nimmt von diesem Kiosk zurzeit keine Anträge an." in text
+        assert "Die Mitarbeitenden sind informiert." in text
+        assert "kiosk_revoked" not in text and "wartet auf Verbindung" not in text
+
+        app.sync_in_background()  # a dead link says nothing about whether the town hall accepts us
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "zurzeit keine Anträge an" in footer(app)
+
+        app.sync_in_background()  # accepted again
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "1 Antrag wartet auf Verbindung" in footer(app)

@@ -143,7 +143,7 @@ class StaffScreen(LanguageAware, Screen):
         with VerticalScroll(id="staff-page"):
             yield Static(_("Staff only"), id="staff-title")
             yield Static(
-                connection_text(app.runtime, app.lang),
+                connection_text(app.runtime, app.lang, refused=app.townhall_refuses),
                 id="staff-queue",
                 markup=False,
             )
@@ -188,7 +188,7 @@ class StaffScreen(LanguageAware, Screen):
         result.update(self._result_text())
         result.set_class(not (self._outcome or self.busy), "-empty")
         self.query_one("#staff-queue", Static).update(
-            connection_text(self.app.runtime, self.app.lang)
+            connection_text(self.app.runtime, self.app.lang, refused=self.app.townhall_refuses)
         )
         for button in self.query("#staff-actions Button").results(Button):
             button.disabled = self.busy

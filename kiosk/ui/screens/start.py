@@ -42,7 +42,9 @@ class StartScreen(LanguageAware, Screen):
                         for form in forms[first : first + 2]:
                             yield ServiceButton(form, app.lang, classes="service")
                 yield Button(_("Check the status of an application"), id="status", classes="-secondary")
-            yield ConnectionLine(app.runtime, app.lang, id="connection")
+            yield ConnectionLine(
+                app.runtime, app.lang, refused=app.townhall_refuses, id="connection"
+            )
             yield KeyHints(
                 [
                     ("Tab", _("next button")),
@@ -62,7 +64,7 @@ class StartScreen(LanguageAware, Screen):
 
     def refresh_connection(self) -> None:
         for line in self.query(ConnectionLine):
-            line.refresh_from_queue()
+            line.refresh_from_queue(refused=self.app.townhall_refuses)
 
     def on_screen_resume(self) -> None:
         self.refresh_connection()

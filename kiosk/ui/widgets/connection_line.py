@@ -1,7 +1,8 @@
 """The calm line on the start screen: how many applications still wait for the town hall.
 
 A kiosk with a town-hall address speaks of the connection; a kiosk served only by USB stick
-speaks of the next transport, since no connection is ever coming.
+speaks of the next transport, since no connection is ever coming. When the town hall refuses
+this kiosk, the line says so plainly, without technical detail, until an exchange succeeds again.
 """
 
 from __future__ import annotations
@@ -19,10 +20,15 @@ from kiosk.ui.widgets.styles import stylesheet_next_to
 log = logging.getLogger("rathaus.kiosk.ui")
 
 
-def connection_text(runtime: Any, lang: str) -> str:
+def connection_text(runtime: Any, lang: str, *, refused: bool = False) -> str:
     """``2 applications are waiting for a connection · Last connection: 25.11.2026, 14:05``."""
     _ = translator(lang)
     ngettext = ntranslator(lang)
+    if refused:
+        return _(
+            "The town hall does not accept applications from this kiosk at the moment. "
+            "The staff have been informed."
+        )
     try:
         waiting = runtime.waiting_count()
         last = runtime.last_sync_at()
@@ -58,10 +64,10 @@ class ConnectionLine(Static):
 
     DEFAULT_CSS = stylesheet_next_to(__file__)
 
-    def __init__(self, runtime: Any, lang: str, **kwargs) -> None:
-        super().__init__(connection_text(runtime, lang), markup=False, **kwargs)
+    def __init__(self, runtime: Any, lang: str, *, refused: bool = False, **kwargs) -> None:
+        super().__init__(connection_text(runtime, lang, refused=refused), markup=False, **kwargs)
         self._runtime = runtime
         self._lang = lang
 
-    def refresh_from_queue(self) -> None:
-        self.update(connection_text(self._runtime, self._lang))
+    def refresh_from_queue(self, *, refused: bool = False) -> None:
+        self.update(connection_text(self._runtime, self._lang, refused=refused))
