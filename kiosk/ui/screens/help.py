@@ -10,6 +10,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
 from kiosk.forms import Field
+from kiosk.ui.answer_examples import example_for
 from kiosk.ui.screens.base import LanguageAware
 
 
@@ -30,7 +31,7 @@ class HelpScreen(LanguageAware, ModalScreen[None]):
             "Please answer the question as well as you can. If you are unsure, ask the staff "
             "at the town hall; you can also leave the kiosk and come back later."
         )
-        example = self.field.text("example", lang)
+        example = example_for(self.field, lang)
         with Vertical(id="help-box", classes="dialog"):
             yield Static(_("Help"), classes="dialog-title")
             yield Static(self.field.text("label", lang), id="help-question", markup=False)

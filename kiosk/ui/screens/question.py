@@ -19,6 +19,7 @@ from textual.widgets import Button, Input, RadioSet, Static
 from kiosk.errors import AnswerError
 from kiosk.forms import AddressPartError, Field, FormSession, parse_answer
 from kiosk.i18n import N_, translator
+from kiosk.ui.answer_examples import example_for
 from kiosk.ui.screens.base import LanguageAware
 from kiosk.ui.screens.help import HelpScreen
 from kiosk.ui.widgets.address_answer import AddressAnswer
@@ -67,7 +68,7 @@ def hint_for(field: Field, lang: str) -> str:
         lines.append(_(_MULTIPLE_HINT))
     elif field.type in _TYPE_HINTS:
         lines.append(_(_TYPE_HINTS[field.type]))
-    example = field.text("example", lang)
+    example = example_for(field, lang)
     if example:
         lines.append(_("Example: {example}").format(example=example))
     if not field.required:

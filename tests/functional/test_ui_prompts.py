@@ -1,0 +1,57 @@
+"""Small prompts that decide whether a person gets on: an example day that has not passed, a hint
+that says how to leave a multiple choice, a status box ready for the next code."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from textual.widgets import Input
+
+from kiosk.ui.app import KioskApp
+from kiosk.ui.screens.help import HelpScreen
+from kiosk.ui.screens.question import QuestionScreen, hint_for
+from kiosk.ui.widgets.service_button import ServiceButton
+
+SCREEN_SIZE = (100, 40)
+DATE = re.compile(r"\b(\d{2})\.(\d{2})\.(\d{4})\b")
+
+
+def dates_in(text: str) -> list[dt.date]:
+    return [dt.date(int(y), int(m), int(d)) for d, m, y in DATE.findall(text)]
+
+
+async def test_the_appointment_question_never_shows_a_past_day_as_example(runtime, visitor_for):
+    form = runtime.form("termin_buergerbuero")
+    app = KioskApp(runtime, kiosk_mode=True, lang="de")
+    async with app.run_test(size=SCREEN_SIZE) as pilot:
+        visitor = visitor_for(pilot)
+        await visitor.tab_to(lambda w: isinstance(w, ServiceButton) and w.form.id == form.id)
+        await visitor.press("enter")
+        await visitor.answer(form.field("concern"), "reisepass")
+        assert isinstance(app.screen, QuestionScreen)
+        assert visitor.question_label() == form.field("preferred_date").text("label", "de")
+        hint = str(app.screen.query_one("#question-hint").content)
+        shown = dates_in(hint)
+        assert shown, f"an example day helps: {hint!r}"
+        assert all(day >= dt.date.today() for day in shown), hint
+
+        await visitor.press("f1")  # the help window shows the same kind of example
+        assert isinstance(app.screen, HelpScreen)
+        assert all(day >= dt.date.today() for day in dates_in(visitor.text))
+
+        example = shown[0].strftime("%d.%m.%Y")  # and the example itself is an answer that fits
+        await visitor.press("escape")
+        await visitor.answer(form.field("preferred_date"), example)
+        assert visitor.question_label() != form.field("preferred_date").text("label", "de"), visitor.problem()
+
+
+def test_no_shipped_question_about_a_day_to_come_shows_a_past_day(runtime):
+    from kiosk.forms.datelimits import resolve_limit
+
+    today = dt.date.today()
+    for form in runtime.forms:
+        for field in form.fields:
+            if field.type == "date" and field.earliest and resolve_limit(field.earliest, today) >= today:
+                for lang in ("de", "en"):
+                    assert all(day >= today for day in dates_in(hint_for(field, lang))), (form.id, field.id)
