@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from textual.widgets import Input
+from textual.widgets import Button, Input
 
 from kiosk.ui.app import KioskApp
 from kiosk.ui.screens.help import HelpScreen
@@ -55,3 +55,50 @@ def test_no_shipped_question_about_a_day_to_come_shows_a_past_day(runtime):
             if field.type == "date" and field.earliest and resolve_limit(field.earliest, today) >= today:
                 for lang in ("de", "en"):
                     assert all(day >= today for day in dates_in(hint_for(field, lang))), (form.id, field.id)
+
+
+DAYS_FORM = """
+format = 1
+id = "tage"
+version = "1.0"
+order = 1
+title.de = "Tage"
+title.en = "Days"
+summary.de = "Eine Frage."
+summary.en = "One question."
+
+[receipt]
+next.de = "Nichts weiter."
+next.en = "Nothing else."
+
+[[fields]]
+id = "days"
+type = "choice"
+multiple = true
+label = { de = "An welchen Tagen?", en = "On which days?" }
+help = { de = "Einer oder mehrere.", en = "One or more." }
+options = [
+  { value = "mo", de = "Montag", en = "Monday" },
+  { value = "di", de = "Dienstag", en = "Tuesday" },
+]
+"""
+
+
+async def test_the_multiple_choice_hint_says_how_to_go_on(open_kiosk, tmp_path, visitor_for):
+    forms = tmp_path / "forms"
+    forms.mkdir()
+    (forms / "tage.toml").write_text(DAYS_FORM, encoding="utf-8")
+    runtime = open_kiosk(forms_dir=str(forms))
+    app = KioskApp(runtime, kiosk_mode=True, lang="de")
+    async with app.run_test(size=SCREEN_SIZE) as pilot:
+        visitor = visitor_for(pilot)
+        await visitor.tab_to(lambda w: isinstance(w, ServiceButton) and w.form.id == "tage")
+        await visitor.press("enter")
+        hint = str(app.screen.query_one("#question-hint").content)
+        assert "Mit der Leertaste an- und abwählen, mit Tab zu „Weiter“" in hint
+
+        await visitor.press("space", "tab")  # just as the hint says
+        assert isinstance(visitor.focused, Button) and str(visitor.focused.label) == "Weiter"
+        await visitor.press("f2")
+        await pilot.pause()
+        assert "Space ticks or unticks, Tab goes on to “Next”" in str(app.screen.query_one("#question-hint").content)

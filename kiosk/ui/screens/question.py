@@ -43,7 +43,9 @@ _TYPE_HINTS = {
     "yesno": N_("Choose with the arrow keys and Enter."),
     "multiline": N_("Enter starts a new line. Tab goes on to the buttons."),
 }
-_MULTIPLE_HINT = N_("Tick every answer that fits (arrow keys and Space).")
+_MULTIPLE_HINT = N_(
+    "Tick every answer that fits. Space ticks or unticks, Tab goes on to “Next”."
+)
 
 
 def input_for(field: Field, initial: Any, lang: str) -> AnswerInput:
