@@ -102,3 +102,34 @@ async def test_the_multiple_choice_hint_says_how_to_go_on(open_kiosk, tmp_path, 
         await visitor.press("f2")
         await pilot.pause()
         assert "Space ticks or unticks, Tab goes on to “Next”" in str(app.screen.query_one("#question-hint").content)
+
+
+async def test_after_an_answer_the_next_code_can_be_typed_at_once(runtime, visitor_for):
+    from kiosk import refcode
+    from kiosk.forms import FormSession
+    from kiosk.store import StatusRecord
+
+    form = runtime.form("nachricht")
+    codes = []
+    for _ in range(2):
+        session = FormSession(form)
+        typed = {"topic": "strassen", "message": "Die Laterne ist aus.", "name": "Zacharias Quimby", "wants_reply": False}
+        while not session.at_review:
+            session.answer(typed[session.current.id])
+        codes.append(runtime.submit(form, session.answers()).reference)
+    runtime.store.apply_status([StatusRecord(codes[1], "accepted", "Alles erledigt.", "2026-11-20T09:30:00Z", 1)])
+    app = KioskApp(runtime, kiosk_mode=True, lang="de")
+    async with app.run_test(size=SCREEN_SIZE) as pilot:
+        visitor = visitor_for(pilot)
+        await visitor.press_button("Status eines Antrags abfragen")
+        await visitor.type(refcode.display(codes[0]))
+        await visitor.press("enter")
+        await pilot.pause()
+        assert "Ihr Antrag ist an diesem Kiosk gespeichert" in visitor.text
+        assert visitor.focused is app.screen.query_one("#code", Input), "ready for the next code"
+
+        await visitor.type(refcode.display(codes[1]))  # straight away, no clearing
+        await visitor.press("enter")
+        await pilot.pause()
+        assert app.screen.query_one("#code", Input).value == refcode.display(codes[1])
+        assert "Alles erledigt." in visitor.text

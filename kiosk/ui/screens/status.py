@@ -94,10 +94,9 @@ class StatusScreen(LanguageAware, Screen):
         self._typed = self.query_one("#code", Input).value
         self._lookup_quietly()
         await self.recompose()
-        if self._problem:
-            self.focus_default()
-        else:
-            self.query_one("#close", Button).focus()
+        # Also after an answer: someone with several receipts types the next code at once
+        # (the code in the box is selected, so typing replaces it).
+        self.focus_default()
 
     @on(Button.Pressed, "#close")
     def action_close(self) -> None:
