@@ -150,10 +150,16 @@ class StaffScreen(LanguageAware, Screen):
             yield Static(_("USB stick folder (changes apply to this transfer only):"), id="staff-folder-label")
             yield Input(value=self._folder, id="usb-dir")
             with Vertical(id="staff-actions"):
-                yield Button(_("Write applications to the USB stick"), id="usb-export", variant="primary")
-                yield Button(_("Fetch answers from the USB stick"), id="usb-collect", variant="primary")
+                yield Button(
+                    _("Write applications to the USB stick"), id="usb-export", variant="primary", disabled=self.busy
+                )
+                yield Button(
+                    _("Fetch answers from the USB stick"), id="usb-collect", variant="primary", disabled=self.busy
+                )
                 if has_link:
-                    yield Button(_("Exchange with the town hall now"), id="sync-now", variant="primary")
+                    yield Button(
+                        _("Exchange with the town hall now"), id="sync-now", variant="primary", disabled=self.busy
+                    )
             yield Static(
                 self._result_text(),
                 id="staff-result",
@@ -162,7 +168,7 @@ class StaffScreen(LanguageAware, Screen):
             )
             with Horizontal(id="staff-buttons"):
                 yield Button(_("Back to the kiosk"), id="back", classes="-secondary")
-                yield Button(_("Close the kiosk"), id="quit", variant="error")
+                yield Button(_("Close the kiosk"), id="quit", variant="error", disabled=self.busy)
         yield KeyHints([("Tab", _("next button")), ("Enter", _("choose")), ("Esc", _("Back to the kiosk"))])
 
     def _result_text(self) -> str:
@@ -177,7 +183,8 @@ class StaffScreen(LanguageAware, Screen):
         self.focus_default()
 
     def focus_default(self) -> None:
-        self.query_one("#usb-export", Button).focus()
+        first = self.query_one("#usb-export", Button)
+        (self.query_one("#back", Button) if first.disabled else first).focus()
 
     async def apply_language(self) -> None:
         self._folder = self.query_one("#usb-dir", Input).value
@@ -190,8 +197,8 @@ class StaffScreen(LanguageAware, Screen):
         self.query_one("#staff-queue", Static).update(
             connection_text(self.app.runtime, self.app.lang, refused=self.app.townhall_refuses)
         )
-        for button in self.query("#staff-actions Button").results(Button):
-            button.disabled = self.busy
+        for button in self.query("#staff-actions Button, #quit").results(Button):
+            button.disabled = self.busy  # one transfer at a time, and no closing halfway through
 
     def _start(self, action: str) -> None:
         if self.busy:
