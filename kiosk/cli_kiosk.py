@@ -43,6 +43,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     configure.add_argument("--forms-dir", help=_("folder with this town's form definitions (empty: shipped forms)"))
     configure.add_argument("--status-url", help=_("web address printed as QR code, the receipt code is appended"))
     configure.add_argument("--idle-seconds", type=int, help=_("quiet time before 'Do you need more time?'"))
+    configure.add_argument("--usb-dir", help=_("where staff mount the USB stick for transfers (default /media/rathaus-stick)"))
     configure.add_argument("--staff-pin", action="store_true", help=_("ask for a new staff PIN (F12 exit)"))
     configure.set_defaults(handler=run_configure)
 
@@ -86,7 +87,9 @@ def run_configure(args: argparse.Namespace) -> int:
     config = load_config(data_dir)
     changes = {
         name: getattr(args, name)
-        for name in ("municipality", "location", "server_url", "printer", "forms_dir", "status_url", "idle_seconds")
+        for name in (
+            "municipality", "location", "server_url", "printer", "forms_dir", "status_url", "idle_seconds", "usb_dir"
+        )
         if getattr(args, name) is not None
     }
     _check_settings(changes, _)

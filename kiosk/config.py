@@ -35,6 +35,7 @@ class KioskConfig:
     sync_interval_seconds: int = 60
     printer: str = ""  # CUPS queue for receipts; empty: receipts are saved as PDF only
     status_url: str = ""  # printed as QR code with the reference appended; empty: code only
+    usb_dir: str = "/media/rathaus-stick"  # where staff mount the stick for the transfer screen
     extra: dict[str, str] = field(default_factory=dict)
 
     def with_staff_pin(self, pin: str) -> "KioskConfig":

@@ -79,7 +79,7 @@ async def test_a_refusing_town_hall_is_named_calmly_until_an_exchange_succeeds(o
         await pilot.pause()
         text = footer(app)
         assert "Das Rathaus nimmt von diesem Kiosk zurzeit keine Anträge an." in text
-        assert "Die Mitarbeitenden sind informiert." in text
+        assert "bitte sagen Sie im Rathaus Bescheid" in text
         assert "kiosk_revoked" not in text and "wartet auf Verbindung" not in text
 
         app.sync_in_background()  # a dead link says nothing about whether the town hall accepts us

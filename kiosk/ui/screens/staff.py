@@ -37,8 +37,8 @@ STAFF_SYNC_POLICY = RetryPolicy(attempts=1)  # staff see the outcome at once and
 
 
 def usb_folder(config: Any) -> str:
-    """Where the stick is mounted: ``usb_dir`` under ``[extra]`` in kiosk.toml, else the default."""
-    return str(config.extra.get("usb_dir") or DEFAULT_USB_DIR)
+    """Where the stick is mounted: ``usb_dir`` in kiosk.toml, else the default."""
+    return str(config.usb_dir or DEFAULT_USB_DIR)
 
 
 @dataclass

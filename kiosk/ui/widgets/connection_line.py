@@ -27,7 +27,7 @@ def connection_text(runtime: Any, lang: str, *, refused: bool = False) -> str:
     if refused:
         return _(
             "The town hall does not accept applications from this kiosk at the moment. "
-            "The staff have been informed."
+            "Your application stays safely stored here; please let the town hall know."
         )
     try:
         waiting = runtime.waiting_count()
