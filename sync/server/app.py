@@ -17,7 +17,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from pathlib import Path
-from typing import AsyncIterator
+from typing import AsyncIterator, Callable
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -155,29 +155,31 @@ def create_app(
     owns_storage = storage is None
     store: Storage = storage if storage is not None else open_storage(townhall_dir)
 
-    async def post_batch(request: Request) -> Response:
-        try:
-            data = await _read_body(request, max_body, KIND_BATCH)
-            result = await run_in_threadpool(receive_batch, store, enrolled, data, townhall=keys)
-        except _BodyTooLarge as exc:
-            return _refusal(exc.error, 413)
-        except EnvelopeError as exc:
-            return _refusal(exc)
-        except ClientDisconnect:
-            return _gone(request)
-        return Response(result.ack, media_type=OCTET_STREAM)
+    def exchange(limit: int, kind: str, answer: Callable[[bytes], bytes]) -> Callable:
+        """One signed request in, one signed answer out; every refusal is a plain JSON error."""
 
-    async def post_status(request: Request) -> Response:
-        try:
-            data = await _read_body(request, MAX_STATUS_REQUEST_BYTES, KIND_STATUS_REQUEST)
-            bundle = await run_in_threadpool(status_updates_for, store, enrolled, data, townhall=keys)
-        except _BodyTooLarge as exc:
-            return _refusal(exc.error, 413)
-        except EnvelopeError as exc:
-            return _refusal(exc)
-        except ClientDisconnect:
-            return _gone(request)
-        return Response(bundle, media_type=OCTET_STREAM)
+        async def endpoint(request: Request) -> Response:
+            try:
+                data = await _read_body(request, limit, kind)
+                body = await run_in_threadpool(answer, data)
+            except _BodyTooLarge as exc:
+                return _refusal(exc.error, 413)
+            except EnvelopeError as exc:
+                return _refusal(exc)
+            except ClientDisconnect:
+                return _gone(request)
+            return Response(body, media_type=OCTET_STREAM)
+
+        return endpoint
+
+    post_batch = exchange(
+        max_body, KIND_BATCH, lambda data: receive_batch(store, enrolled, data, townhall=keys).ack
+    )
+    post_status = exchange(
+        MAX_STATUS_REQUEST_BYTES,
+        KIND_STATUS_REQUEST,
+        lambda data: status_updates_for(store, enrolled, data, townhall=keys),
+    )
 
     async def health(request: Request) -> Response:
         return JSONResponse({"ok": True})
