@@ -25,7 +25,7 @@ def footer(app) -> str:
     return str(app.screen.query_one("#connection").content)
 
 
-async def wait_for_footer(pilot, words: str, seconds: float = 5.0) -> None:
+async def wait_for_footer(pilot, words: str, seconds: float = 15.0) -> None:
     for _ in range(int(seconds / 0.05)):
         if words in footer(pilot.app):
             return
@@ -91,3 +91,16 @@ async def test_a_refusing_town_hall_is_named_calmly_until_an_exchange_succeeds(o
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert "1 Antrag wartet auf Verbindung" in footer(app)
+
+
+async def test_applications_written_to_the_stick_are_told_apart_from_those_still_waiting(runtime, visitor_for, tmp_path):
+    from sync.usb import kiosk_export
+
+    send_message(runtime)
+    kiosk_export(tmp_path, runtime.store, kiosk=runtime.kiosk_keys, townhall=runtime.townhall)
+    send_message(runtime)
+    app = KioskApp(runtime, kiosk_mode=True, lang="de")
+    async with app.run_test(size=SCREEN_SIZE):
+        text = footer(app)
+        assert "1 Antrag wartet auf den nächsten USB-Transport ins Rathaus" in text
+        assert "1 Antrag ist auf dem USB-Stick unterwegs ins Rathaus" in text

@@ -15,6 +15,7 @@ from textual.widgets import Static
 from kiosk.errors import RathausError
 from kiosk.i18n import format_datetime, ntranslator, translator
 from kiosk.receipt import parse_moment
+from kiosk.store import OutboxState
 from kiosk.ui.widgets.styles import stylesheet_next_to
 
 log = logging.getLogger("rathaus.kiosk.ui")
@@ -30,20 +31,35 @@ def connection_text(runtime: Any, lang: str, *, refused: bool = False) -> str:
             "Your application stays safely stored here; please let the town hall know."
         )
     try:
-        waiting = runtime.waiting_count()
+        counts = runtime.store.counts()
         last = runtime.last_sync_at()
     except RathausError as exc:
         log.warning("queue not readable for the start screen: %s", exc.detail or exc.message)
         return ""
     by_stick = not runtime.config.server_url
+    queued, on_stick = counts[OutboxState.QUEUED], counts[OutboxState.SENT]
+    waiting = queued + on_stick
     if waiting == 0:
         text = _("All applications have arrived at the town hall")
     elif by_stick:
-        text = ngettext(
-            "{count} application is waiting for the next USB transport to the town hall",
-            "{count} applications are waiting for the next USB transport to the town hall",
-            waiting,
-        ).format(count=waiting)
+        parts = []
+        if queued:
+            parts.append(
+                ngettext(
+                    "{count} application is waiting for the next USB transport to the town hall",
+                    "{count} applications are waiting for the next USB transport to the town hall",
+                    queued,
+                ).format(count=queued)
+            )
+        if on_stick:
+            parts.append(
+                ngettext(
+                    "{count} application is on the USB stick on its way to the town hall",
+                    "{count} applications are on the USB stick on their way to the town hall",
+                    on_stick,
+                ).format(count=on_stick)
+            )
+        text = " · ".join(parts)
     else:
         text = ngettext(
             "{count} application is waiting for a connection",
