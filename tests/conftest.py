@@ -28,3 +28,23 @@ def enrol(tmp_path):
         return kiosk_dir, townhall_dir
 
     return make
+
+
+def answer_all(form, typed: dict, lang: str = "de") -> dict:
+    """Answer a form's questions as typed (an empty string skips an optional one)."""
+    from kiosk.forms import FormSession
+
+    session = FormSession(form, lang=lang)
+    while not session.at_review:
+        raw = typed[session.current.id]
+        if raw == "":
+            session.skip()
+        else:
+            session.answer(raw)
+    return session.answers()
+
+
+@pytest.fixture
+def fill():
+    """``fill(form, typed)``: the answers a person typing ``typed`` would hand in."""
+    return answer_all

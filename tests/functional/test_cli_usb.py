@@ -5,27 +5,20 @@ from __future__ import annotations
 import pytest
 
 from kiosk.cli import main
-from kiosk.forms import FormSession
 from kiosk.runtime import open_runtime
 from sync.inbox import Inbox
 
 
 @pytest.fixture
-def setup(tmp_path, monkeypatch, enrol):
+def setup(tmp_path, monkeypatch, enrol, fill):
     monkeypatch.setenv("RATHAUS_LANG", "en")
     kiosk_dir, townhall_dir = enrol("kiosk-usb")
     stick = tmp_path / "stick"
     stick.mkdir()
     with open_runtime(kiosk_dir) as runtime:
         form = runtime.form("nachricht")
-        session = FormSession(form, lang="de")
-        typed = {"topic": "lob", "message": "Danke!", "name": "", "wants_reply": False}
-        while not session.at_review:
-            if typed[session.current.id] == "":
-                session.skip()
-            else:
-                session.answer(typed[session.current.id])
-        reference = runtime.submit(form, session.answers()).reference
+        answers = fill(form, {"topic": "lob", "message": "Danke!", "name": "", "wants_reply": False})
+        reference = runtime.submit(form, answers).reference
     return townhall_dir, kiosk_dir, stick, reference
 
 

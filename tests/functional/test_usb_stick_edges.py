@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from kiosk.forms import FormSession
 from kiosk.runtime import open_runtime
 from sync.allowlist import Allowlist
 from sync.keys import load_kiosk_keys, load_pinned_townhall, load_townhall_keys
@@ -14,7 +13,7 @@ from sync.usb import kiosk_export, townhall_import
 
 
 @pytest.fixture
-def stick_from_kiosk(enrol, tmp_path, monkeypatch):
+def stick_from_kiosk(enrol, fill, tmp_path, monkeypatch):
     """A stick with one kiosk's batch and status request on it, as ``usb export`` leaves it."""
     monkeypatch.setenv("RATHAUS_LANG", "en")
     kiosk_dir, townhall_dir = enrol("kiosk-usb")
@@ -22,14 +21,8 @@ def stick_from_kiosk(enrol, tmp_path, monkeypatch):
     stick.mkdir()
     with open_runtime(kiosk_dir) as runtime:
         form = runtime.form("nachricht")
-        session = FormSession(form, lang="de")
-        typed = {"topic": "lob", "message": "Danke!", "name": "", "wants_reply": False}
-        while not session.at_review:
-            if typed[session.current.id] == "":
-                session.skip()
-            else:
-                session.answer(typed[session.current.id])
-        runtime.submit(form, session.answers())
+        answers = fill(form, {"topic": "lob", "message": "Danke!", "name": "", "wants_reply": False})
+        runtime.submit(form, answers)
         kiosk_export(stick, runtime.store, kiosk=load_kiosk_keys(kiosk_dir), townhall=load_pinned_townhall(kiosk_dir))
     return townhall_dir, stick
 
@@ -81,7 +74,7 @@ def test_a_huge_reply_file_is_refused_at_the_kiosk_without_reading_it_whole(enro
     assert len(report.problems) == 2 and all("too_large" in problem for problem in report.problems)
 
 
-def test_replies_forged_on_the_stick_change_nothing_at_the_kiosk(enrol, tmp_path, monkeypatch):
+def test_replies_forged_on_the_stick_change_nothing_at_the_kiosk(enrol, fill, tmp_path, monkeypatch):
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
     from sync.envelope import StatusUpdate, build_ack, build_status_bundle, parse_batch
@@ -95,14 +88,8 @@ def test_replies_forged_on_the_stick_change_nothing_at_the_kiosk(enrol, tmp_path
     keys, pinned = load_kiosk_keys(kiosk_dir), load_pinned_townhall(kiosk_dir)
     with open_runtime(kiosk_dir) as runtime:
         form = runtime.form("nachricht")
-        session = FormSession(form, lang="de")
-        typed = {"topic": "lob", "message": "Danke!", "name": "", "wants_reply": False}
-        while not session.at_review:
-            if typed[session.current.id] == "":
-                session.skip()
-            else:
-                session.answer(typed[session.current.id])
-        reference = runtime.submit(form, session.answers()).reference
+        answers = fill(form, {"topic": "lob", "message": "Danke!", "name": "", "wants_reply": False})
+        reference = runtime.submit(form, answers).reference
         kiosk_export(stick, runtime.store, kiosk=keys, townhall=pinned)
         header = parse_batch(next(stick.rglob("*.batch")).read_bytes()).header
         replies = stick / "rathaus-transfer" / "to-kiosk" / "kiosk-usb"
