@@ -33,6 +33,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run_sync(args: argparse.Namespace) -> int:
     from kiosk.runtime import open_runtime
+    from sync.outbox import attention_notice
 
     _ = translator(language_from_environment())
     runtime = open_runtime(kiosk_dir(args))
@@ -51,6 +52,8 @@ def run_sync(args: argparse.Namespace) -> int:
                         sent=report.sent, statuses=report.statuses
                     )
                 )
+            if report.needing_attention:
+                print(attention_notice(report.needing_attention, language_from_environment()))
             if not args.watch:
                 if report.refused:
                     return 1

@@ -6,6 +6,13 @@ structure before looking up the sender, the sender's enrolment before the signat
 before trusting anything in the header, and only then the database. A batch id seen before is
 acknowledged again (the kiosk lost the first acknowledgement) and nothing is stored twice.
 
+The town hall never acknowledges an item it does not hold. Receipt codes are unique per kiosk; a
+*different* item under a code already held from that kiosk (a kiosk restored from an old backup
+draws codes again) is refused with ``reference_conflict`` in the acknowledgement, so the kiosk
+keeps it and shows it to its staff. Staff at the town hall see it too: one warning line per
+conflict (batch, kiosk, item digest; never the code or anything inside the item) and a count in
+``StorageCounts.refused``, because a citizen holds a receipt whose application did not arrive.
+
 Log lines name the batch, the kiosk, the item count and the outcome; never anything inside an item.
 """
 
@@ -28,6 +35,7 @@ from sync.envelope import (
     verify_batch,
     verify_status_request,
 )
+from sync.envelope.acks import RefusedItem, batch_digest
 from sync.envelope.failures import (
     KIND_BATCH,
     KIND_STATUS_REQUEST,
@@ -53,19 +61,22 @@ class IntakeResult:
     new: bool
     item_count: int
     ack: bytes
+    refused: tuple[RefusedItem, ...] = ()
 
 
 def receive_batch(
     storage: Storage,
     allowlist: Allowlist,
-    data: bytes,
+    data: bytes | memoryview,
     *,
     townhall: TownhallKeys,
     received_at: str | None = None,
 ) -> IntakeResult:
     """Check a batch completely, store it and its items in one transaction, and acknowledge it.
 
-    Raises ``EnvelopeError`` (with ``code``) and stores nothing when any check fails.
+    ``data`` is the exact batch as received (bytes, or a memoryview over the receive buffer: it is
+    read in place, never copied whole). Returns the signed ``rathaus-ack/2`` in ``ack``. Raises
+    ``EnvelopeError`` (with ``code``) and stores nothing when any check fails.
     """
     size = len(data)
     if size > MAX_BATCH_BYTES:
@@ -78,19 +89,30 @@ def receive_batch(
         kiosk_key = allowlist.public_key_for(kiosk_id)
         batch = verify_batch(data, kiosk_key)
         _check_addressed_to_us(batch, townhall)
-        result = _store_once(storage, batch, townhall, received_at or utc_timestamp())
+        result = _store_once(storage, batch, batch_digest(data), townhall, received_at or utc_timestamp())
     except EnvelopeError as exc:
         log.warning(
             "batch %s from kiosk %s refused (%s): %d bytes", batch_id, kiosk_id, exc.code, size
         )
         raise
     log.info(
-        "batch %s from kiosk %s: %d items, %s",
+        "batch %s from kiosk %s: %d items, %s%s",
         result.batch_id,
         result.kiosk_id,
         result.item_count,
         "stored" if result.new else "already stored, acknowledged again",
+        f", {len(result.refused)} refused" if result.refused else "",
     )
+    if result.new:
+        for refused in result.refused:
+            log.warning(
+                "batch %s from kiosk %s: item %s refused (%s): another item under its receipt "
+                "code is already held; it stays at the kiosk",
+                result.batch_id,
+                result.kiosk_id,
+                refused.digest,
+                refused.code,
+            )
     return result
 
 
@@ -107,7 +129,9 @@ def _check_addressed_to_us(batch: Batch, townhall: TownhallKeys) -> None:
         )
 
 
-def _store_once(storage: Storage, batch: Batch, townhall: TownhallKeys, received_at: str) -> IntakeResult:
+def _store_once(
+    storage: Storage, batch: Batch, digest: str, townhall: TownhallKeys, received_at: str
+) -> IntakeResult:
     header = batch.header
     record = BatchRecord(
         batch_id=header.batch_id,
@@ -119,9 +143,10 @@ def _store_once(storage: Storage, batch: Batch, townhall: TownhallKeys, received
     )
     known = storage.find_batch(header.batch_id)
     if known is None:
-        items = [_item_record(sealed, digest, record) for sealed, digest in zip(batch.items, header.item_digests)]
-        if storage.store_batch(record, items):
-            return _acknowledge(record, townhall, new=True)
+        items = [_item_record(sealed, item, record) for sealed, item in zip(batch.items, header.item_digests)]
+        stored = storage.store_batch(record, items)
+        if stored is not None:
+            return _acknowledge(stored, digest, townhall, new=True)
         known = storage.find_batch(header.batch_id)  # stored by a parallel request meanwhile
         if known is None:
             raise RuntimeError(f"batch {header.batch_id} was neither stored nor found")
@@ -129,10 +154,10 @@ def _store_once(storage: Storage, batch: Batch, townhall: TownhallKeys, received
         raise envelope_error(
             MALFORMED, KIND_BATCH, detail="batch id already used for other contents"
         )
-    return _acknowledge(known, townhall, new=False)
+    return _acknowledge(known, digest, townhall, new=False)
 
 
-def _item_record(sealed: bytes, digest: str, batch: BatchRecord) -> ItemRecord:
+def _item_record(sealed: bytes | memoryview, digest: str, batch: BatchRecord) -> ItemRecord:
     meta = read_item_meta(sealed)
     return ItemRecord(
         reference=meta.reference,
@@ -144,16 +169,19 @@ def _item_record(sealed: bytes, digest: str, batch: BatchRecord) -> ItemRecord:
         form_hash=meta.form_hash,
         captured_at=meta.captured_at,
         received_at=batch.received_at,
-        sealed=sealed,
+        sealed=sealed,  # type: ignore[arg-type]  # a view into the batch: stored, never copied
     )
 
 
-def _acknowledge(record: BatchRecord, townhall: TownhallKeys, *, new: bool) -> IntakeResult:
-    """The same batch always gets the same acknowledgement: the stored time, the stored items."""
+def _acknowledge(record: BatchRecord, digest: str, townhall: TownhallKeys, *, new: bool) -> IntakeResult:
+    """The same bytes always get the same acknowledgement: the stored time, the stored refusals,
+    and the digest of the bytes just received (which the kiosk checks against what it sent)."""
     ack = build_ack(
         batch_id=record.batch_id,
         kiosk_id=record.kiosk_id,
-        item_digests=record.item_digests,
+        batch_digest=digest,
+        item_count=record.item_count,
+        refused=record.refused,
         received_at=record.received_at,
         signing_key=townhall.signing,
     )
@@ -163,6 +191,7 @@ def _acknowledge(record: BatchRecord, townhall: TownhallKeys, *, new: bool) -> I
         new=new,
         item_count=record.item_count,
         ack=ack,
+        refused=record.refused,
     )
 
 

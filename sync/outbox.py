@@ -5,6 +5,10 @@ the same batch (same id, same bytes) until a *verified* acknowledgement arrives,
 stores a batch id once. Transient failures (no route, timeouts, 429, 5xx) are retried with
 exponential backoff and full jitter, then left for the next run without a fuss; a refusal
 (400/403/413) is reported in plain words and the items stay queued.
+
+``apply_ack`` is the one acknowledgement rule of the kiosk, used here and by the USB stick import:
+an item is forgotten only when a verified acknowledgement for exactly the bytes sent does not
+refuse it; a refused item stays queued, sealed, for staff.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from typing import Callable
 import httpx
 
 from kiosk.errors import EnvelopeError, SyncError
-from kiosk.i18n import translator
+from kiosk.i18n import ntranslator, translator
 from kiosk.store import StatusRecord, Store
 from sync.envelope import (
     build_batch,
@@ -27,6 +31,7 @@ from sync.envelope import (
     verify_ack,
     verify_status_bundle,
 )
+from sync.envelope.acks import batch_digest, settle
 from sync.keys import KioskKeys, TownhallPublicKeys
 
 log = logging.getLogger("rathaus.outbox")
@@ -61,6 +66,7 @@ class SyncReport:
     sent: int = 0
     acknowledged: int = 0
     statuses: int = 0
+    needing_attention: int = 0  # items the town hall ever refused that still wait here for staff
     error: str | None = None
     refused: bool = False
     batch_ids: list[str] = field(default_factory=list)
@@ -68,6 +74,54 @@ class SyncReport:
     @property
     def ok(self) -> bool:
         return self.error is None
+
+
+@dataclass(frozen=True)
+class AckOutcome:
+    """What applying one acknowledgement did at the kiosk."""
+
+    applied: bool  # False: the batch was not waiting any more (settled before); nothing changed
+    confirmed: int = 0
+    refused: tuple[tuple[str, str], ...] = ()  # (reference, code), kept sealed in the queue
+
+
+def apply_ack(
+    store: Store, data: bytes, *, batch_id: str, kiosk_id: str, townhall: TownhallPublicKeys
+) -> AckOutcome:
+    """Check an acknowledgement against the batch it answers and settle that batch.
+
+    The signature with the pinned town-hall key, the kiosk id, the batch id and (version 2) the
+    digest of the exact batch bytes this kiosk sent; then every item the acknowledgement does not
+    refuse is forgotten and every refused one goes back to the queue with its code. Raises
+    ``EnvelopeError`` and changes nothing when any check fails. For a batch no longer waiting
+    (settled before, e.g. an acknowledgement left twice on a stick) only the signature and ids
+    are checked and nothing changes.
+    """
+    pending = store.pending_batch(batch_id)
+    if pending is None:
+        verify_ack(data, townhall.signing, batch_id=batch_id, kiosk_id=kiosk_id)
+        return AckOutcome(applied=False)
+    ack = verify_ack(
+        data, townhall.signing, batch_id=batch_id, kiosk_id=kiosk_id, batch_digest=batch_digest(pending.data)
+    )
+    settlement = settle(ack, parse_batch(pending.data).header.item_digests)
+    settled = store.apply_ack(batch_id, settlement.refused)
+    for _reference, code in settled.refused:
+        log.warning("batch %s: an item was refused by the town hall (%s) and stays queued", batch_id, code)
+    return AckOutcome(applied=True, confirmed=settled.confirmed, refused=settled.refused)
+
+
+def attention_notice(count: int, lang: str) -> str:
+    """The sentence for staff when the town hall refused items: they are safe here, act now."""
+    return ntranslator(lang)(
+        "{count} application was not accepted by the town hall (most likely its receipt code is "
+        "already in use there). It stays safely on this kiosk and is not sent again by itself; "
+        "please tell the town hall staff.",
+        "{count} applications were not accepted by the town hall (most likely their receipt codes "
+        "are already in use there). They stay safely on this kiosk and are not sent again by "
+        "themselves; please tell the town hall staff.",
+        count,
+    ).format(count=count)
 
 
 def batch_builder(kiosk: KioskKeys, townhall: TownhallPublicKeys) -> Callable[[list[bytes], int, str], bytes]:
@@ -138,12 +192,14 @@ class OutboxClient:
             self._send_waiting(report)
             report.statuses = self._fetch_statuses()
         except SyncError as exc:
+            report.needing_attention = len(self.store.needing_attention())
             report.error = exc.message
             report.refused = not exc.transient
             # A link that comes and goes is routine on a village kiosk; a refusal is not.
             log.log(logging.INFO if exc.transient else logging.WARNING, "sync stopped: %s", exc.detail or exc.message)
             return report
         self.store.record_sync()
+        report.needing_attention = len(self.store.needing_attention())
         return report
 
     def _send_waiting(self, report: SyncReport) -> None:
@@ -152,28 +208,27 @@ class OutboxClient:
             self.store.record_attempt(batch.batch_id)
             ack_bytes = self._post(BATCHES_PATH, batch.data)
             try:
-                ack = verify_ack(
+                outcome = apply_ack(
+                    self.store,
                     ack_bytes,
-                    self.townhall.signing,
                     batch_id=batch.batch_id,
                     kiosk_id=self.kiosk.kiosk_id,
+                    townhall=self.townhall,
                 )
             except EnvelopeError as exc:
                 raise SyncError(
                     self._("The town hall's answer could not be verified; the applications stay safely queued."),
                     detail=f"ack for batch {batch.batch_id} rejected: {exc.code}",
                 ) from exc
-            expected = set(parse_batch(batch.data).header.item_digests)
-            if set(ack.item_digests) != expected:
-                raise SyncError(
-                    self._("The town hall confirmed a different set of applications; they stay safely queued."),
-                    detail=f"ack for batch {batch.batch_id} lists other items",
-                )
-            self.store.mark_acknowledged(batch.batch_id)
             report.acknowledged += 1
-            report.sent += len(batch.references)
+            report.sent += len(batch.references) - len(outcome.refused)
             report.batch_ids.append(batch.batch_id)
-            log.info("batch %s acknowledged (%d items)", batch.batch_id, len(batch.references))
+            log.info(
+                "batch %s acknowledged (%d items, %d refused)",
+                batch.batch_id,
+                len(batch.references) - len(outcome.refused),
+                len(outcome.refused),
+            )
 
     def _fetch_statuses(self) -> int:
         request = build_status_request(

@@ -31,7 +31,6 @@ from sync.envelope import (
     build_status_bundle,
     build_status_request,
     parse_status_request,
-    verify_ack,
     verify_status_bundle,
 )
 from sync.envelope.limits import (
@@ -41,7 +40,7 @@ from sync.envelope.limits import (
     MAX_STATUS_REQUEST_BYTES,
 )
 from sync.intake import receive_batch, status_updates_for
-from sync.outbox import batch_builder
+from sync.outbox import apply_ack, attention_notice, batch_builder
 from sync.keys import KioskKeys, TownhallKeys, TownhallPublicKeys
 from sync.server.storage import Storage
 
@@ -129,11 +128,8 @@ def kiosk_collect_replies(
     for ack_path in sorted(inbox.glob("*.ack")):
         batch_id = ack_path.stem
         try:
-            verify_ack(
-                _read_at_most(ack_path, MAX_ACK_BYTES),
-                townhall.signing,
-                batch_id=batch_id,
-                kiosk_id=kiosk.kiosk_id,
+            outcome = apply_ack(
+                store, _read_at_most(ack_path, MAX_ACK_BYTES), batch_id=batch_id, kiosk_id=kiosk.kiosk_id, townhall=townhall
             )
         except EnvelopeError as exc:
             report.problems.append(
@@ -142,8 +138,10 @@ def kiosk_collect_replies(
                 )
             )
             continue
-        if store.mark_acknowledged(batch_id):
+        if outcome.applied:
             report.acks_applied += 1
+        if outcome.refused:
+            report.problems.append(attention_notice(len(outcome.refused), lang))
         ack_path.unlink()
         for sent in (inbox.parent.parent / TO_TOWNHALL / kiosk.kiosk_id).glob(f"*-{batch_id}.batch"):
             sent.unlink()

@@ -83,6 +83,18 @@ def _townhall_status(db: sqlite_utils.Database) -> None:
     db.table("settings").create({"key": str, "value": str}, pk="key", not_null={"value"})
 
 
+@_step("0003_refused_items")
+def _refused_items(db: sqlite_utils.Database) -> None:
+    """Items the town hall refused by name (its acknowledgement's ``refused``): back in the queue
+    with the code, kept sealed, not sent again on their own, shown to staff as needing attention."""
+    outbox = db.table("outbox")
+    outbox.add_column("refused_code", str)
+    outbox.add_column("refused_at", str)
+    db.execute(
+        "CREATE INDEX outbox_needing_attention ON outbox (refused_code) WHERE refused_code IS NOT NULL"
+    )
+
+
 def migrate(db: sqlite_utils.Database, *, stop_before: str | None = None) -> None:
     """Bring ``db`` to the current schema inside one transaction that blocks other writers.
 

@@ -7,6 +7,10 @@ the same submission into a second batch. After acknowledgement the sealed bytes 
 the file is checkpointed: the kiosk keeps only the reference, the service, the state and the town
 hall's answer, which is all the receipt look-up needs.
 
+An item the town hall refused by name (``apply_ack``) goes back to QUEUED with its sealed bytes and
+the refusal code: it is never lost, never sent again in a loop (``take_batch`` skips it), and
+counted for staff (``needing_attention``).
+
 The store holds no keys and does no encryption: ``seal`` and ``build`` callbacks do that in memory.
 """
 
@@ -15,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import sqlite3
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
@@ -31,6 +35,7 @@ from kiosk.store.records import (
     OutboxState,
     PendingBatch,
     QueuedSubmission,
+    SettledBatch,
     StatusRecord,
     StatusView,
     utc_timestamp,
@@ -146,7 +151,8 @@ class Store:
             if pending is not None:
                 return pending
             rows = db.execute(
-                "SELECT reference, sealed FROM outbox WHERE state = ? ORDER BY position LIMIT ?",
+                "SELECT reference, sealed FROM outbox WHERE state = ? AND refused_code IS NULL"
+                " ORDER BY position LIMIT ?",
                 [OutboxState.QUEUED.value, max_items],
             ).fetchall()
             if not rows:
@@ -173,15 +179,17 @@ class Store:
             )
         return PendingBatch(batch_id, sequence, created_at, references, data)
 
-    def pending_batch(self) -> PendingBatch | None:
-        """The batch waiting for acknowledgement, without creating one."""
+    def pending_batch(self, batch_id: str | None = None) -> PendingBatch | None:
+        """The batch waiting for acknowledgement (or the one named, if it still waits), without
+        creating one."""
         with self._tx.read() as db:
-            return self._pending_batch(db)
+            return self._pending_batch(db, batch_id)
 
-    def _pending_batch(self, db: sqlite_utils.Database) -> PendingBatch | None:
+    def _pending_batch(self, db: sqlite_utils.Database, batch_id: str | None = None) -> PendingBatch | None:
         row = db.execute(
             "SELECT batch_id, sequence, created_at, data FROM batches"
-            " WHERE state = 'pending' ORDER BY sequence LIMIT 1"
+            " WHERE state = 'pending' AND (? IS NULL OR batch_id = ?) ORDER BY sequence LIMIT 1",
+            [batch_id, batch_id],
         ).fetchone()
         if row is None:
             return None
@@ -204,16 +212,43 @@ class Store:
             )
 
     def mark_acknowledged(self, batch_id: str, acknowledged_at: str | None = None) -> int:
-        """The town hall has the batch: forget its bytes and its items' sealed bytes.
+        """The town hall holds every item of the batch: forget its bytes and its items' sealed
+        bytes. Returns how many items were newly confirmed (see ``apply_ack``)."""
+        return self.apply_ack(batch_id, {}, acknowledged_at).confirmed
 
-        Returns how many items this acknowledgement newly confirmed (answered ones keep ANSWERED);
-        acknowledging again changes nothing and returns 0.
+    def apply_ack(
+        self, batch_id: str, refused: Mapping[str, str], acknowledged_at: str | None = None
+    ) -> SettledBatch:
+        """Settle a batch by a verified acknowledgement, in one transaction.
+
+        ``refused`` maps item digests the town hall did not store to its code: those items go
+        back to QUEUED with their sealed bytes and the code (needing attention, not sent again by
+        themselves). Every other item is held at the town hall: its sealed bytes are forgotten.
+        Answered items keep ANSWERED; settling a batch again changes nothing.
         """
         at = acknowledged_at or utc_timestamp()
+        sent_back: list[tuple[str, str]] = []
         with self._tx.write() as db:
             known = db.execute("SELECT state FROM batches WHERE batch_id = ?", [batch_id]).fetchone()
             if known is None:
-                return 0
+                return SettledBatch(0)
+            if known[0] == "pending" and refused:
+                sent_back = [
+                    (str(row[0]), refused[str(row[1])])
+                    for row in db.execute(
+                        "SELECT reference, item_digest FROM outbox WHERE batch_id = ? ORDER BY position",
+                        [batch_id],
+                    )
+                    if str(row[1]) in refused
+                ]
+                db.conn.executemany(
+                    "UPDATE outbox SET state = ?, batch_id = NULL, sent_at = NULL,"
+                    " refused_code = ?, refused_at = ? WHERE batch_id = ? AND item_digest = ?",
+                    [
+                        (OutboxState.QUEUED.value, code, at, batch_id, digest)
+                        for digest, code in refused.items()
+                    ],
+                )
             db.execute(
                 "UPDATE batches SET state = 'acknowledged', data = NULL, acknowledged_at = ?"
                 " WHERE batch_id = ? AND state = 'pending'",
@@ -232,7 +267,7 @@ class Store:
             ).rowcount
         if known[0] == "pending":
             self._tx.checkpoint()  # the overwritten pages leave the write-ahead log too
-        return moved
+        return SettledBatch(moved, tuple(sent_back))
 
     # -- answers from the town hall ------------------------------------------------------------
 
@@ -308,6 +343,18 @@ class Store:
             for state, count in db.execute("SELECT state, COUNT(*) FROM outbox GROUP BY state"):
                 result[OutboxState(state)] = int(count)
         return result
+
+    def needing_attention(self) -> list[tuple[str, str]]:
+        """(reference, code) of items the town hall refused: kept sealed here, not sent again by
+        themselves, for staff to sort out with the town hall."""
+        with self._tx.read() as db:
+            return [
+                (str(row[0]), str(row[1]))
+                for row in db.execute(
+                    "SELECT reference, refused_code FROM outbox WHERE refused_code IS NOT NULL"
+                    " ORDER BY position"
+                )
+            ]
 
     def waiting_count(self) -> int:
         """Submissions that have not reached the town hall yet (queued or on their way)."""

@@ -57,6 +57,15 @@ class PendingBatch:
 
 
 @dataclass(frozen=True)
+class SettledBatch:
+    """What one acknowledgement changed: items newly confirmed, and the (reference, code) of
+    items the town hall refused, which went back to the queue with their sealed bytes."""
+
+    confirmed: int
+    refused: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
 class StatusRecord:
     """One status update from the town hall; a higher ``serial`` is newer."""
 

@@ -16,7 +16,7 @@ import contextlib
 import json
 import sqlite3
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Protocol, Sequence, runtime_checkable
 
@@ -24,6 +24,7 @@ import sqlite_utils
 from sqlite_utils import Migrations
 
 from kiosk.errors import StoreError
+from sync.envelope.acks import REFERENCE_CONFLICT, RefusedItem
 from sync.envelope.limits import MAX_STATUS_UPDATES
 from sync.envelope.status import StatusUpdate
 
@@ -55,6 +56,9 @@ class BatchRecord:
     created_at: str
     received_at: str
     item_digests: tuple[str, ...]
+    refused: tuple[RefusedItem, ...] = ()
+    """Items of the batch the town hall did not store (a different item under a receipt code
+    already held from that kiosk): listed in the acknowledgement, so the kiosk keeps them."""
 
     @property
     def item_count(self) -> int:
@@ -100,6 +104,8 @@ class StorageCounts:
     batches: int
     items: int
     status_updates: int
+    refused: int = 0
+    """Items refused as a ``reference_conflict``: never stored, they stay at their kiosk."""
 
 
 @runtime_checkable
@@ -109,10 +115,13 @@ class Storage(Protocol):
     def find_batch(self, batch_id: str) -> BatchRecord | None:
         """The batch stored under this id, or ``None`` when it was never accepted."""
 
-    def store_batch(self, batch: BatchRecord, items: Sequence[ItemRecord]) -> bool:
-        """Store a batch and its items in one transaction; items already held (same digest, or
-        same kiosk and receipt code) are kept once. Returns ``False`` when the batch id was
-        stored meanwhile."""
+    def store_batch(self, batch: BatchRecord, items: Sequence[ItemRecord]) -> BatchRecord | None:
+        """Store a batch and its items in one transaction and return it as stored.
+
+        An item already held (same digest) is kept once. A *different* item under a receipt code
+        already held from that kiosk is not stored: the returned record lists it in ``refused``
+        (``reference_conflict``), so the acknowledgement never names an item the town hall does
+        not hold. ``None`` when the batch id was stored meanwhile."""
 
     def counts(self) -> StorageCounts:
         """How many batches, items and status updates are held."""
@@ -221,6 +230,13 @@ def _initial_schema(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX status_by_item ON status_updates (kiosk_id, reference, serial)")
 
 
+@migrations(name="0002_refused_items")
+def _refused_items(db: sqlite_utils.Database) -> None:
+    """Which items of a batch were refused (JSON list of {digest, code}), so the same batch sent
+    again gets the same acknowledgement and staff can count conflicts."""
+    db.execute("ALTER TABLE batches ADD COLUMN refused TEXT NOT NULL DEFAULT '[]'")
+
+
 _ITEM_COLUMNS = (
     "reference, digest, batch_id, kiosk_id, form_id, form_version, form_hash, captured_at, "
     "received_at, sealed, opened_at, exported_at"
@@ -272,8 +288,8 @@ class SqliteStorage:
     def find_batch(self, batch_id: str) -> BatchRecord | None:
         with self._lock:
             row = self._db.execute(
-                "SELECT batch_id, kiosk_id, sequence, created_at, received_at, item_digests "
-                "FROM batches WHERE batch_id = ?",
+                "SELECT batch_id, kiosk_id, sequence, created_at, received_at, item_digests, "
+                "refused FROM batches WHERE batch_id = ?",
                 [batch_id],
             ).fetchone()
         if row is None:
@@ -285,36 +301,52 @@ class SqliteStorage:
             created_at=row[3],
             received_at=row[4],
             item_digests=tuple(json.loads(row[5])),
+            refused=tuple(RefusedItem(entry["digest"], entry["code"]) for entry in json.loads(row[6])),
         )
 
-    def store_batch(self, batch: BatchRecord, items: Sequence[ItemRecord]) -> bool:
+    def store_batch(self, batch: BatchRecord, items: Sequence[ItemRecord]) -> BatchRecord | None:
         with self._write():
             taken = self._db.execute(
                 "SELECT 1 FROM batches WHERE batch_id = ?", [batch.batch_id]
             ).fetchone()
             if taken:
-                return False
+                return None
+            refused: list[RefusedItem] = []
+            new_items: dict[ItemKey, ItemRecord] = {}
+            for item in items:
+                key = (item.kiosk_id, item.reference)
+                row = self._db.execute(
+                    "SELECT digest FROM items WHERE kiosk_id = ? AND reference = ?", list(key)
+                ).fetchone()
+                held = row[0] if row is not None else getattr(new_items.get(key), "digest", None)
+                if held is None:
+                    new_items[key] = item
+                elif held != item.digest:
+                    # Never stored over the first (staff may have opened it), never dropped in
+                    # silence: refused by name, so its kiosk keeps it.
+                    refused.append(RefusedItem(item.digest, REFERENCE_CONFLICT))
+                # else: the very same sealed item is already held; it is kept once.
+            stored = replace(batch, refused=tuple(refused))
             self._db.execute(
                 "INSERT INTO batches (batch_id, kiosk_id, sequence, created_at, received_at, "
-                "item_count, item_digests) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "item_count, item_digests, refused) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 [
-                    batch.batch_id,
-                    batch.kiosk_id,
-                    batch.sequence,
-                    batch.created_at,
-                    batch.received_at,
-                    batch.item_count,
-                    json.dumps(list(batch.item_digests)),
+                    stored.batch_id,
+                    stored.kiosk_id,
+                    stored.sequence,
+                    stored.created_at,
+                    stored.received_at,
+                    stored.item_count,
+                    json.dumps(list(stored.item_digests)),
+                    json.dumps([{"code": r.code, "digest": r.digest} for r in stored.refused]),
                 ],
             )
-            for item in items:
-                # A submission already held (same sealed bytes, or the same kiosk's receipt code
-                # sent again) is kept once: the first copy is the one staff may already have opened.
-                self._db.execute(
-                    "INSERT OR IGNORE INTO items (reference, digest, batch_id, kiosk_id, form_id, "
-                    "form_version, form_hash, captured_at, received_at, sealed) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [
+            self._db.conn.executemany(
+                "INSERT INTO items (reference, digest, batch_id, kiosk_id, form_id, "
+                "form_version, form_hash, captured_at, received_at, sealed) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (
                         item.reference,
                         item.digest,
                         item.batch_id,
@@ -325,17 +357,20 @@ class SqliteStorage:
                         item.captured_at,
                         item.received_at,
                         item.sealed,
-                    ],
-                )
-        return True
+                    )
+                    for item in new_items.values()
+                ],
+            )
+        return stored
 
     def counts(self) -> StorageCounts:
         with self._lock:
-            batches, items, updates = self._db.execute(
+            batches, items, updates, refused = self._db.execute(
                 "SELECT (SELECT count(*) FROM batches), (SELECT count(*) FROM items), "
-                "(SELECT count(*) FROM status_updates)"
+                "(SELECT count(*) FROM status_updates), "
+                "(SELECT coalesce(sum(json_array_length(refused)), 0) FROM batches)"
             ).fetchone()
-        return StorageCounts(batches=batches, items=items, status_updates=updates)
+        return StorageCounts(batches=batches, items=items, status_updates=updates, refused=refused)
 
     # -- items ---------------------------------------------------------------------------------
 

@@ -134,7 +134,9 @@ def test_a_refusal_is_not_retried_and_says_what_to_do(world):
     assert world["store"].waiting_count() == 1
 
 
-@pytest.mark.parametrize("forgery", ["garbage", "stranger's key", "kiosk's own key", "another batch"])
+@pytest.mark.parametrize(
+    "forgery", ["garbage", "stranger's key", "kiosk's own key", "another batch", "other batch bytes", "other items"]
+)
 def test_a_forged_acknowledgement_is_not_believed(world, forgery):
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -145,12 +147,27 @@ def test_a_forged_acknowledgement_is_not_believed(world, forgery):
         "stranger's key": Ed25519PrivateKey.generate(),
         "kiosk's own key": world["kiosk"].signing,
         "another batch": world["townhall"].signing,
+        "other batch bytes": world["townhall"].signing,
+        "other items": world["townhall"].signing,
     }
 
     def forger(request):
         if forgery == "garbage":
             return httpx.Response(200, content=b"rathaus-ack/1\n" + b"\x00" * 80)
         header = parse_batch(request.content).header
+        if forgery in ("other batch bytes", "other items"):  # version 2, signed by the real town hall
+            from sync.envelope.acks import RefusedItem, batch_digest
+
+            ack = build_ack(
+                batch_id=header.batch_id,
+                kiosk_id=header.kiosk_id,
+                batch_digest=batch_digest(request.content + (b"!" if forgery == "other batch bytes" else b"")),
+                item_count=len(header.item_digests) + (1 if forgery == "other items" else 0),
+                refused=[],
+                received_at=header.created_at,
+                signing_key=signers[forgery],
+            )
+            return httpx.Response(200, content=ack)
         ack = build_ack(
             batch_id="f" * 32 if forgery == "another batch" else header.batch_id,
             kiosk_id=header.kiosk_id,
@@ -167,3 +184,31 @@ def test_a_forged_acknowledgement_is_not_believed(world, forgery):
     report = c.sync_once()
     assert report.error and "could not be verified" in report.error
     assert world["store"].waiting_count() == 1
+
+
+def test_an_acknowledgement_of_version_1_from_a_town_hall_not_yet_updated_still_settles(world):
+    from sync.envelope import build_ack, parse_batch
+
+    refs = queue(world, 2)
+
+    def old_town_hall(request):
+        if request.url.path != "/v1/batches":
+            return TownHall(world)(request)
+        header = parse_batch(request.content).header
+        ack = build_ack(
+            batch_id=header.batch_id,
+            kiosk_id=header.kiosk_id,
+            item_digests=header.item_digests[:1],  # holds only the first: the second must stay
+            received_at=header.created_at,
+            signing_key=world["townhall"].signing,
+        )
+        return httpx.Response(200, content=ack)
+
+    c = OutboxClient(
+        world["store"], kiosk=world["kiosk"], townhall=world["pinned"], server_url="http://127.0.0.1:9",
+        transport=httpx.MockTransport(old_town_hall), sleep=lambda s: None, lang="en",
+    )
+    report = c.sync_once()
+    assert (report.sent, report.needing_attention) == (1, 1)
+    assert world["store"].lookup(refs[0]).state is OutboxState.ACKNOWLEDGED
+    assert world["store"].lookup(refs[1]).state is OutboxState.QUEUED

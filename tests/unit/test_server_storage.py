@@ -9,6 +9,7 @@ import pytest
 
 from kiosk.errors import StoreError
 
+from sync.envelope.acks import RefusedItem
 from sync.server.storage import (
     AmbiguousReference,
     BatchRecord,
@@ -58,7 +59,7 @@ def test_sqlite_storage_fulfils_the_storage_interface(storage):
 
 def test_a_batch_and_its_items_are_stored_and_read_back(storage):
     items = [_item("AAAAAAAA1", "d1", "b1"), _item("AAAAAAAA2", "d2", "b1")]
-    assert storage.store_batch(_batch("b1", items), items) is True
+    assert storage.store_batch(_batch("b1", items), items) == _batch("b1", items)
 
     assert storage.counts() == StorageCounts(batches=1, items=2, status_updates=0)
     found = storage.find_batch("b1")
@@ -73,7 +74,7 @@ def test_the_same_batch_id_is_stored_once(storage):
     storage.store_batch(_batch("b1", items), items)
     again = [_item("AAAAAAAA9", "d9", "b1")]
 
-    assert storage.store_batch(_batch("b1", again), again) is False
+    assert storage.store_batch(_batch("b1", again), again) is None
     assert storage.counts() == StorageCounts(batches=1, items=1, status_updates=0)
     assert storage.item("AAAAAAAA9") is None
 
@@ -104,14 +105,33 @@ def test_the_same_code_from_two_kiosks_is_two_applications_each_answered_to_its_
     assert [u.status for u in storage.status_updates_for_kiosk("kiosk-b")] == ["accepted"]
 
 
-def test_the_same_code_sent_again_by_one_kiosk_is_kept_once(storage):
+def test_a_different_item_under_a_code_already_held_is_refused_not_stored_over_the_first(storage):
     first = [_item("AAAAAAAA1", "d1", "b1")]
-    resealed = [_item("AAAAAAAA1", "d2", "b2")]  # same application, sealed a second time
+    conflicting = [_item("AAAAAAAA1", "d2", "b2"), _item("AAAAAAAA3", "d3", "b2")]
     storage.store_batch(_batch("b1", first), first)
-    storage.store_batch(_batch("b2", resealed, sequence=2), resealed)
+    stored = storage.store_batch(_batch("b2", conflicting, sequence=2), conflicting)
 
+    assert stored.refused == (RefusedItem("d2", "reference_conflict"),)
+    assert storage.find_batch("b2").refused == stored.refused  # the same ack when sent again
+    assert storage.counts() == StorageCounts(batches=2, items=2, status_updates=0, refused=1)
+    assert storage.item("AAAAAAAA1").digest == "d1" and storage.item("AAAAAAAA3").digest == "d3"
+
+
+def test_two_items_under_one_code_in_one_batch_keep_the_first_and_refuse_the_second(storage):
+    items = [_item("AAAAAAAA1", "d1", "b1"), _item("AAAAAAAA1", "d2", "b1")]
+    stored = storage.store_batch(_batch("b1", items), items)
+
+    assert stored.refused == (RefusedItem("d2", "reference_conflict"),)
+    assert [i.digest for i in storage.items_with_reference("AAAAAAAA1")] == ["d1"]
+
+
+def test_the_very_same_item_in_a_second_batch_is_held_once_and_not_refused(storage):
+    first = [_item("AAAAAAAA1", "d1", "b1")]
+    again = [_item("AAAAAAAA1", "d1", "b2")]
+    storage.store_batch(_batch("b1", first), first)
+
+    assert storage.store_batch(_batch("b2", again, sequence=2), again).refused == ()
     assert storage.counts() == StorageCounts(batches=2, items=1, status_updates=0)
-    assert storage.item("AAAAAAAA1").digest == "d1"
 
 
 def test_a_failure_half_way_leaves_nothing_of_the_batch(storage):
@@ -122,7 +142,7 @@ def test_a_failure_half_way_leaves_nothing_of_the_batch(storage):
 
     assert storage.counts() == StorageCounts(batches=0, items=0, status_updates=0)
     # and the database is still usable afterwards
-    assert storage.store_batch(_batch("b1", [good]), [good]) is True
+    assert storage.store_batch(_batch("b1", [good]), [good]) is not None
 
 
 def test_stored_batches_survive_closing_and_reopening(tmp_path):

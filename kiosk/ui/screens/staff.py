@@ -28,7 +28,7 @@ from kiosk.ui.screens.base import LanguageAware
 from kiosk.ui.widgets.connection_line import connection_text
 from kiosk.ui.widgets.key_hints import KeyHints
 from sync import usb
-from sync.outbox import BACKGROUND_TIMEOUTS, RetryPolicy
+from sync.outbox import BACKGROUND_TIMEOUTS, RetryPolicy, attention_notice
 
 log = logging.getLogger("rathaus.kiosk.ui")
 
@@ -75,6 +75,8 @@ def describe_outcome(outcome: TransferOutcome, lang: str) -> str:
                     report.statuses,
                 ).format(count=report.statuses)
             )
+        if report.needing_attention:
+            lines.append(attention_notice(report.needing_attention, lang))
         if report.error:
             lines.append(report.error)
         elif not lines:
