@@ -7,7 +7,16 @@ town hall's *signing* key; the private encryption key stays where the staff inbo
 Every refusal is JSON ``{"error": code, "message": plain words}`` with a fitting status: 400 for a
 damaged or misaddressed batch, 403 when the sender is not an enrolled kiosk or the signature does
 not hold, 413 for too large a body (checked from ``Content-Length`` and again while reading, before
-anything is parsed). An unexpected failure is never a 500 with a traceback: the transaction is
+anything is parsed).
+
+A sender that has not proved it holds an enrolled kiosk's active key learns nothing about kiosks:
+unknown kiosk, revoked kiosk and bad signature all get the same bytes, 403 ``{"error": "refused"}``,
+so nobody can find out which kiosk ids exist or when one was blocked. A revoked kiosk is told no
+more than a stranger, even when its (revoked) signature holds: whoever uses a revoked key may be
+the thief it was revoked for, and the kiosk's own staff hear of a revocation from the town hall.
+The exact reason goes to the server's log for staff. Codes after the signature has verified with
+the active key (``wrong_recipient``, ``digest_mismatch``, ``stale``, ...) reach only that kiosk
+and stay as helpful as before. An unexpected failure is never a 500 with a traceback: the transaction is
 rolled back by the storage, the failure is logged without personal data, and the kiosk gets 503,
 which its outbox treats as "try again later".
 """
@@ -30,7 +39,18 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kiosk.errors import EnvelopeError
 from sync.allowlist import Allowlist
-from sync.envelope.failures import KIND_BATCH, KIND_STATUS_REQUEST, MALFORMED, TOO_LARGE, envelope_error
+from kiosk.i18n import language_from_environment, translator
+from sync.envelope.failures import (
+    BAD_SIGNATURE,
+    KIND_BATCH,
+    KIND_STATUS_REQUEST,
+    MALFORMED,
+    REVOKED_KIOSK,
+    TOO_LARGE,
+    UNKNOWN_KIOSK,
+    WRONG_KIOSK,
+    envelope_error,
+)
 from sync.envelope.limits import MAX_BATCH_BYTES, MAX_STATUS_REQUEST_BYTES
 from sync.intake import receive_batch, status_updates_for
 from sync.keys import TownhallKeys, load_townhall_keys
@@ -43,7 +63,10 @@ OCTET_STREAM = "application/octet-stream"
 # The sender is not an enrolled kiosk, or cannot prove it is; every other code of the envelope
 # means the bytes themselves are damaged or not for us (400). 413 is kept for a body that is too
 # large as a whole: a too-large length *inside* a batch is damage, not size.
-_FORBIDDEN = {"unknown_kiosk", "revoked_kiosk", "bad_signature", "wrong_kiosk"}
+_FORBIDDEN = {UNKNOWN_KIOSK, REVOKED_KIOSK, BAD_SIGNATURE, WRONG_KIOSK}
+# Refusals of a sender not (or no longer) authenticated: all answered with the same bytes.
+_UNAUTHENTICATED = {UNKNOWN_KIOSK, REVOKED_KIOSK, BAD_SIGNATURE}
+REFUSED = "refused"
 
 
 def status_for(code: str) -> int:
@@ -60,6 +83,9 @@ class _BodyTooLarge(Exception):
 
 
 def _refusal(exc: EnvelopeError, status_code: int | None = None) -> JSONResponse:
+    if exc.code in _UNAUTHENTICATED:
+        _ = translator(language_from_environment())
+        return JSONResponse({"error": REFUSED, "message": _("The town hall refused this request.")}, status_code=403)
     return JSONResponse(
         {"error": exc.code, "message": exc.message},
         status_code=status_code if status_code is not None else status_for(exc.code),
