@@ -12,6 +12,7 @@ from kiosk.config import load_config, save_config
 from kiosk.errors import RathausError
 from kiosk.i18n import LANGUAGES, language_from_environment, translator
 from kiosk.paths import add_kiosk_dir_argument, kiosk_dir
+from kiosk.pin import MIN_PIN_DIGITS, check_new_pin
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -55,7 +56,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     demo.add_argument("--dir", type=Path, default=Path("var/demo"), help=_("where the demo keeps its data"))
     demo.add_argument("--reset", action="store_true", help=_("start again with fresh demo data"))
-    demo.add_argument("--lockdown", action="store_true", help=_("run in kiosk mode (leave with F12 + PIN 2468)"))
+    demo.add_argument("--lockdown", action="store_true", help=_("run in kiosk mode (leave with F12 + PIN 246813)"))
     demo.add_argument("--lang", choices=LANGUAGES, default="de", help=_("language at the start (default: de)"))
     demo.set_defaults(handler=run_demo)
 
@@ -97,8 +98,12 @@ def run_configure(args: argparse.Namespace) -> int:
         changes["forms_dir"] = str(Path(changes["forms_dir"]).resolve())
     config = replace(config, **changes)
     if args.staff_pin:
+        # Asked for last, after every other value was found good, and saved together with them:
+        # the command changes all it was given or, if the PIN never comes right, nothing at all.
         config = config.with_staff_pin(_ask_new_pin(_))
     path = save_config(data_dir, config)
+    if args.staff_pin:
+        _lift_pin_lockout(data_dir)
     print(_("Settings saved in {path}.").format(path=path))
     return 0
 
@@ -125,19 +130,47 @@ def _check_settings(changes: dict, _) -> None:
             )
 
 
+def _lift_pin_lockout(data_dir: Path) -> None:
+    """A new PIN set by someone with access to the kiosk's account ends a lock-out at F12."""
+    from kiosk.store import DB_NAME, open_store
+
+    with open_store(data_dir / DB_NAME) as store:
+        store.clear_pin_failures()
+
+
+PIN_TRIES = 3  # a PIN typed too short or differently the second time is asked for again
+
+
 def _ask_new_pin(_) -> str:
+    """The new staff PIN, typed twice at the terminal, asked again after a slip (like ``passwd``).
+
+    Refused after ``PIN_TRIES`` slips with a sentence that says nothing was changed, not even the
+    other options of the same command.
+    """
     if not sys.stdin.isatty():
         raise RathausError(_("The staff PIN can only be typed at a terminal; nothing was changed."))
-    try:
-        pin = getpass.getpass(_("New staff PIN (at least 4 digits): "))
-        repeated = getpass.getpass(_("Repeat the PIN: "))
-    except (EOFError, KeyboardInterrupt):
-        raise RathausError(_("No PIN entered; nothing was changed.")) from None
-    if len(pin) < 4 or not pin.isdigit():
-        raise RathausError(_("The PIN must have at least 4 digits."))
-    if repeated != pin:
-        raise RathausError(_("The two PINs differ; nothing was changed."))
-    return pin
+    problem = ""
+    for _try in range(PIN_TRIES):
+        try:
+            pin = getpass.getpass(_("New staff PIN ({count} digits or more): ").format(count=MIN_PIN_DIGITS))
+            try:
+                check_new_pin(pin)
+            except RathausError as exc:
+                problem = exc.message
+                print(problem, file=sys.stderr)
+                continue
+            repeated = getpass.getpass(_("Repeat the PIN: "))
+        except (EOFError, KeyboardInterrupt):
+            raise RathausError(_("No PIN entered; nothing was changed.")) from None
+        if repeated == pin:
+            return pin
+        problem = _("The two PINs differ.")
+        print(problem, file=sys.stderr)
+    raise RathausError(
+        _("{problem} Nothing was changed, none of the other settings either; please run the command again.").format(
+            problem=problem
+        )
+    )
 
 
 def run_demo(args: argparse.Namespace) -> int:

@@ -2,23 +2,25 @@
 
 The file is written by ``rathaus keys init-kiosk`` / ``rathaus demo`` and can be edited by the
 person who sets the kiosk up. Nothing in it is personal data; the staff PIN is kept only as an
-scrypt hash.
+Argon2id hash (``kiosk.pin``). Even so the file is readable by the kiosk's user alone (0600): the
+hash is what an offline search through PINs would start from.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import os
-import secrets
+import stat
+import tempfile
 import tomllib
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from kiosk.errors import RathausError
 from kiosk.i18n import language_from_environment, translator
+from kiosk.pin import hash_pin, verify_pin
 
 CONFIG_NAME = "kiosk.toml"
+CONFIG_MODE = 0o600  # the PIN hash inside is for the kiosk's user only
 
 
 @dataclass(frozen=True)
@@ -29,7 +31,7 @@ class KioskConfig:
     location: str = ""
     server_url: str = ""  # empty: no network link is expected (USB only)
     forms_dir: str = ""  # empty: the services shipped with the product
-    staff_pin_hash: str = ""  # "scrypt$<salt hex>$<hash hex>"; empty: staff exit disabled
+    staff_pin_hash: str = ""  # "$argon2id$…" (older kiosks: "scrypt$…"); empty: staff exit disabled
     idle_seconds: int = 180  # quiet time before "Do you need more time?"
     answer_seconds: int = 60  # time to answer that question before the screen is cleared
     sync_interval_seconds: int = 60
@@ -39,27 +41,11 @@ class KioskConfig:
     extra: dict[str, str] = field(default_factory=dict)
 
     def with_staff_pin(self, pin: str) -> "KioskConfig":
+        """These settings with a new staff PIN; a PIN that is too short is refused."""
         return replace(self, staff_pin_hash=hash_pin(pin))
 
     def check_staff_pin(self, pin: str) -> bool:
         return bool(self.staff_pin_hash) and verify_pin(pin, self.staff_pin_hash)
-
-
-def hash_pin(pin: str) -> str:
-    salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(pin.encode(), salt=salt, n=2**14, r=8, p=1)
-    return f"scrypt${salt.hex()}${digest.hex()}"
-
-
-def verify_pin(pin: str, stored: str) -> bool:
-    try:
-        scheme, salt_hex, digest_hex = stored.split("$")
-    except ValueError:
-        return False
-    if scheme != "scrypt":
-        return False
-    digest = hashlib.scrypt(pin.encode(), salt=bytes.fromhex(salt_hex), n=2**14, r=8, p=1)
-    return hmac.compare_digest(digest.hex(), digest_hex)
 
 
 def load_config(data_dir: Path) -> KioskConfig:
@@ -67,6 +53,7 @@ def load_config(data_dir: Path) -> KioskConfig:
     path = Path(data_dir) / CONFIG_NAME
     if not path.exists():
         return KioskConfig()
+    _restrict_mode(path)
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
@@ -118,12 +105,62 @@ def _write_config(data_dir: Path, path: Path, config: KioskConfig) -> None:
     if config.extra:
         lines.append("\n[extra]")
         lines.extend(f"{k} = {_toml_value(v)}" for k, v in sorted(config.extra.items()))
-    tmp = path.with_suffix(".toml.tmp")
-    with open(tmp, "w", encoding="utf-8") as fh:
-        fh.write("\n".join(lines) + "\n")
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    text = "\n".join(lines) + "\n"
+    # A fresh file created 0600 (mkstemp) in the same folder, then renamed over the old one: a
+    # power cut leaves the old or the new settings, and the PIN hash is never readable by others,
+    # not even for a moment.
+    fd, tmp_name = tempfile.mkstemp(prefix=".kiosk.toml.", suffix=".tmp", dir=data_dir)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            os.fchmod(fh.fileno(), CONFIG_MODE)
+            _keep_owner(fh.fileno(), path)
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp_name, path)
+    except BaseException:
+        try:
+            os.unlink(tmp_name)
+        except FileNotFoundError:
+            pass
+        raise
+    _sync_folder(data_dir)
+
+
+def _keep_owner(fd: int, path: Path) -> None:
+    """Run as root (``sudo rathaus configure`` without ``-u kiosk``), keep the file the kiosk's:
+    a root-owned 0600 file would lock the kiosk out of its own settings."""
+    if os.geteuid() != 0:
+        return
+    try:
+        old = os.lstat(path)
+    except FileNotFoundError:
+        old = os.stat(path.parent)  # a first file belongs to whoever owns the data folder
+    os.fchown(fd, old.st_uid, old.st_gid)
+
+
+def _restrict_mode(path: Path) -> None:
+    """A settings file written before 0600 (e.g. 0644) is made private when the kiosk reads it."""
+    try:
+        info = os.lstat(path)
+        if stat.S_ISREG(info.st_mode) and stat.S_IMODE(info.st_mode) & 0o077 and info.st_uid == os.geteuid():
+            os.chmod(path, CONFIG_MODE, follow_symlinks=False)
+    except (OSError, NotImplementedError):
+        pass  # reading still works; saving writes a private file anyway
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make the rename itself survive a power cut."""
+    try:
+        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def _toml_value(value: object) -> str:

@@ -16,7 +16,7 @@ from kiosk.config import KioskConfig, load_config, save_config
 from kiosk.forms import FormDefinition, FormSession
 from kiosk.refcode import display
 
-DEMO_PIN = "2468"
+DEMO_PIN = "246813"
 DEMO_KIOSK_ID = "dgh-demo-1"
 DEMO_MUNICIPALITY = "Einheitsgemeinde Tangerhütte"
 _CODES_FILE = "sample-codes.txt"

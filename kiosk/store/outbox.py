@@ -34,13 +34,23 @@ from kiosk.store.migrations import migrate
 from kiosk.store.records import (
     OutboxState,
     PendingBatch,
+    PinFailures,
     QueuedSubmission,
+    ReceiptRecord,
     SettledBatch,
     StatusRecord,
     StatusView,
     utc_timestamp,
 )
-from kiosk.store.settings import LAST_SYNC_AT, STATUS_CURSOR, get_setting, set_setting
+from kiosk.store.settings import (
+    LAST_SYNC_AT,
+    PIN_FAILURES,
+    PIN_LOCKED_UNTIL,
+    STATUS_CURSOR,
+    delete_setting,
+    get_setting,
+    set_setting,
+)
 
 DB_NAME = "kiosk.db"
 _REFERENCE_ATTEMPTS = 50
@@ -336,6 +346,19 @@ class Store:
             updated_at=row[6],
         )
 
+    def recent_receipts(self, limit: int = 20) -> list[ReceiptRecord]:
+        """The last receipts this kiosk handed out, newest first, whatever their state now.
+
+        For staff to reprint a receipt a power cut kept off the screen; the rows stay after the
+        town hall's acknowledgement (only the sealed bytes go), so these are always at hand.
+        """
+        with self._tx.read() as db:
+            rows = db.execute(
+                "SELECT reference, form_id, captured_at FROM outbox ORDER BY position DESC LIMIT ?",
+                [max(0, int(limit))],
+            ).fetchall()
+        return [ReceiptRecord(str(r[0]), str(r[1]), str(r[2])) for r in rows]
+
     def counts(self) -> dict[OutboxState, int]:
         """How many submissions are in each state (every state present, zero included)."""
         result = {state: 0 for state in OutboxState}
@@ -376,6 +399,40 @@ class Store:
     def last_sync_at(self) -> str | None:
         with self._tx.read() as db:
             return get_setting(db, LAST_SYNC_AT)
+
+    # -- staff PIN lock-out --------------------------------------------------------------------
+
+    def pin_failures(self) -> PinFailures:
+        """Wrong staff PINs so far; kept here so neither a new PIN window nor a restart resets them."""
+        with self._tx.read() as db:
+            return self._pin_failures(db)
+
+    def record_pin_failure(self, locked_until: Callable[[int], float]) -> PinFailures:
+        """Count one more wrong PIN; ``locked_until(count)`` says until when F12 must wait then.
+
+        One transaction, written before the PIN is even checked: pulling the plug while the check
+        runs never gives a free try.
+        """
+        with self._tx.write() as db:
+            count = self._pin_failures(db).count + 1
+            until = float(locked_until(count))
+            set_setting(db, PIN_FAILURES, str(count))
+            set_setting(db, PIN_LOCKED_UNTIL, repr(until))
+        return PinFailures(count, until)
+
+    def clear_pin_failures(self) -> None:
+        """The right PIN was typed: start counting afresh."""
+        with self._tx.write() as db:
+            delete_setting(db, PIN_FAILURES)
+            delete_setting(db, PIN_LOCKED_UNTIL)
+
+    @staticmethod
+    def _pin_failures(db: sqlite_utils.Database) -> PinFailures:
+        count, until = get_setting(db, PIN_FAILURES), get_setting(db, PIN_LOCKED_UNTIL)
+        try:
+            return PinFailures(int(count or 0), float(until or 0.0))
+        except ValueError:  # not written by us; the safe reading is "locked for the longest time"
+            return PinFailures(count=1_000, locked_until=float("inf"))
 
     # -- lifetime ------------------------------------------------------------------------------
 

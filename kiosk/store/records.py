@@ -46,6 +46,23 @@ class StatusView:
 
 
 @dataclass(frozen=True)
+class ReceiptRecord:
+    """What staff need to hand a citizen their receipt again: no answers, no names."""
+
+    reference: str
+    form_id: str
+    captured_at: str
+
+
+@dataclass(frozen=True)
+class PinFailures:
+    """Wrong staff PINs since the last right one, and until when (epoch seconds) F12 must wait."""
+
+    count: int = 0
+    locked_until: float = 0.0
+
+
+@dataclass(frozen=True)
 class PendingBatch:
     """A batch waiting for the town hall's acknowledgement; resent unchanged until it comes."""
 

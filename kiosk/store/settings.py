@@ -1,5 +1,6 @@
-"""Small facts the kiosk keeps between restarts: when it last reached the town hall, and how far
-it has read the town hall's status updates. Values are text; callers convert.
+"""Small facts the kiosk keeps between restarts: when it last reached the town hall, how far it has
+read the town hall's status updates, and how many wrong staff PINs were typed since the last right
+one (with the moment F12 may be tried again). Values are text; callers convert.
 
 These functions run inside the caller's transaction, so a setting changes together with the rows
 it describes.
@@ -11,6 +12,8 @@ import sqlite_utils
 
 LAST_SYNC_AT = "last_sync_at"
 STATUS_CURSOR = "status_cursor"
+PIN_FAILURES = "staff_pin_failures"
+PIN_LOCKED_UNTIL = "staff_pin_locked_until"  # seconds since the epoch (wall clock: survives a restart)
 
 
 def get_setting(db: sqlite_utils.Database, key: str) -> str | None:
@@ -24,3 +27,7 @@ def set_setting(db: sqlite_utils.Database, key: str, value: str) -> None:
         "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
         [key, value],
     )
+
+
+def delete_setting(db: sqlite_utils.Database, key: str) -> None:
+    db.execute("DELETE FROM settings WHERE key = ?", [key])

@@ -37,7 +37,6 @@ from kiosk.ui.screens.notice import NoticeScreen
 from kiosk.ui.screens.question import QuestionScreen
 from kiosk.ui.screens.receipt import ReceiptScreen
 from kiosk.ui.screens.review import ReviewScreen
-from kiosk.ui.screens import staff_pin
 from kiosk.ui.screens.staff import StaffScreen
 from kiosk.ui.screens.staff_pin import StaffPinScreen
 from kiosk.ui.screens.start import StartScreen
@@ -102,7 +101,6 @@ class KioskApp(App[None]):
         self._last_activity = monotonic()
         self._idle_prompt_open = False
         self._sync_worker: Worker | None = None
-        self._staff_locked_until = 0.0  # after too many wrong PINs, F12 waits until then
         self.townhall_refuses = False  # the last exchange was refused (e.g. the kiosk is revoked)
 
     # --- texts ---------------------------------------------------------------------------------
@@ -224,19 +222,18 @@ class KioskApp(App[None]):
             super().action_help_quit()
 
     def action_staff_exit(self) -> None:
-        """F12: with their PIN, staff reach the staff screen (stick, sync, closing the kiosk)."""
-        if monotonic() < self._staff_locked_until or any(
-            isinstance(screen, (StaffPinScreen, StaffScreen)) for screen in self.screen_stack
-        ):
+        """F12: with their PIN, staff reach the staff screen (stick, sync, closing the kiosk).
+
+        The PIN window itself counts wrong PINs and says how long to wait after too many.
+        """
+        if any(isinstance(screen, (StaffPinScreen, StaffScreen)) for screen in self.screen_stack):
             return
         window = StaffPinScreen()
 
         def leave(correct: bool | None) -> None:
             if correct:
                 self._last_activity = monotonic()
-                self.push_screen(StaffScreen())
-            elif window.too_many_attempts:
-                self._staff_locked_until = monotonic() + staff_pin.LOCKOUT_SECONDS
+                self.push_screen(StaffScreen(pin_too_short=window.pin_too_short))
 
         self.push_screen(window, leave)
 

@@ -19,7 +19,7 @@ from kiosk.forms.model import ADDRESS_PARTS
 from kiosk.runtime import open_runtime
 from sync.keys import init_kiosk, init_townhall, townhall_public_keys_path
 
-STAFF_PIN = "2468"
+STAFF_PIN = "246813"
 SCREEN_SIZE = (100, 40)
 
 

@@ -15,13 +15,14 @@ from textual.widgets import Input
 
 from kiosk.ui.app import KioskApp
 from kiosk.ui.screens.question import QuestionScreen
+from kiosk.ui.screens.staff import StaffScreen
 from kiosk.ui.screens.staff_pin import StaffPinScreen
 from kiosk.ui.screens.start import StartScreen
 from kiosk.ui.screens.still_there import StillThereScreen
 from kiosk.ui.widgets.service_button import ServiceButton
 
 SCREEN_SIZE = (100, 40)
-STAFF_PIN = "2468"
+STAFF_PIN = "246813"
 
 
 async def open_first_question(visitor, form_id: str = "nachricht") -> None:
@@ -83,38 +84,101 @@ async def test_staff_leave_with_the_right_pin_only(runtime, visitor_for):
         assert app.return_code == 0
 
 
-async def test_three_wrong_pins_close_the_staff_window(runtime, visitor_for):
+async def type_pins(visitor, *pins: str) -> None:
+    for pin in pins:
+        await visitor.type(pin)
+        await visitor.press("enter")
+
+
+def pin_field_shown(app) -> bool:
+    return app.screen.query_one("#pin", Input).display
+
+
+async def test_three_wrong_pins_lock_the_staff_window_and_say_how_long(runtime, visitor_for):
     app = KioskApp(runtime, kiosk_mode=True)
     async with app.run_test(size=SCREEN_SIZE) as pilot:
         visitor = visitor_for(pilot)
         await visitor.press("f12")
-        for wrong in ("1111", "2222", "3333"):
-            await visitor.type(wrong)
-            await visitor.press("enter")
-        assert isinstance(app.screen, StartScreen)
+        await type_pins(visitor, "111111", "222222", "333333")
+        assert isinstance(app.screen, StaffPinScreen)
+        assert "Zu viele falsche PINs. Bitte warten Sie 1 Minute" in visitor.text
+        assert not pin_field_shown(app), "no field to type the next PIN into"
         assert app.return_code is None
 
 
-async def test_after_three_wrong_pins_f12_waits_before_the_next_try(runtime, visitor_for, monkeypatch):
-    """Otherwise PINs could be tried three at a time, one window after another."""
-    from kiosk.ui.screens import staff_pin
-
-    monkeypatch.setattr(staff_pin, "LOCKOUT_SECONDS", 0.5)
+async def test_a_new_pin_window_does_not_give_new_tries(runtime, visitor_for):
+    """Two wrong, Esc, F12, two more: the three-tries limit holds across windows."""
     app = KioskApp(runtime, kiosk_mode=True)
     async with app.run_test(size=SCREEN_SIZE) as pilot:
         visitor = visitor_for(pilot)
         await visitor.press("f12")
-        for wrong in ("1111", "2222", "3333"):
-            await visitor.type(wrong)
-            await visitor.press("enter")
-        await visitor.press("f12")
-        assert isinstance(app.screen, StartScreen), "no new window during the wait"
-        await pilot.pause(0.6)
-        await visitor.press("f12")
-        assert isinstance(app.screen, StaffPinScreen)
+        await type_pins(visitor, "111111", "222222")
+        assert "Diese PIN ist nicht richtig." in visitor.text
         await visitor.press("escape")
+        assert isinstance(app.screen, StartScreen)
         await visitor.press("f12")
-        assert isinstance(app.screen, StaffPinScreen), "cancelling is no reason to wait"
+        await type_pins(visitor, "333333")
+        assert "Bitte warten Sie 1 Minute" in visitor.text
+        assert not pin_field_shown(app)
+        await type_pins(visitor, "444444")  # typed blind: goes nowhere, Enter closes the window
+        assert isinstance(app.screen, StartScreen)
+        await visitor.press("f12")
+        assert "Bitte warten Sie 1 Minute" in visitor.text
+
+
+async def test_f12_during_the_wait_says_how_long_and_the_field_comes_back_after_it(runtime, visitor_for, monkeypatch):
+    from kiosk import staff_access
+
+    now = [1_900_000_000.0]
+    monkeypatch.setattr(staff_access, "_clock", lambda: now[0])
+    app = KioskApp(runtime, kiosk_mode=True)
+    async with app.run_test(size=SCREEN_SIZE) as pilot:
+        visitor = visitor_for(pilot)
+        await visitor.press("f12")
+        await type_pins(visitor, "111111", "222222", "333333")
+        await visitor.press("escape")
+        assert isinstance(app.screen, StartScreen)
+
+        now[0] += 20
+        await visitor.press("f12")  # not a silent key any more
+        assert isinstance(app.screen, StaffPinScreen)
+        assert "Bitte warten Sie 40 Sekunden" in visitor.text
+        assert not pin_field_shown(app)
+        await type_pins(visitor, STAFF_PIN)  # even the right PIN goes nowhere during the wait
+        assert not isinstance(app.screen, StaffScreen)
+
+        await visitor.press("f12")
+        now[0] += 41
+        await wait_for(pilot, lambda: pin_field_shown(app))
+        assert "Bitte warten" not in visitor.text
+        await type_pins(visitor, STAFF_PIN)
+        await pilot.pause()
+        assert isinstance(app.screen, StaffScreen)
+
+
+async def test_the_wait_survives_a_restart_and_grows_with_each_wrong_pin(open_kiosk, visitor_for, monkeypatch):
+    from kiosk import staff_access
+    from kiosk.runtime import open_runtime
+
+    now = [1_900_000_000.0]
+    monkeypatch.setattr(staff_access, "_clock", lambda: now[0])
+    runtime = open_kiosk()
+    async with KioskApp(runtime, kiosk_mode=True).run_test(size=SCREEN_SIZE) as pilot:
+        visitor = visitor_for(pilot)
+        await visitor.press("f12")
+        await type_pins(visitor, "111111", "222222", "333333")
+    runtime.close()  # systemd restarts the kiosk, or the plug is pulled
+
+    with open_runtime(runtime.data_dir) as restarted:
+        app = KioskApp(restarted, kiosk_mode=True)
+        async with app.run_test(size=SCREEN_SIZE) as pilot:
+            visitor = visitor_for(pilot)
+            await visitor.press("f12")
+            assert "Bitte warten Sie 1 Minute" in visitor.text
+            now[0] += 61
+            await wait_for(pilot, lambda: pin_field_shown(app))
+            await type_pins(visitor, "444444")
+            assert "Bitte warten Sie 2 Minuten" in visitor.text, "each wrong PIN after the wait doubles it"
 
 
 async def wait_for(pilot, condition, seconds: float = 15.0) -> None:

@@ -19,7 +19,7 @@ from sync.server import open_storage
 from sync.usb import townhall_import
 
 SCREEN_SIZE = (100, 40)
-STAFF_PIN = "2468"
+STAFF_PIN = "246813"
 MESSAGE = {"topic": "strassen", "message": "Die Laterne ist aus.", "name": "Zacharias Quimby", "wants_reply": False}
 
 

@@ -1,8 +1,9 @@
 """After F12 and the right PIN: what staff do at a kiosk that has no console after lockdown.
 
 Carry applications to the town hall on a USB stick and bring its answers back, exchange with the
-town hall at once where a link exists, or close the kiosk. Keys only, like every kiosk screen. The
-app takes this screen away after the idle time, so it is never left open for the next citizen.
+town hall at once where a link exists, print a receipt again that a citizen never got, or close
+the kiosk. Keys only, like every kiosk screen. The app takes this screen away after the idle time,
+so it is never left open for the next citizen.
 """
 
 from __future__ import annotations
@@ -23,8 +24,10 @@ from textual.widgets import Button, Input, Static
 
 from kiosk.errors import RathausError
 from kiosk.i18n import ntranslator, translator
+from kiosk.pin import MIN_PIN_DIGITS
 from kiosk.ui.messages import SyncFinished
 from kiosk.ui.screens.base import LanguageAware
+from kiosk.ui.screens.staff_receipts import StaffReceiptsScreen
 from kiosk.ui.widgets.connection_line import connection_text
 from kiosk.ui.widgets.key_hints import KeyHints
 from sync import usb
@@ -130,8 +133,9 @@ class StaffScreen(LanguageAware, Screen):
             super().__init__()
             self.outcome = outcome
 
-    def __init__(self) -> None:
+    def __init__(self, *, pin_too_short: bool = False) -> None:
         super().__init__()
+        self.pin_too_short = pin_too_short  # an older kiosk's PIN: ask staff to set a longer one
         self._folder = ""  # filled from the settings when first shown; kept over a language switch
         self._outcome: TransferOutcome | None = None
         self.busy = False
@@ -149,6 +153,15 @@ class StaffScreen(LanguageAware, Screen):
                 id="staff-queue",
                 markup=False,
             )
+            if self.pin_too_short:
+                yield Static(
+                    _(
+                        "The staff PIN is shorter than {count} digits. Please set a longer one: "
+                        "rathaus configure --staff-pin"
+                    ).format(count=MIN_PIN_DIGITS),
+                    id="staff-pin-warning",
+                    markup=False,
+                )
             yield Static(_("USB stick folder (changes apply to this transfer only):"), id="staff-folder-label")
             yield Input(value=self._folder, id="usb-dir")
             with Vertical(id="staff-actions"):
@@ -162,6 +175,7 @@ class StaffScreen(LanguageAware, Screen):
                     yield Button(
                         _("Exchange with the town hall now"), id="sync-now", variant="primary", disabled=self.busy
                     )
+                yield Button(_("Print a receipt again"), id="reprint", variant="primary")
             yield Static(
                 self._result_text(),
                 id="staff-result",
@@ -199,7 +213,7 @@ class StaffScreen(LanguageAware, Screen):
         self.query_one("#staff-queue", Static).update(
             connection_text(self.app.runtime, self.app.lang, refused=self.app.townhall_refuses)
         )
-        for button in self.query("#staff-actions Button, #quit").results(Button):
+        for button in self.query("#usb-export, #usb-collect, #sync-now, #quit").results(Button):
             button.disabled = self.busy  # one transfer at a time, and no closing halfway through
 
     def _start(self, action: str) -> None:
@@ -226,6 +240,10 @@ class StaffScreen(LanguageAware, Screen):
     @on(Button.Pressed, "#sync-now")
     def _sync(self) -> None:
         self._start("sync")
+
+    @on(Button.Pressed, "#reprint")
+    def _reprint(self) -> None:
+        self.app.push_screen(StaffReceiptsScreen())
 
     @work(thread=True, exclusive=True, group="staff", exit_on_error=False)
     def _run_usb(self, action: str, folder: Path, lang: str) -> None:
