@@ -94,7 +94,17 @@ def pin_field_shown(app) -> bool:
     return app.screen.query_one("#pin", Input).display
 
 
-async def test_three_wrong_pins_lock_the_staff_window_and_say_how_long(runtime, visitor_for):
+@pytest.fixture
+def clock(monkeypatch):
+    """The wall clock the PIN lock-out reads, moved on by hand (``clock[0] += seconds``)."""
+    from kiosk import staff_access
+
+    now = [1_900_000_000.0]
+    monkeypatch.setattr(staff_access, "_clock", lambda: now[0])
+    return now
+
+
+async def test_three_wrong_pins_lock_the_staff_window_and_say_how_long(runtime, visitor_for, clock):
     app = KioskApp(runtime, kiosk_mode=True)
     async with app.run_test(size=SCREEN_SIZE) as pilot:
         visitor = visitor_for(pilot)
@@ -106,7 +116,7 @@ async def test_three_wrong_pins_lock_the_staff_window_and_say_how_long(runtime, 
         assert app.return_code is None
 
 
-async def test_a_new_pin_window_does_not_give_new_tries(runtime, visitor_for):
+async def test_a_new_pin_window_does_not_give_new_tries(runtime, visitor_for, clock):
     """Two wrong, Esc, F12, two more: the three-tries limit holds across windows."""
     app = KioskApp(runtime, kiosk_mode=True)
     async with app.run_test(size=SCREEN_SIZE) as pilot:
@@ -126,11 +136,8 @@ async def test_a_new_pin_window_does_not_give_new_tries(runtime, visitor_for):
         assert "Bitte warten Sie 1 Minute" in visitor.text
 
 
-async def test_f12_during_the_wait_says_how_long_and_the_field_comes_back_after_it(runtime, visitor_for, monkeypatch):
-    from kiosk import staff_access
-
-    now = [1_900_000_000.0]
-    monkeypatch.setattr(staff_access, "_clock", lambda: now[0])
+async def test_f12_during_the_wait_says_how_long_and_the_field_comes_back_after_it(runtime, visitor_for, clock):
+    now = clock
     app = KioskApp(runtime, kiosk_mode=True)
     async with app.run_test(size=SCREEN_SIZE) as pilot:
         visitor = visitor_for(pilot)
@@ -156,12 +163,10 @@ async def test_f12_during_the_wait_says_how_long_and_the_field_comes_back_after_
         assert isinstance(app.screen, StaffScreen)
 
 
-async def test_the_wait_survives_a_restart_and_grows_with_each_wrong_pin(open_kiosk, visitor_for, monkeypatch):
-    from kiosk import staff_access
+async def test_the_wait_survives_a_restart_and_grows_with_each_wrong_pin(open_kiosk, visitor_for, clock):
     from kiosk.runtime import open_runtime
 
-    now = [1_900_000_000.0]
-    monkeypatch.setattr(staff_access, "_clock", lambda: now[0])
+    now = clock
     runtime = open_kiosk()
     async with KioskApp(runtime, kiosk_mode=True).run_test(size=SCREEN_SIZE) as pilot:
         visitor = visitor_for(pilot)

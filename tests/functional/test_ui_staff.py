@@ -5,14 +5,18 @@ from __future__ import annotations
 
 import errno
 
-from textual.widgets import Input
+from textual.widgets import Input, OptionList
 
+from kiosk import refcode
 from kiosk.config import KioskConfig, save_config
 from kiosk.forms import FormSession
 from kiosk.runtime import open_runtime
 from kiosk.ui.app import KioskApp
+from kiosk.ui.screens.receipt import ReceiptScreen
+from kiosk.ui.screens.review import ReviewScreen
 from kiosk.ui.screens.staff import StaffScreen
 from kiosk.ui.screens.start import StartScreen
+from kiosk.ui.widgets.service_button import ServiceButton
 from sync.allowlist import Allowlist
 from sync.keys import load_townhall_keys
 from sync.server import open_storage
@@ -150,3 +154,94 @@ async def test_the_staff_screen_never_stays_open_for_the_next_citizen(runtime, v
         assert isinstance(app.screen, StartScreen)
         assert len(app.screen_stack) == 1
         assert "Herzlich willkommen" in visitor.text
+
+
+def listed_receipts(app) -> list[str]:
+    """The lines of the receipt list as they stand on screen."""
+    options = app.screen.query_one("#receipts", OptionList)
+    return [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+
+
+async def send_message_and_lose_power_before_the_receipt(visitor) -> None:
+    """A citizen sends a message; the power goes after it is saved, before the receipt shows
+    (``KioskApp.on_submission_queued`` does nothing meanwhile)."""
+    app = visitor.app
+    await visitor.tab_to(lambda w: isinstance(w, ServiceButton) and w.form.id == "nachricht")
+    await visitor.press("enter")
+    while not isinstance(app.screen, ReviewScreen):
+        await visitor.answer(app.session.current, MESSAGE[app.session.current.id])
+    await visitor.press_button("Absenden")
+    await visitor.settle()
+    assert not isinstance(app.screen, ReceiptScreen)
+
+
+async def test_staff_print_again_a_receipt_a_power_cut_kept_off_the_screen(open_kiosk, visitor_for, monkeypatch):
+    runtime = open_kiosk()
+    with monkeypatch.context() as power_cut:
+        power_cut.setattr(KioskApp, "on_submission_queued", lambda app, message: None)
+        async with KioskApp(runtime, kiosk_mode=True, lang="de").run_test(size=SCREEN_SIZE) as pilot:
+            await send_message_and_lose_power_before_the_receipt(visitor_for(pilot))
+    (reference,) = [r.reference for r in runtime.store.recent_receipts()]
+    code = refcode.display(reference)
+    runtime.close()
+
+    with open_runtime(runtime.data_dir) as restarted:  # the kiosk starts again
+        app = KioskApp(restarted, kiosk_mode=True, lang="de")
+        async with app.run_test(size=SCREEN_SIZE) as pilot:
+            visitor = visitor_for(pilot)
+            assert code not in visitor.text  # the next visitor sees nothing of it
+            await open_staff_screen(visitor)
+            await visitor.press_button("Beleg noch einmal drucken")
+            assert "Die letzten Belege dieses Kiosks" in visitor.text
+            (line,) = listed_receipts(app)
+            assert code in line and "Nachricht an das Rathaus" in line
+            assert isinstance(visitor.focused, OptionList)
+            await visitor.press("enter")
+            await visitor.settle()
+            saved = restarted.data_dir / "receipts" / f"{reference}.pdf"
+            assert f"Der Beleg {code} ist als {saved} gespeichert" in visitor.text
+            assert saved.read_bytes().startswith(b"%PDF")
+
+            await visitor.press("escape")
+            assert isinstance(app.screen, StaffScreen)
+            await visitor.press_button("Zurück zum Kiosk")
+            assert isinstance(app.screen, StartScreen)
+            assert code not in visitor.text
+
+
+async def test_a_receipt_printed_again_goes_to_the_kiosks_printer(open_kiosk, visitor_for, tmp_path, monkeypatch):
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    printed = tmp_path / "lp.log"
+    lp = bin_dir / "lp"
+    lp.write_text(f'#!/bin/sh\necho "$@" >> {printed}\n')
+    lp.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}:/usr/bin:/bin")
+    runtime = open_kiosk(printer="Foyer")
+    older, newest = send_message(runtime), send_message(runtime)
+    app = KioskApp(runtime, kiosk_mode=True, lang="en")
+    async with app.run_test(size=SCREEN_SIZE) as pilot:
+        visitor = visitor_for(pilot)
+        await open_staff_screen(visitor)
+        await visitor.press_button("Print a receipt again")
+        lines = listed_receipts(app)
+        assert [refcode.display(older) in lines[1], refcode.display(newest) in lines[0]] == [True, True]
+        await visitor.press("down", "enter")  # the older one
+        await visitor.settle()
+        assert f"The receipt {refcode.display(older)} has been printed again." in visitor.text
+    assert printed.read_text().split() == ["-d", "Foyer", str(runtime.data_dir / "receipts" / f"{older}.pdf")]
+
+
+async def test_the_receipt_list_goes_away_with_the_staff_screen_when_left_alone(runtime, visitor_for):
+    send_message(runtime)
+    app = KioskApp(runtime, kiosk_mode=True, lang="de", idle_seconds=60)
+    async with app.run_test(size=SCREEN_SIZE) as pilot:
+        visitor = visitor_for(pilot)
+        await open_staff_screen(visitor)
+        await visitor.press_button("Beleg noch einmal drucken")
+        app.idle_seconds = 0.2  # staff walk away from the list
+        for _ in range(60):
+            if isinstance(app.screen, StartScreen):
+                break
+            await pilot.pause(0.05)
+        assert isinstance(app.screen, StartScreen) and len(app.screen_stack) == 1
