@@ -17,7 +17,7 @@ from pathlib import Path
 
 from kiosk.errors import RathausError
 from kiosk.i18n import language_from_environment, translator
-from kiosk.pin import hash_pin, verify_pin
+from kiosk.pin import hash_pin
 
 CONFIG_NAME = "kiosk.toml"
 CONFIG_MODE = 0o600  # the PIN hash inside is for the kiosk's user only
@@ -43,9 +43,6 @@ class KioskConfig:
     def with_staff_pin(self, pin: str) -> "KioskConfig":
         """These settings with a new staff PIN; a PIN that is too short is refused."""
         return replace(self, staff_pin_hash=hash_pin(pin))
-
-    def check_staff_pin(self, pin: str) -> bool:
-        return bool(self.staff_pin_hash) and verify_pin(pin, self.staff_pin_hash)
 
 
 def load_config(data_dir: Path) -> KioskConfig:
@@ -143,7 +140,8 @@ def _restrict_mode(path: Path) -> None:
     """A settings file written before 0600 (e.g. 0644) is made private when the kiosk reads it."""
     try:
         info = os.lstat(path)
-        if stat.S_ISREG(info.st_mode) and stat.S_IMODE(info.st_mode) & 0o077 and info.st_uid == os.geteuid():
+        mine = info.st_uid == os.geteuid() or os.geteuid() == 0
+        if stat.S_ISREG(info.st_mode) and stat.S_IMODE(info.st_mode) & 0o077 and mine:
             os.chmod(path, CONFIG_MODE, follow_symlinks=False)
     except (OSError, NotImplementedError):
         pass  # reading still works; saving writes a private file anyway

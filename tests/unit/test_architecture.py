@@ -12,6 +12,8 @@ DOMAIN_MODULES = [
     "kiosk.i18n",
     "kiosk.refcode",
     "kiosk.config",
+    "kiosk.pin",
+    "kiosk.staff_access",
     "kiosk.forms",
     "kiosk.store",
     "kiosk.submission",

@@ -50,12 +50,13 @@ class StaffPinScreen(LanguageAware, ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         _ = self.app.gettext
-        locked = self._wait() > 0
+        wait = self._wait()
+        locked = wait > 0
         with Vertical(id="pin-box", classes="dialog"):
             yield Static(_("Staff only"), id="pin-title")
             yield Static(_("Please type the staff PIN to open the staff functions."), id="pin-text")
             yield Input(password=True, max_length=32, id="pin", classes="-hidden" if locked else "")
-            problem = wait_text(self._wait(), self.app.lang) if locked else self._problem
+            problem = wait_text(wait, self.app.lang) if locked else self._problem
             yield Static(problem, id="pin-problem", classes="" if problem else "-empty")
             with Horizontal(id="pin-buttons"):
                 yield Button(_("Open"), id="leave", variant="primary", classes="-hidden" if locked else "")

@@ -18,6 +18,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Button, OptionList, Static
@@ -66,7 +67,7 @@ class StaffReceiptsScreen(LanguageAware, Screen):
                     id="receipts-text",
                 )
                 yield OptionList(
-                    *(Option(self._line(record), id=record.reference) for record in records),
+                    *(Option(Content(self._line(record)), id=record.reference) for record in records),
                     id="receipts",
                 )
             else:
