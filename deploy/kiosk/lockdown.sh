@@ -179,4 +179,5 @@ fi
 put /etc/systemd/system/rathaus-kiosk.service 0644 < "$HERE/rathaus-kiosk.service"
 if on_this_machine; then systemctl daemon-reload; fi
 units enable rathaus-kiosk.service
-say "Locked down. Set the firmware as README.md says, enrol the kiosk, then: systemctl start rathaus-kiosk"
+say "Locked down. Set the firmware as README.md says, enrol the kiosk, then reboot once: systemd and"
+say "logind read their new settings at boot, and the kiosk starts by itself."

@@ -186,6 +186,26 @@ async def test_the_wait_survives_a_restart_and_grows_with_each_wrong_pin(open_ki
             assert "Bitte warten Sie 2 Minuten" in visitor.text, "each wrong PIN after the wait doubles it"
 
 
+async def test_an_older_kiosks_short_pin_still_opens_and_staff_are_asked_for_a_longer_one(open_kiosk, visitor_for):
+    import hashlib
+
+    from kiosk.config import load_config
+
+    salt = bytes(range(16))
+    old_hash = f"scrypt${salt.hex()}${hashlib.scrypt(b'2468', salt=salt, n=2**14, r=8, p=1).hex()}"
+    runtime = open_kiosk(staff_pin_hash=old_hash)  # set up when four digits were enough
+    app = KioskApp(runtime, kiosk_mode=True)
+    async with app.run_test(size=SCREEN_SIZE) as pilot:
+        visitor = visitor_for(pilot)
+        await visitor.press("f12")
+        await type_pins(visitor, "2468")
+        await pilot.pause()
+        assert isinstance(app.screen, StaffScreen)
+        assert "Die PIN für das Personal hat weniger als 6 Ziffern" in visitor.text
+        assert "rathaus configure --staff-pin" in visitor.text
+    assert load_config(runtime.data_dir).staff_pin_hash.startswith("$argon2id$")
+
+
 async def wait_for(pilot, condition, seconds: float = 15.0) -> None:
     for _ in range(int(seconds / 0.05)):
         if condition():
