@@ -139,12 +139,18 @@ def _keep_owner(fd: int, path: Path) -> None:
 def _restrict_mode(path: Path) -> None:
     """A settings file written before 0600 (e.g. 0644) is made private when the kiosk reads it."""
     try:
-        info = os.lstat(path)
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return  # reading reports the problem; saving writes a private file anyway
+    try:
+        info = os.fstat(fd)
         mine = info.st_uid == os.geteuid() or os.geteuid() == 0
         if stat.S_ISREG(info.st_mode) and stat.S_IMODE(info.st_mode) & 0o077 and mine:
-            os.chmod(path, CONFIG_MODE, follow_symlinks=False)
-    except (OSError, NotImplementedError):
-        pass  # reading still works; saving writes a private file anyway
+            os.fchmod(fd, CONFIG_MODE)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def _sync_folder(folder: Path) -> None:
