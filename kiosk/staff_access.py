@@ -11,7 +11,7 @@ memory and not in ``kiosk.toml``: the store is already written durably (one tran
 ``synchronous=FULL``) in the kiosk's private 0700 folder, it survives a restart and a power cut,
 and ``kiosk.toml`` stays a file people edit, rewritten only when they change a setting. The waiting
 time is wall-clock time, because monotonic time starts again at boot; a clock set back can never
-make the wait longer than the longest step.
+make one wait longer than its step.
 """
 
 from __future__ import annotations
@@ -59,8 +59,11 @@ def seconds_to_wait(store: Any, now: float | None = None) -> int:
     failures = store.pin_failures()
     if failures.count == 0 or now - failures.locked_until > FORGET_AFTER_SECONDS:
         return 0
-    remaining = min(failures.locked_until - now, wait_after(failures.count))
-    return max(0, math.ceil(remaining))
+    step = wait_after(failures.count)
+    if failures.locked_until - now > step:  # the clock went back: the wait starts again from now
+        failures = replace(failures, locked_until=now + step)
+        store.restart_pin_wait(failures)
+    return max(0, math.ceil(failures.locked_until - now))
 
 
 def try_staff_pin(runtime: Any, pin: str, now: float | None = None) -> PinCheck:

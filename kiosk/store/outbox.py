@@ -420,6 +420,13 @@ class Store:
             set_setting(db, PIN_LOCKED_UNTIL, repr(until))
         return PinFailures(count, until)
 
+    def restart_pin_wait(self, failures: PinFailures) -> None:
+        """Store ``failures`` as they are: a wait that a clock set back (or a damaged value) had
+        put out of reach starts again from now."""
+        with self._tx.write() as db:
+            set_setting(db, PIN_FAILURES, str(failures.count))
+            set_setting(db, PIN_LOCKED_UNTIL, repr(float(failures.locked_until)))
+
     def clear_pin_failures(self) -> None:
         """The right PIN was typed: start counting afresh."""
         with self._tx.write() as db:

@@ -133,7 +133,20 @@ def test_a_clock_set_back_never_makes_the_wait_longer_than_its_step(kiosk):
     runtime = kiosk()
     for _ in range(3):
         staff_access.try_staff_pin(runtime, "000000", now=NOW)
-    assert staff_access.seconds_to_wait(runtime.store, NOW - 30 * 24 * 3600) == 60
+    month_earlier = NOW - 30 * 24 * 3600
+    assert staff_access.seconds_to_wait(runtime.store, month_earlier) == 60
+    assert staff_access.seconds_to_wait(runtime.store, month_earlier + 59) == 1
+    assert staff_access.seconds_to_wait(runtime.store, month_earlier + 60) == 0  # and it does end
+
+
+def test_a_damaged_count_locks_for_the_longest_step_and_then_lets_staff_in(kiosk):
+    from kiosk.store.settings import PIN_FAILURES, set_setting
+
+    runtime = kiosk()
+    set_setting(runtime.store.db, PIN_FAILURES, "many")  # not a number: written by someone else
+    assert staff_access.seconds_to_wait(runtime.store, NOW) == 900
+    assert staff_access.seconds_to_wait(runtime.store, NOW + 900) == 0
+    assert staff_access.try_staff_pin(runtime, PIN, now=NOW + 900).opened
 
 
 def test_a_day_without_wrong_pins_starts_the_count_afresh(kiosk):
