@@ -374,3 +374,17 @@ def test_the_screen_and_the_sync_worker_can_write_at_the_same_time(tmp_path):
     finally:
         screen.close()
         worker.close()
+
+
+def test_recent_receipts_are_newest_first_and_outlive_the_acknowledgement(store):
+    """Staff reprint a receipt the citizen never saw, even after the town hall has the item."""
+    first = queue(store, "house-number", now=datetime(2026, 3, 1, 9, 0, tzinfo=UTC))
+    second = queue(store, "message", now=datetime(2026, 3, 1, 9, 5, tzinfo=UTC))
+    batch = store.take_batch(join_batch)
+    store.mark_acknowledged(batch.batch_id)
+    third = queue(store, "message", now=datetime(2026, 3, 1, 9, 10, tzinfo=UTC))
+
+    receipts = store.recent_receipts()
+    assert [r.reference for r in receipts] == [third.reference, second.reference, first.reference]
+    assert (receipts[2].form_id, receipts[2].captured_at) == ("house-number", "2026-03-01T09:00:00Z")
+    assert [r.reference for r in store.recent_receipts(limit=1)] == [third.reference]
