@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import os
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -103,7 +104,7 @@ def run_configure(args: argparse.Namespace) -> int:
         config = config.with_staff_pin(_ask_new_pin(_))
     path = save_config(data_dir, config)
     if args.staff_pin:
-        _lift_pin_lockout(data_dir)
+        _lift_pin_lockout(data_dir, _)
     print(_("Settings saved in {path}.").format(path=path))
     return 0
 
@@ -130,11 +131,30 @@ def _check_settings(changes: dict, _) -> None:
             )
 
 
-def _lift_pin_lockout(data_dir: Path) -> None:
-    """A new PIN set by someone with access to the kiosk's account ends a lock-out at F12."""
+def _lift_pin_lockout(data_dir: Path, _) -> None:
+    """A new PIN set by someone with access to the kiosk's account ends a lock-out at F12.
+
+    Only the database's owner opens it: SQLite files created by another user (root's write-ahead
+    log, say) would keep the kiosk itself out of its queue.
+    """
+    from kiosk.staff_access import LONGEST_WAIT_SECONDS
     from kiosk.store import DB_NAME, open_store
 
-    with open_store(data_dir / DB_NAME) as store:
+    path = data_dir / DB_NAME
+    try:
+        owner = path.stat().st_uid
+    except FileNotFoundError:
+        return  # the kiosk has not run yet: nothing was counted
+    if owner != os.geteuid():
+        print(
+            _(
+                "A lock-out at F12 ends by itself within {minutes} minutes (run this as the kiosk's "
+                "user to end it now)."
+            ).format(minutes=int(LONGEST_WAIT_SECONDS // 60)),
+            file=sys.stderr,
+        )
+        return
+    with open_store(path) as store:
         store.clear_pin_failures()
 
 
