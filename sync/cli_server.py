@@ -39,6 +39,7 @@ def run_server(args: argparse.Namespace) -> int:
 
     from sync.keys import require_townhall_keys, townhall_is_initialised
     from sync.server.app import create_app
+    from sync.server.serving import server_config
 
     _ = translator(language_from_environment())
     data_dir = townhall_dir(args)
@@ -67,12 +68,11 @@ def run_server(args: argparse.Namespace) -> int:
     print(_("Town-hall server for {path} on http://{host}:{port} (stop with Ctrl+C).").format(
         path=data_dir, host=args.host, port=args.port
     ))
-    config = uvicorn.Config(
+    config = server_config(
         app,
         host=args.host,
         port=args.port,
         log_level="info",
-        server_header=False,
         proxy_headers=True,
         forwarded_allow_ips="127.0.0.1",
     )

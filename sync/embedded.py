@@ -15,6 +15,7 @@ import uvicorn
 from starlette.applications import Starlette
 
 from kiosk.errors import RathausError
+from sync.server.serving import server_config
 
 
 @dataclass
@@ -42,7 +43,7 @@ def start_embedded_server(app: Starlette, *, startup_timeout: float = 15.0) -> E
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False, lifespan="on")
+    config = server_config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False, lifespan="on")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="townhall-server", daemon=True)
     thread.start()

@@ -84,10 +84,10 @@ def receive_batch(
         raise envelope_error(TOO_LARGE, KIND_BATCH, limit=MAX_BATCH_BYTES, detail=f"{size} bytes")
     batch_id = kiosk_id = "?"
     try:
-        header = parse_batch(data).header
-        batch_id, kiosk_id = header.batch_id, header.kiosk_id
+        parsed = parse_batch(data)  # once, in place: every later step reads these views
+        batch_id, kiosk_id = parsed.header.batch_id, parsed.header.kiosk_id
         kiosk_key = allowlist.public_key_for(kiosk_id)
-        batch = verify_batch(data, kiosk_key)
+        batch = verify_batch(parsed, kiosk_key)
         _check_addressed_to_us(batch, townhall)
         result = _store_once(storage, batch, batch_digest(data), townhall, received_at or utc_timestamp())
     except EnvelopeError as exc:

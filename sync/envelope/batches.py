@@ -9,7 +9,7 @@ length of that list.
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Sequence
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -59,11 +59,15 @@ class BatchHeader:
 
 @dataclass(frozen=True)
 class Batch:
-    """A parsed batch; ``raw`` is the exact bytes received, to store or forward unchanged."""
+    """A parsed batch; ``raw`` is the exact bytes received, to store or forward unchanged.
+
+    ``raw`` and ``items`` are read-only views into the input, never copies, so an 8 MiB batch is
+    held once while it is checked and stored."""
 
     header: BatchHeader
-    items: tuple[bytes, ...]
-    raw: bytes
+    items: tuple[memoryview, ...]
+    raw: memoryview
+    frame: SignedFrame = field(repr=False, compare=False)
 
 
 def _check_header(header: object, version: int) -> BatchHeader:
@@ -136,13 +140,13 @@ def build_batch(
     return data
 
 
-def _split(data: bytes) -> tuple[SignedFrame, Batch]:
+def _split(data: bytes | memoryview) -> Batch:
     frame = read_signed_frame(
         data, BATCH_LABEL, KIND_BATCH, limit=MAX_BATCH_BYTES, header_limit=MAX_BATCH_HEADER_BYTES
     )
     header = _check_header(frame.header.fields, frame.header.version)
     body = frame.body
-    items: list[bytes] = []
+    items: list[memoryview] = []
     offset = 0
     while offset < len(body):
         if len(items) == len(header.item_digests):
@@ -150,20 +154,23 @@ def _split(data: bytes) -> tuple[SignedFrame, Batch]:
         item, offset = read_length_prefixed(
             body, offset, limit=MAX_ITEM_BYTES, end=len(body), kind=KIND_BATCH, what="item"
         )
-        items.append(item)
+        items.append(item)  # type: ignore[arg-type]  # a view, as the frame is one
     if len(items) != len(header.item_digests):
         raise envelope_error(MALFORMED, KIND_BATCH, detail="fewer items than digests")
-    return frame, Batch(header, tuple(items), frame.signed + frame.signature)
+    raw = memoryview(data).toreadonly()
+    return Batch(header, tuple(items), raw, frame)
 
 
-def parse_batch(data: bytes) -> Batch:
+def parse_batch(data: bytes | memoryview) -> Batch:
     """Structure and size limits only: enough to look up the sender before checking the signature."""
-    return _split(data)[1]
+    return _split(data)
 
 
-def verify_batch(data: bytes, kiosk_public_key: Ed25519PublicKey) -> Batch:
-    """Structure, the kiosk's signature, then every item against the header."""
-    frame, batch = _split(data)
-    check_signature(frame, kiosk_public_key, KIND_BATCH)
+def verify_batch(data: bytes | memoryview | Batch, kiosk_public_key: Ed25519PublicKey) -> Batch:
+    """Structure, the kiosk's signature, then every item against the header.
+
+    A ``Batch`` from ``parse_batch`` is verified as it is, so a receiver reads the bytes once."""
+    batch = data if isinstance(data, Batch) else _split(data)
+    check_signature(batch.frame, kiosk_public_key, KIND_BATCH)
     _check_items(batch.header, batch.items)
     return batch

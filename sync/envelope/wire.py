@@ -62,10 +62,10 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not allowed")
 
 
-def decode_json(raw: bytes, kind: str) -> Any:
+def decode_json(raw: bytes | memoryview, kind: str) -> Any:
     """Strict JSON: UTF-8, no duplicate keys, no NaN/Infinity (two readers must never disagree)."""
     try:
-        text = raw.decode("utf-8")
+        text = str(raw, "utf-8")
         return json.loads(
             text, object_pairs_hook=_reject_duplicate_keys, parse_constant=_reject_constant
         )
@@ -73,8 +73,9 @@ def decode_json(raw: bytes, kind: str) -> Any:
         raise envelope_error(MALFORMED, kind, detail=f"invalid JSON: {exc}") from None
 
 
-def read_magic(data: bytes, label: str, kind: str) -> tuple[int, int]:
+def read_magic(data: bytes | memoryview, label: str, kind: str) -> tuple[int, int]:
     """Check the magic line; return (version, offset after it)."""
+    data = bytes(data[:_MAX_MAGIC_LINE])  # the line is short; the rest is never copied
     prefix = f"rathaus-{label}/".encode("ascii")
     end = data.find(b"\n", 0, _MAX_MAGIC_LINE)
     if not data.startswith(prefix) or end < 0:
@@ -91,9 +92,10 @@ def read_magic(data: bytes, label: str, kind: str) -> tuple[int, int]:
 
 
 def read_length_prefixed(
-    data: bytes, offset: int, *, limit: int, end: int, kind: str, what: str
-) -> tuple[bytes, int]:
-    """Read one length-prefixed chunk that must end at or before ``end``."""
+    data: bytes | memoryview, offset: int, *, limit: int, end: int, kind: str, what: str
+) -> tuple[bytes | memoryview, int]:
+    """Read one length-prefixed chunk that must end at or before ``end`` (a view into ``data``
+    when ``data`` is a memoryview, so large inputs are never copied)."""
     if offset + _LENGTH.size > end:
         raise envelope_error(MALFORMED, kind, detail=f"{what}: length cut off")
     (length,) = _LENGTH.unpack_from(data, offset)
@@ -137,20 +139,23 @@ def check_size(data: bytes, limit: int, kind: str) -> None:
 
 @dataclass(frozen=True)
 class SignedFrame:
-    """A signed file split into its parts; ``signed`` is every byte the signature covers."""
+    """A signed file split into its parts; ``signed`` is every byte the signature covers.
+
+    ``body`` and ``signed`` are read-only views into the input, not copies: a batch of 8 MiB is
+    held once, however many readers look at it."""
 
     header: Header
-    body: bytes
-    signed: bytes
+    body: memoryview
+    signed: memoryview
     signature: bytes
 
 
 def read_signed_frame(
-    data: bytes, label: str, kind: str, *, limit: int, header_limit: int
+    data: bytes | memoryview, label: str, kind: str, *, limit: int, header_limit: int
 ) -> SignedFrame:
-    """Split magic, header, body and signature; nothing is verified yet."""
+    """Split magic, header, body and signature; nothing is verified yet, nothing is copied."""
     check_size(data, limit, kind)
-    data = bytes(data)
+    data = memoryview(data).toreadonly().cast("B")
     read_magic(data, label, kind)  # an unknown version is named before any length is looked at
     body_end = len(data) - SIGNATURE_SIZE
     if body_end < 0:

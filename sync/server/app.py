@@ -23,11 +23,13 @@ which its outbox treats as "try again later".
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from pathlib import Path
 from typing import AsyncIterator, Callable
 
+import anyio
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
@@ -54,9 +56,19 @@ from sync.envelope.failures import (
 from sync.envelope.limits import MAX_BATCH_BYTES, MAX_STATUS_REQUEST_BYTES
 from sync.intake import receive_batch, status_updates_for
 from sync.keys import TownhallKeys, load_townhall_keys
+from sync.server.serving import ThrottledWarning, quiet_accept_errors
 from sync.server.storage import Storage, open_storage
 
 log = logging.getLogger("rathaus.server")
+log_busy = ThrottledWarning("request answered 503: request bodies already fill the memory allowed")
+
+# A body must keep coming: no byte for a minute, or a one-shot body not complete in five minutes,
+# and the request is closed (408). The proxy in front has the same idle limit (deploy/townhall);
+# a batch too large for five minutes on its link goes by the resumable upload instead.
+BODY_IDLE_SECONDS = 60.0
+BODY_DEADLINE_SECONDS = 300.0
+# Request bodies held in memory at once, over all requests (eight of the largest batches).
+MAX_BUFFERED_BYTES = 64 * 1024 * 1024
 
 OCTET_STREAM = "application/octet-stream"
 
@@ -98,8 +110,63 @@ def _gone(request: Request) -> Response:
     return Response(status_code=400)
 
 
-async def _read_body(request: Request, limit: int, kind: str) -> bytes:
-    """The request body, refused as soon as it is known to exceed ``limit``, and never empty."""
+class BodyTimeout(Exception):
+    """The sender stopped sending (or sends too slowly) before its body was complete."""
+
+
+class ServerBusy(Exception):
+    """Too many request bodies are held in memory right now; the kiosk retries later."""
+
+
+_CLOSE = {"Connection": "close"}  # a body that stopped coming is not waited for
+
+
+class BodyBudget:
+    """How many bytes of request bodies all requests together may hold in memory at once.
+
+    Taken as bytes actually arrive (a sender trickling a byte a second holds a byte, not the
+    8 MiB it announced) and never waited for: a request that would go over is answered 503 at
+    once, so the budget can never deadlock and the process's memory stays bounded however many
+    large bodies come in together. The app runs in one event loop, so no lock is needed.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.used = 0
+
+    def take(self, size: int) -> None:
+        if self.used + size > self.limit:
+            raise ServerBusy()
+        self.used += size
+
+    def give(self, size: int) -> None:
+        self.used -= size
+
+
+@contextlib.asynccontextmanager
+async def _held(budget: BodyBudget) -> AsyncIterator[Callable[[int], None]]:
+    """Take from ``budget`` while a body is read; give all of it back when the request ends."""
+    held = 0
+
+    def take(size: int) -> None:
+        nonlocal held
+        budget.take(size)
+        held += size
+
+    try:
+        yield take
+    finally:
+        budget.give(held)
+
+
+async def read_body(request: Request, limit: int, kind: str, take: Callable[[int], None]) -> memoryview:
+    """The request body in one buffer, refused as soon as it is known to exceed ``limit``, and
+    never empty. ``take(n)`` is called for every byte held (see ``BodyBudget``).
+
+    The buffer grows as bytes arrive (never allocated ahead from what a stranger announces);
+    the result is a read-only view of it, so the body exists once in memory until it is parsed
+    and stored. Time limits come from ``_ReadDeadline`` around ``receive``.
+    """
     declared = request.headers.get("content-length")
     if declared is not None:
         try:
@@ -111,13 +178,72 @@ async def _read_body(request: Request, limit: int, kind: str) -> bytes:
             raise _BodyTooLarge(envelope_error(TOO_LARGE, kind, limit=limit, detail=f"Content-Length {length}"))
     body = bytearray()
     async for chunk in request.stream():
-        body += chunk
-        if len(body) > limit:
+        if len(body) + len(chunk) > limit:
             log.warning("request to %s refused (too_large): body over %d bytes", request.url.path, limit)
             raise _BodyTooLarge(envelope_error(TOO_LARGE, kind, limit=limit, detail="body longer than allowed"))
+        take(len(chunk))
+        body += chunk
     if not body:
         raise envelope_error(MALFORMED, kind, detail="empty body")
-    return bytes(body)
+    return memoryview(body).toreadonly()
+
+
+class _ReadDeadline:
+    """Every ``receive`` of a request gets a deadline: no byte for ``idle`` seconds, or the whole
+    request not read within ``total`` seconds, raises ``BodyTimeout``. So a body held open one
+    byte short ends after a bounded time, for every endpoint, without each one taking care."""
+
+    def __init__(self, app: ASGIApp, *, idle: float, total: float) -> None:
+        self.app = app
+        self.idle = idle
+        self.total = total
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        until = anyio.current_time() + self.total
+
+        async def timed_receive() -> Message:
+            left = min(self.idle, until - anyio.current_time())
+            try:
+                with anyio.fail_after(max(left, 0.0)):
+                    return await receive()
+            except TimeoutError:
+                raise BodyTimeout() from None
+
+        await self.app(scope, timed_receive, send)
+
+
+def _answer_and_let_go(answer: Callable[[memoryview], bytes], box: list[memoryview]) -> bytes:
+    """Run ``answer`` on the body in ``box`` (in a worker thread) and keep no reference to it.
+
+    An idle worker thread keeps the arguments, result and exception of its last job until the
+    next one comes; were they to reach the body, every thread would hold a batch of up to 8 MiB
+    long after its request ended. So the body travels in a box emptied here, and a refusal is
+    raised again as a fresh ``EnvelopeError`` without the traceback whose frames hold the body.
+    """
+    data = box.pop()
+    failure: tuple[str, str, str] | None = None
+    try:
+        return answer(data)
+    except EnvelopeError as exc:
+        failure = (exc.code, exc.message, exc.detail)
+    finally:
+        del data
+    raise EnvelopeError(failure[0], failure[1], detail=failure[2])
+
+
+def _too_slow(path: str) -> JSONResponse:
+    log.info("request to %s closed: its body did not arrive in time", path)
+    _ = translator(language_from_environment())
+    return JSONResponse(
+        {"error": "timeout", "message": _("The request body did not arrive in time.")}, status_code=408, headers=_CLOSE
+    )
+
+
+def _busy() -> JSONResponse:
+    return JSONResponse({"error": "busy"}, status_code=503, headers={"Retry-After": "30"})
 
 
 class _NeverFiveHundred:
@@ -145,6 +271,9 @@ class _NeverFiveHundred:
 
         try:
             await self.app(scope, receive, tracking_send)
+        except BodyTimeout:
+            if not started:
+                await _too_slow(scope.get("path", "?"))(scope, receive, send)
         except Exception as exc:
             log.error(
                 "unexpected failure on %s %s: %s: %s",
@@ -167,12 +296,17 @@ def create_app(
     max_body: int = MAX_BATCH_BYTES,
     townhall: TownhallKeys | None = None,
     allowlist: Allowlist | None = None,
+    body_idle_timeout: float = BODY_IDLE_SECONDS,
+    body_deadline: float = BODY_DEADLINE_SECONDS,
+    max_buffered: int = MAX_BUFFERED_BYTES,
 ) -> Starlette:
     """The Starlette app for one town-hall data directory.
 
     ``storage`` defaults to ``<townhall_dir>/townhall.db`` (closed when the app shuts down; a
     storage passed in belongs to the caller). Keys are read now, so a missing signing key is
-    reported at start, not at the first batch.
+    reported at start, not at the first batch. A request body must keep coming (a byte at least
+    every ``body_idle_timeout`` seconds) and be complete within ``body_deadline`` seconds; all
+    bodies together hold at most ``max_buffered`` bytes of memory (more: 503, retry later).
     """
     townhall_dir = Path(townhall_dir)
     max_body = min(max_body, MAX_BATCH_BYTES)  # the format's own limit is never exceeded
@@ -180,20 +314,27 @@ def create_app(
     enrolled = allowlist if allowlist is not None else Allowlist(townhall_dir)
     owns_storage = storage is None
     store: Storage = storage if storage is not None else open_storage(townhall_dir)
+    budget = BodyBudget(max(max_buffered, max_body))  # one largest body always fits
 
-    def exchange(limit: int, kind: str, answer: Callable[[bytes], bytes]) -> Callable:
+    def exchange(limit: int, kind: str, answer: Callable[[memoryview], bytes]) -> Callable:
         """One signed request in, one signed answer out; every refusal is a plain JSON error."""
 
         async def endpoint(request: Request) -> Response:
             try:
-                data = await _read_body(request, limit, kind)
-                body = await run_in_threadpool(answer, data)
+                async with _held(budget) as take:
+                    box = [await read_body(request, limit, kind, take)]
+                    body = await run_in_threadpool(_answer_and_let_go, answer, box)
             except _BodyTooLarge as exc:
                 return _refusal(exc.error, 413)
             except EnvelopeError as exc:
                 return _refusal(exc)
             except ClientDisconnect:
                 return _gone(request)
+            except BodyTimeout:
+                return _too_slow(request.url.path)
+            except ServerBusy:
+                log_busy()
+                return _busy()
             return Response(body, media_type=OCTET_STREAM)
 
         return endpoint
@@ -217,6 +358,7 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        quiet_accept_errors(asyncio.get_running_loop())
         try:
             yield
         finally:
@@ -229,7 +371,10 @@ def create_app(
             Route("/v1/status", post_status, methods=["POST"]),
             Route("/v1/health", health, methods=["GET"]),
         ],
-        middleware=[Middleware(_NeverFiveHundred)],
+        middleware=[
+            Middleware(_NeverFiveHundred),
+            Middleware(_ReadDeadline, idle=body_idle_timeout, total=body_deadline),
+        ],
         exception_handlers={HTTPException: http_error},
         lifespan=lifespan,
     )

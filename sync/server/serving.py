@@ -1,0 +1,216 @@
+"""How the town-hall server meets the network: bounded in connections, in time, and in log lines.
+
+The kiosks' link is slow, but everyone on the internet can reach the proxy in front of us, so
+nothing a sender does may hold memory, a file handle or the log for ever:
+
+- **Headers** must arrive within ``HEADER_TIMEOUT_SECONDS`` of the connection opening (or of the
+  previous answer on a kept-alive one); uvicorn itself only times out idle kept-alive connections,
+  so a connection trickling its headers one byte at a time would otherwise stay open for ever.
+  The body has its own deadlines in the app (``sync.server.app``).
+- **Connections** are capped at ``MAX_CONNECTIONS``, well below the process's file limit
+  (``LimitNOFILE`` in the systemd unit). When the cap is reached, the connection that has waited
+  longest for its headers is closed to make room; a new one is turned away only when every slot
+  is busy with a real request. So the process never runs out of file handles, and slow strangers
+  cannot lock a kiosk out.
+- **Log lines** about refused connections, and the event loop's "out of system resource" errors,
+  are aggregated: the first is logged, then one summary a minute, never a line per event.
+
+``server_config`` builds the uvicorn configuration both ``rathaus server`` and the embedded demo
+server use.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any, Callable
+
+import h11
+import uvicorn
+from uvicorn.protocols.http.h11_impl import H11Protocol
+
+log = logging.getLogger("rathaus.server")
+
+HEADER_TIMEOUT_SECONDS = 30.0
+KEEP_ALIVE_SECONDS = 15
+MAX_CONNECTIONS = 256
+LISTEN_BACKLOG = 128
+MAX_HEADER_BYTES = 16 * 1024
+_SUMMARY_EVERY_SECONDS = 60.0
+
+
+class ThrottledWarning:
+    """A warning that may happen thousands of times a minute, logged at most once a minute.
+
+    The first occurrence is logged at once; later ones are counted and reported in one line with
+    the first occurrence a minute or more after the last line (so a flood that stops leaves its
+    count unreported: what matters is that it never fills the log).
+    """
+
+    def __init__(self, text: str, *, every: float = _SUMMARY_EVERY_SECONDS, clock: Callable[[], float] = time.monotonic) -> None:
+        self.text = text
+        self.every = every
+        self._clock = clock
+        self._last: float | None = None
+        self._unreported = 0
+
+    def __call__(self) -> None:
+        now = self._clock()
+        if self._last is not None and now - self._last < self.every:
+            self._unreported += 1
+            return
+        if self._unreported:
+            log.warning("%s (%d times in the last %.0f s)", self.text, self._unreported + 1, now - self._last)
+        else:
+            log.warning("%s", self.text)
+        self._last, self._unreported = now, 0
+
+
+class GuardedH11Protocol(H11Protocol):
+    """uvicorn's HTTP/1.1 protocol with a deadline for headers and a cap on connections."""
+
+    header_timeout: float = HEADER_TIMEOUT_SECONDS
+    max_connections: int = MAX_CONNECTIONS
+    _refused_warning: ThrottledWarning
+    _evicted_warning: ThrottledWarning
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._header_timer: asyncio.TimerHandle | None = None
+        self._waiting_since: float | None = None
+
+    # -- connection cap ----------------------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        if len(self.connections) > self.max_connections and not self._evict_one():
+            self._refused_warning()
+            transport.abort()  # frees the file handle now; the kiosk retries later
+            return
+        self._await_headers()
+
+    def _evict_one(self) -> bool:
+        """Close the connection that has waited longest for its headers; ``False`` if none."""
+        waiting = [c for c in self.connections if c is not self and isinstance(c, GuardedH11Protocol) and c._waiting_since is not None]
+        if not waiting:
+            return False
+        oldest = min(waiting, key=lambda c: c._waiting_since or 0.0)
+        self._evicted_warning()
+        oldest._close_for_good()
+        return True
+
+    # -- header deadline ---------------------------------------------------------------------
+
+    def _await_headers(self) -> None:
+        self._cancel_header_timer()
+        self._waiting_since = self.loop.time()
+        self._header_timer = self.loop.call_later(self.header_timeout, self._headers_too_slow)
+
+    def _cancel_header_timer(self) -> None:
+        if self._header_timer is not None:
+            self._header_timer.cancel()
+            self._header_timer = None
+        self._waiting_since = None
+
+    def _waiting(self) -> bool:
+        """No request is being served: its headers have not come yet, or the answer is out and
+        the rest of a refused body is still being read and thrown away."""
+        return self.conn.their_state is h11.IDLE or self.conn.our_state is h11.DONE
+
+    def _headers_too_slow(self) -> None:
+        self._header_timer = None
+        if self._waiting():
+            self._close_for_good()
+
+    def _close_for_good(self) -> None:
+        self._cancel_header_timer()
+        if not self.transport.is_closing():
+            self.transport.abort()
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        if self._waiting_since is not None and not self._waiting():
+            self._cancel_header_timer()  # the request line and headers are in
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        if not self.transport.is_closing():
+            # The next request gets the same deadline; so does reading and throwing away the rest
+            # of a body refused before it was complete (413, 503), which lets the sender read our
+            # answer instead of a reset connection, but not for longer than that.
+            self._await_headers()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._cancel_header_timer()
+        super().connection_lost(exc)
+
+
+def guarded_protocol(
+    *, header_timeout: float = HEADER_TIMEOUT_SECONDS, max_connections: int = MAX_CONNECTIONS
+) -> type[GuardedH11Protocol]:
+    """A protocol class with these limits (one per server: the warnings are counted per server)."""
+    return type(
+        "GuardedH11Protocol",
+        (GuardedH11Protocol,),
+        {
+            "header_timeout": header_timeout,
+            "max_connections": max_connections,
+            "_refused_warning": ThrottledWarning(
+                f"connection refused: all {max_connections} connections are busy"
+            ),
+            "_evicted_warning": ThrottledWarning(
+                "connection closed to make room: it sent no complete request headers in time"
+            ),
+        },
+    )
+
+
+_out_of_handles = ThrottledWarning("cannot accept connections: out of file handles or memory")
+
+
+def quiet_accept_errors(loop: asyncio.AbstractEventLoop) -> None:
+    """Aggregate the event loop's "socket.accept() out of system resource" errors.
+
+    asyncio reports each failed accept with a full traceback and retries a second later, which
+    under a flood of connections wrote tens of thousands of lines. Other errors keep the loop's
+    usual handling.
+    """
+    previous = loop.get_exception_handler()
+
+    def handler(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        if context.get("message") == "socket.accept() out of system resource":
+            _out_of_handles()
+            return
+        if previous is not None:
+            previous(loop, context)
+        else:
+            loop.default_exception_handler(context)
+
+    loop.set_exception_handler(handler)
+
+
+def server_config(
+    app: Any,
+    *,
+    host: str,
+    port: int,
+    header_timeout: float = HEADER_TIMEOUT_SECONDS,
+    max_connections: int = MAX_CONNECTIONS,
+    **options: Any,
+) -> uvicorn.Config:
+    """The uvicorn configuration for the town-hall app, every limit set."""
+    settings: dict[str, Any] = dict(
+        host=host,
+        port=port,
+        http=guarded_protocol(header_timeout=header_timeout, max_connections=max_connections),
+        # A backstop only: the protocol keeps connections (and so requests) within the cap
+        # itself, without uvicorn's one warning line per refused request.
+        limit_concurrency=max_connections + 1,
+        backlog=LISTEN_BACKLOG,
+        timeout_keep_alive=KEEP_ALIVE_SECONDS,
+        h11_max_incomplete_event_size=MAX_HEADER_BYTES,
+        server_header=False,
+    )
+    settings.update(options)
+    return uvicorn.Config(app, **settings)
