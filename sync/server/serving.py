@@ -7,8 +7,8 @@ nothing a sender does may hold memory, a file handle or the log for ever:
   previous answer on a kept-alive one); uvicorn itself only times out idle kept-alive connections,
   so a connection trickling its headers one byte at a time would otherwise stay open for ever.
   The body has its own deadlines in the app (``sync.server.app``).
-- **Connections** are capped at ``MAX_CONNECTIONS``, well below the process's file limit
-  (``LimitNOFILE`` in the systemd unit). When the cap is reached, the connection that has waited
+- **Connections** are capped at ``MAX_CONNECTIONS``, or lower when the process's file limit
+  (``LimitNOFILE`` in the systemd unit, ``ulimit -n``) leaves less room. When the cap is reached, the connection that has waited
   longest for its headers is closed to make room; a new one is turned away only when every slot
   is busy with a real request. So the process never runs out of file handles, and slow strangers
   cannot lock a kiosk out.
@@ -38,6 +38,7 @@ MAX_CONNECTIONS = 256
 LISTEN_BACKLOG = 128
 MAX_HEADER_BYTES = 16 * 1024
 _SUMMARY_EVERY_SECONDS = 60.0
+_RESERVED_FILES = 32  # database and its journal, log, standard streams, listening socket, threads
 
 
 class ThrottledWarning:
@@ -190,16 +191,33 @@ def quiet_accept_errors(loop: asyncio.AbstractEventLoop) -> None:
     loop.set_exception_handler(handler)
 
 
+def connection_cap(wanted: int = MAX_CONNECTIONS) -> int:
+    """``wanted``, or fewer when the process may open fewer files: a connection is one file
+    handle, and the database, the log and the server need some of their own."""
+    try:
+        import resource
+
+        soft, _hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    except (ImportError, OSError, ValueError):
+        return wanted
+    if soft == resource.RLIM_INFINITY:
+        return wanted
+    return max(4, min(wanted, soft - _RESERVED_FILES))
+
+
 def server_config(
     app: Any,
     *,
     host: str,
     port: int,
     header_timeout: float = HEADER_TIMEOUT_SECONDS,
-    max_connections: int = MAX_CONNECTIONS,
+    max_connections: int | None = None,
     **options: Any,
 ) -> uvicorn.Config:
-    """The uvicorn configuration for the town-hall app, every limit set."""
+    """The uvicorn configuration for the town-hall app, every limit set; the connection cap
+    defaults to ``MAX_CONNECTIONS`` or what the file limit leaves room for."""
+    if max_connections is None:
+        max_connections = connection_cap()
     settings: dict[str, Any] = dict(
         host=host,
         port=port,

@@ -232,3 +232,44 @@ def ack_id(data: bytes) -> str:
     from sync.envelope import parse_batch
 
     return parse_batch(data).header.batch_id
+
+
+def test_under_a_64_file_limit_80_idle_connections_neither_stop_health_checks_nor_flood_the_log(town):
+    import resource
+    import subprocess
+    import sys
+
+    townhall_dir = town[0]
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+
+    def small_file_limit():
+        resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64))
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "kiosk.cli", "server", "--port", str(port), "--data-dir", str(townhall_dir)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=small_file_limit,
+    )
+    idle = []
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                httpx.get(f"http://127.0.0.1:{port}/v1/health", timeout=1)
+                break
+            except httpx.TransportError:
+                assert process.poll() is None and time.monotonic() < deadline, "server did not start"
+                time.sleep(0.1)
+        for _ in range(80):
+            idle.append(socket.create_connection(("127.0.0.1", port), timeout=5))
+        time.sleep(2.5)  # asyncio retries a failed accept every second: give a flood time to show
+        health = [httpx.get(f"http://127.0.0.1:{port}/v1/health", timeout=5) for _ in range(3)]
+    finally:
+        for conn in idle:
+            conn.close()
+        process.terminate()
+        _out, err = process.communicate(timeout=20)
+    assert all(answer.json() == {"ok": True} for answer in health)
+    assert "Too many open files" not in err
+    assert len(err.splitlines()) < 20, err
