@@ -7,7 +7,10 @@ town hall's *signing* key; the private encryption key stays where the staff inbo
 Every refusal is JSON ``{"error": code, "message": plain words}`` with a fitting status: 400 for a
 damaged or misaddressed batch, 403 when the sender is not an enrolled kiosk or the signature does
 not hold, 413 for too large a body (checked from ``Content-Length`` and again while reading, before
-anything is parsed).
+anything is parsed), 408 for a body that stops coming, 503 ``busy`` (with ``Retry-After``) when
+request bodies already fill the memory allowed. An unexpected failure is never a 500 with a
+traceback: the transaction is rolled back by the storage, the failure is logged without personal
+data, and the kiosk gets 503, which its outbox treats as "try again later".
 
 A sender that has not proved it holds an enrolled kiosk's active key learns nothing about kiosks:
 unknown kiosk, revoked kiosk and bad signature all get the same bytes, 403 ``{"error": "refused"}``,
@@ -16,9 +19,7 @@ more than a stranger, even when its (revoked) signature holds: whoever uses a re
 the thief it was revoked for, and the kiosk's own staff hear of a revocation from the town hall.
 The exact reason goes to the server's log for staff. Codes after the signature has verified with
 the active key (``wrong_recipient``, ``digest_mismatch``, ``stale``, ...) reach only that kiosk
-and stay as helpful as before. An unexpected failure is never a 500 with a traceback: the transaction is
-rolled back by the storage, the failure is logged without personal data, and the kiosk gets 503,
-which its outbox treats as "try again later".
+and stay as helpful as before.
 """
 
 from __future__ import annotations
@@ -40,8 +41,8 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kiosk.errors import EnvelopeError
-from sync.allowlist import Allowlist
 from kiosk.i18n import language_from_environment, translator
+from sync.allowlist import Allowlist
 from sync.envelope.failures import (
     BAD_SIGNATURE,
     KIND_BATCH,
