@@ -12,7 +12,8 @@ from enum import StrEnum
 
 
 class OutboxState(StrEnum):
-    """Where a submission is on its way to the town hall (it only ever moves forward)."""
+    """Where a submission is on its way to the town hall (it only ever moves forward, except that
+    an item the town hall refuses by name goes back to QUEUED, sealed, for staff)."""
 
     QUEUED = "queued"  # sealed and stored at the kiosk, not yet in a batch
     SENT = "sent"  # part of a batch that is on its way (by network or USB stick)

@@ -17,7 +17,7 @@ from hypothesis.stateful import (
     rule,
 )
 
-from kiosk.store import OutboxState, StatusRecord, open_store
+from kiosk.store import OutboxState, StatusRecord, digest_of, open_store
 
 
 def seal(reference: str, captured_at: str) -> bytes:
@@ -51,6 +51,7 @@ class OutboxMachine(RuleBasedStateMachine):
         self.serial: dict[str, int] = {}  # reference -> serial of its status
         self.highest_serial = 0
         self.last_sequence = 0
+        self.refused: set[str] = set()  # refused by the town hall: back in the queue for staff
 
     def teardown(self) -> None:
         self.store.close()
@@ -67,7 +68,7 @@ class OutboxMachine(RuleBasedStateMachine):
     @rule(max_items=st.integers(1, 4), arrives=st.booleans())
     def kiosk_sends(self, max_items: int, arrives: bool) -> None:
         batch = self.store.take_batch(build, max_items=max_items)
-        waiting = [r for r in self.references if r not in self.batch_of]
+        waiting = [r for r in self.references if r not in self.batch_of and r not in self.refused]
         if self.pending is not None:
             assert batch is not None and batch.batch_id == self.pending
             assert batch.references == self.batches[self.pending]
@@ -99,11 +100,29 @@ class OutboxMachine(RuleBasedStateMachine):
         self.acknowledged.add(batch_id)
         self.pending = None
 
+    @precondition(lambda self: self.pending in self.delivered_batches)
+    @rule(data=st.data())
+    def acknowledgement_refusing_some_arrives(self, data) -> None:
+        """A different application under a code the town hall already holds is refused."""
+        batch_id = self.pending
+        candidates = [r for r in self.batches[batch_id] if r not in self.serial]
+        refused = data.draw(st.sets(st.sampled_from(candidates), min_size=1) if candidates else st.just(set()))
+        settled = self.store.apply_ack(batch_id, {digest_of(seal(r, "")): "reference_conflict" for r in refused})
+        assert settled.confirmed == len(self.batches[batch_id]) - len(refused)
+        assert sorted(settled.refused) == sorted((r, "reference_conflict") for r in refused)
+        for reference in refused:
+            del self.batch_of[reference]
+            del self.town_hall[reference]
+            self.refused.add(reference)
+        self.acknowledged.add(batch_id)
+        self.pending = None
+
     @precondition(lambda self: self.acknowledged)
     @rule(data=st.data())
     def old_acknowledgement_arrives_again(self, data) -> None:
         batch_id = data.draw(st.sampled_from(sorted(self.acknowledged)))
         assert self.store.mark_acknowledged(batch_id) == 0
+        assert self.store.apply_ack(batch_id, {digest_of(seal(r, "")): "x" for r in self.refused}).refused == ()
 
     @precondition(lambda self: self.town_hall)
     @rule(data=st.data(), step=st.integers(-2, 3))
@@ -160,6 +179,13 @@ class OutboxMachine(RuleBasedStateMachine):
         for reference in self.references:
             at_kiosk = self.expected_state(reference) in (OutboxState.QUEUED, OutboxState.SENT)
             assert at_kiosk or reference in self.town_hall
+
+    @invariant()
+    def refused_applications_stay_sealed_and_shown_to_staff(self) -> None:
+        assert sorted(self.store.needing_attention()) == sorted((r, "reference_conflict") for r in self.refused)
+        for reference in self.refused:
+            row = self.store.db.execute("SELECT sealed FROM outbox WHERE reference = ?", [reference]).fetchone()
+            assert bytes(row[0]) == seal(reference, "")
 
     @invariant()
     def the_status_cursor_is_the_highest_serial_seen(self) -> None:
