@@ -118,6 +118,7 @@ def run_list(args: argparse.Namespace) -> int:
         entries = inbox.list(state="all" if args.all else "new", form_id=args.service)
     if not entries:
         print(_("No applications.") if args.all else _("No new applications."))
+        _note_refused(args, lang)
         return 0
     headings = (_("Code"), _("Service"), _("Kiosk"), _("Received"), _("Status"))
     rows = [
@@ -129,7 +130,29 @@ def run_list(args: argparse.Namespace) -> int:
         print("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths)).rstrip())
     n_ = ntranslator(lang)
     print(n_("{count} application.", "{count} applications.", len(entries)).format(count=len(entries)))
+    _note_refused(args, lang)
     return 0
+
+
+def _note_refused(args: argparse.Namespace, lang: str) -> None:
+    """Staff must hear of applications refused as ``reference_conflict``: a citizen holds a
+    receipt whose application is not here (it waits at its kiosk)."""
+    from sync.server.storage import open_storage
+
+    with open_storage(townhall_dir(args)) as storage:
+        refused = storage.counts().refused
+    if refused:
+        print(
+            ntranslator(lang)(
+                "Note: {count} application was refused because another one with the same receipt code "
+                "from the same kiosk is already here. It waits at its kiosk; the server log names it "
+                "(reference_conflict).",
+                "Note: {count} applications were refused because others with the same receipt codes "
+                "from the same kiosks are already here. They wait at their kiosks; the server log names "
+                "them (reference_conflict).",
+                refused,
+            ).format(count=refused)
+        )
 
 
 def run_show(args: argparse.Namespace) -> int:

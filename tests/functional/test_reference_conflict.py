@@ -99,7 +99,7 @@ def test_over_http_a_second_item_under_a_held_code_is_not_acknowledged_and_stays
         assert storage.item(other, "kiosk-1") is not None
 
 
-def test_by_stick_the_same_rule_keeps_the_conflicting_item_and_tells_staff(kiosk, tmp_path, monkeypatch, caplog):
+def test_by_stick_the_same_rule_keeps_the_conflicting_item_and_tells_staff(kiosk, tmp_path, monkeypatch, caplog, capsys):
     from sync.allowlist import Allowlist
     from sync.keys import load_townhall_keys
 
@@ -137,3 +137,10 @@ def test_by_stick_the_same_rule_keeps_the_conflicting_item_and_tells_staff(kiosk
     assert HELD not in caplog.text and "Rückruf" not in caplog.text
     with open_storage(kiosk["townhall_dir"]) as storage:
         assert storage.counts().refused == 1 and storage.counts().items == 2
+    # and the staff's inbox list says so
+    from kiosk.cli import main
+
+    capsys.readouterr()
+    assert main(["inbox", "list", "--all", "--data-dir", str(kiosk["townhall_dir"])]) == 0
+    out = capsys.readouterr().out
+    assert "1 application was refused" in out and "reference_conflict" in out
