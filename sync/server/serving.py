@@ -169,6 +169,37 @@ def guarded_protocol(
 
 _out_of_handles = ThrottledWarning("cannot accept connections: out of file handles or memory")
 
+# What uvicorn logs once per bad request from anyone: counted, at most one line a minute each.
+_REPEATED_BY_STRANGERS = ("Invalid HTTP request received.", "Exceeded concurrency limit.")
+
+
+class _OncePerMinute(logging.Filter):
+    """Lets the first of these uvicorn lines through, then one a minute with the count."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._seen: dict[str, tuple[float, int]] = {}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = record.getMessage()
+        if text not in _REPEATED_BY_STRANGERS:
+            return True
+        now = time.monotonic()
+        last, unreported = self._seen.get(text, (None, 0))
+        if last is not None and now - last < _SUMMARY_EVERY_SECONDS:
+            self._seen[text] = (last, unreported + 1)
+            return False
+        if unreported:
+            record.msg, record.args = "%s (%d times in the last %.0f s)", (text, unreported + 1, now - last)
+        self._seen[text] = (now, 0)
+        return True
+
+
+def _quiet_uvicorn_repeats() -> None:
+    logger = logging.getLogger("uvicorn.error")
+    if not any(isinstance(f, _OncePerMinute) for f in logger.filters):
+        logger.addFilter(_OncePerMinute())
+
 
 def quiet_accept_errors(loop: asyncio.AbstractEventLoop) -> None:
     """Aggregate the event loop's "socket.accept() out of system resource" errors.
@@ -218,6 +249,7 @@ def server_config(
     defaults to ``MAX_CONNECTIONS`` or what the file limit leaves room for."""
     if max_connections is None:
         max_connections = connection_cap()
+    _quiet_uvicorn_repeats()
     settings: dict[str, Any] = dict(
         host=host,
         port=port,

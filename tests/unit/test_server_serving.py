@@ -44,3 +44,20 @@ def test_the_server_configuration_sets_every_limit():
     config = server_config(object(), host="127.0.0.1", port=8080)
     assert config.limit_concurrency and config.backlog <= 1024 and config.timeout_keep_alive <= 30
     assert config.h11_max_incomplete_event_size and config.http.header_timeout <= 60
+
+
+def test_uvicorns_line_per_bad_request_is_aggregated_once_servers_are_configured():
+    server_config(object(), host="127.0.0.1", port=8080)
+    logger = logging.getLogger("uvicorn.error")
+    lines: list[str] = []
+    handler = logging.Handler()
+    handler.emit = lambda record: lines.append(record.getMessage())
+    logger.addHandler(handler)
+    try:
+        for _ in range(500):
+            logger.warning("Invalid HTTP request received.")
+        logger.warning("Something else.")
+    finally:
+        logger.removeHandler(handler)
+    assert lines.count("Invalid HTTP request received.") <= 1 and "Something else." in lines
+    assert len(lines) <= 3
