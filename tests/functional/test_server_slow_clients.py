@@ -32,7 +32,7 @@ from sync.server.serving import server_config
 pytestmark = pytest.mark.slow
 
 IDLE, DEADLINE, HEADERS = 1.0, 3.0, 2.0
-BOUND = DEADLINE + 3.0  # every held connection must be gone by then
+BOUND = DEADLINE + 4.0  # every held connection must be gone by then (a loaded machine is slow)
 
 
 @pytest.fixture
