@@ -1,0 +1,249 @@
+"""A stick made to attack whoever plugs it in: links to the keys or the queue, named pipes that
+never answer, a transfer folder that leads somewhere else. Both ends refuse each such file by
+name, touch nothing it points at, never wait on it, and still carry what is sound on the stick."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import os
+import signal
+import shutil
+
+import pytest
+
+from kiosk.cli import main
+from kiosk.runtime import open_runtime
+from kiosk.store import DB_NAME
+from sync.inbox import Inbox
+from sync.keys import KEYS_DIR, TOWNHALL_ENCRYPTION_KEY, load_kiosk_keys, load_pinned_townhall
+from sync.server import open_storage
+from sync.usb import kiosk_export
+
+KIOSK = "kiosk-usb"
+SECONDS = 20  # generous on a loaded machine; a hang on a named pipe is for ever
+
+
+class Hung(BaseException):
+    """Raised by the alarm: a BaseException, so no ``except Exception`` in the code swallows it."""
+
+
+@contextlib.contextmanager
+def within(seconds: float = SECONDS):
+    """Fail, rather than block the test run, when a step waits on something that never comes."""
+
+    def hung(_signum, _frame):
+        raise Hung(f"still running after {seconds} s: waiting on something on the stick")
+
+    previous = signal.signal(signal.SIGALRM, hung)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def run(capsys, *args):
+    with within():
+        code = main([str(arg) for arg in args])
+    out, err = capsys.readouterr()
+    return code, out + err
+
+
+def digest(path):
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture
+def places(enrol, fill, tmp_path, monkeypatch):
+    """A kiosk with one application on the stick, the town hall that has not yet seen it."""
+    monkeypatch.setenv("RATHAUS_LANG", "en")
+    kiosk_dir, townhall_dir = enrol(KIOSK)
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    with open_runtime(kiosk_dir) as runtime:
+        form = runtime.form("nachricht")
+        answers = fill(form, {"topic": "lob", "message": "Danke!", "name": "", "wants_reply": False})
+        reference = runtime.submit(form, answers).reference
+        kiosk_export(stick, runtime.store, kiosk=load_kiosk_keys(kiosk_dir), townhall=load_pinned_townhall(kiosk_dir))
+    transfer = stick / "rathaus-transfer"
+    return kiosk_dir, townhall_dir, stick, transfer, reference
+
+
+def items_at_townhall(townhall_dir):
+    with open_storage(townhall_dir) as storage:
+        return storage.counts().items
+
+
+def waiting_at_kiosk(kiosk_dir):
+    with open_runtime(kiosk_dir) as runtime:
+        return runtime.waiting_count()
+
+
+# -- at the town hall -------------------------------------------------------------------------------
+
+
+def test_a_link_to_the_encryption_key_named_like_a_half_written_file_leaves_the_key_alone(places, capsys):
+    _kiosk_dir, townhall_dir, stick, transfer, _reference = places
+    key = townhall_dir / KEYS_DIR / TOWNHALL_ENCRYPTION_KEY
+    before = digest(key)
+    replies = transfer / "to-kiosk" / KIOSK
+    replies.mkdir(parents=True, exist_ok=True)
+    (replies / "status.bundle.part").symlink_to(key)
+
+    code, out = run(capsys, "usb", "import", stick, "--data-dir", townhall_dir)
+
+    assert digest(key) == before
+    assert code == 1 and "status.bundle.part" in out and "link" in out and "refused" in out
+    assert "1 new batch(es) received" in out  # the sound batch beside it still came in
+    assert (replies / "status.bundle").is_file() and not (replies / "status.bundle").is_symlink()
+
+
+def test_export_at_the_town_hall_writes_no_answer_through_a_link_to_the_key(places, capsys):
+    _kiosk_dir, townhall_dir, stick, transfer, reference = places
+    assert run(capsys, "usb", "import", stick, "--data-dir", townhall_dir)[0] == 0
+    with Inbox(townhall_dir) as inbox:
+        inbox.set_status(reference, "accepted", "Erledigt.")
+    key = townhall_dir / KEYS_DIR / TOWNHALL_ENCRYPTION_KEY
+    before = digest(key)
+    (transfer / "to-kiosk" / KIOSK / "status-001.bundle.part").symlink_to(key)
+
+    code, out = run(capsys, "usb", "export", "--townhall", stick, "--data-dir", townhall_dir)
+
+    assert digest(key) == before
+    assert "status-001.bundle.part" in out and "link" in out and "refused" in out
+    assert "status file(s) written" in out
+    assert not (transfer / "to-kiosk" / KIOSK / "status-001.bundle").is_symlink()
+
+
+def test_a_named_pipe_called_like_a_batch_is_named_and_the_import_finishes(places, capsys):
+    _kiosk_dir, townhall_dir, stick, transfer, _reference = places
+    os.mkfifo(transfer / "to-townhall" / KIOSK / "00000009-pipe.batch")
+
+    code, out = run(capsys, "usb", "import", stick, "--data-dir", townhall_dir)
+
+    assert code == 1 and "00000009-pipe.batch" in out and "refused" in out
+    assert "1 new batch(es) received" in out and items_at_townhall(townhall_dir) == 1
+
+
+def test_a_link_named_like_a_batch_is_never_read(places, capsys, tmp_path, caplog):
+    _kiosk_dir, townhall_dir, stick, transfer, _reference = places
+    outgoing = transfer / "to-townhall" / KIOSK
+    batch = next(outgoing.glob("*.batch"))
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    genuine = elsewhere / batch.name
+    batch.rename(genuine)
+    (outgoing / batch.name).symlink_to(genuine)  # a genuine batch, but reached through a link
+    huge = elsewhere / "huge"
+    with open(huge, "wb") as fh:
+        fh.truncate(64 * 1024**2)
+    (outgoing / "00000010-huge.batch").symlink_to(huge)
+
+    with caplog.at_level(logging.DEBUG):
+        code, out = run(capsys, "usb", "import", stick, "--data-dir", townhall_dir)
+
+    assert code == 1 and items_at_townhall(townhall_dir) == 0
+    assert batch.name in out and "00000010-huge.batch" in out and out.count("refused") >= 2
+    assert "too_large" not in out and "bytes" not in caplog.text  # nothing learnt about the target
+
+
+def test_a_folder_named_like_a_batch_is_named_and_the_rest_still_comes_in(places, capsys):
+    _kiosk_dir, townhall_dir, stick, transfer, _reference = places
+    (transfer / "to-townhall" / KIOSK / "00000011-folder.batch").mkdir()
+
+    code, out = run(capsys, "usb", "import", stick, "--data-dir", townhall_dir)
+
+    assert code == 1 and "00000011-folder.batch" in out and "refused" in out
+    assert items_at_townhall(townhall_dir) == 1
+
+
+def test_a_kiosk_folder_that_is_a_link_is_refused(places, capsys, tmp_path):
+    _kiosk_dir, townhall_dir, stick, transfer, _reference = places
+    outgoing = transfer / "to-townhall" / KIOSK
+    shutil.move(outgoing, tmp_path / "moved")
+    outgoing.symlink_to(tmp_path / "moved")
+
+    code, out = run(capsys, "usb", "import", stick, "--data-dir", townhall_dir)
+
+    assert code == 1 and KIOSK in out and "link" in out and "refused" in out
+    assert items_at_townhall(townhall_dir) == 0
+
+
+def test_a_transfer_folder_that_is_a_link_is_refused_at_the_town_hall(places, capsys, tmp_path):
+    _kiosk_dir, townhall_dir, stick, transfer, _reference = places
+    shutil.move(transfer, tmp_path / "moved")
+    transfer.symlink_to(tmp_path / "moved")
+
+    code, out = run(capsys, "usb", "import", stick, "--data-dir", townhall_dir)
+
+    assert code == 1 and "rathaus-transfer" in out and "link" in out
+    assert items_at_townhall(townhall_dir) == 0
+    assert not (tmp_path / "moved" / "to-kiosk").exists()  # nothing written where the link leads
+
+
+# -- at the kiosk -----------------------------------------------------------------------------------
+
+
+def test_a_link_to_the_kiosk_database_leaves_the_queue_alone(places, capsys, fill):
+    kiosk_dir, _townhall_dir, stick, transfer, _reference = places
+    with open_runtime(kiosk_dir) as runtime:  # a second application, so export writes a batch
+        form = runtime.form("nachricht")
+        runtime.submit(form, fill(form, {"topic": "lob", "message": "Gut.", "name": "", "wants_reply": False}))
+    database = kiosk_dir / DB_NAME
+    (transfer / "to-townhall" / KIOSK / "status.request.part").symlink_to(database)
+
+    code, out = run(capsys, "usb", "export", stick, "--data-dir", kiosk_dir)
+
+    assert "status.request.part" in out and "link" in out and "refused" in out
+    assert "1 batch(es) with 1 application(s) written" in out
+    assert database.read_bytes().startswith(b"SQLite format 3\x00") and not database.is_symlink()
+    assert waiting_at_kiosk(kiosk_dir) == 2  # the kiosk still opens, its queue whole
+    assert not (transfer / "to-townhall" / KIOSK / "status.request").is_symlink()
+
+
+def test_named_pipes_among_the_replies_are_named_and_the_kiosk_import_finishes(places, capsys):
+    kiosk_dir, townhall_dir, stick, transfer, _reference = places
+    assert run(capsys, "usb", "import", stick, "--data-dir", townhall_dir)[0] == 0
+    replies = transfer / "to-kiosk" / KIOSK
+    os.mkfifo(replies / ("f" * 32 + ".ack"))
+    os.mkfifo(replies / "status-009.bundle")
+
+    code, out = run(capsys, "usb", "import", "--kiosk", stick, "--data-dir", kiosk_dir)
+
+    assert code == 1 and "f" * 32 + ".ack" in out and "status-009.bundle" in out
+    assert "1 acknowledgement(s) applied" in out and waiting_at_kiosk(kiosk_dir) == 0
+
+
+def test_a_genuine_acknowledgement_reached_through_a_link_is_not_applied(places, capsys, tmp_path):
+    kiosk_dir, townhall_dir, stick, transfer, _reference = places
+    assert run(capsys, "usb", "import", stick, "--data-dir", townhall_dir)[0] == 0
+    replies = transfer / "to-kiosk" / KIOSK
+    ack = next(replies.glob("*.ack"))
+    genuine = tmp_path / ack.name
+    ack.rename(genuine)
+    ack.symlink_to(genuine)
+
+    code, out = run(capsys, "usb", "import", "--kiosk", stick, "--data-dir", kiosk_dir)
+
+    assert code == 1 and ack.name in out and "link" in out and "refused" in out
+    assert waiting_at_kiosk(kiosk_dir) == 1 and genuine.is_file()
+
+
+def test_a_transfer_folder_that_is_a_link_is_refused_at_the_kiosk(places, capsys, tmp_path, fill):
+    kiosk_dir, _townhall_dir, stick, transfer, _reference = places
+    with open_runtime(kiosk_dir) as runtime:
+        form = runtime.form("nachricht")
+        runtime.submit(form, fill(form, {"topic": "lob", "message": "Gut.", "name": "", "wants_reply": False}))
+    shutil.move(transfer, tmp_path / "moved")
+    transfer.symlink_to(tmp_path / "moved")
+    batches_before = sorted(p.name for p in (tmp_path / "moved").rglob("*"))
+
+    for command in (["usb", "export"], ["usb", "import", "--kiosk"]):
+        code, out = run(capsys, *command, stick, "--data-dir", kiosk_dir)
+        assert code == 1 and "rathaus-transfer" in out and "link" in out
+
+    assert sorted(p.name for p in (tmp_path / "moved").rglob("*")) == batches_before
+    assert waiting_at_kiosk(kiosk_dir) == 2
