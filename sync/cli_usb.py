@@ -3,7 +3,9 @@
 At the kiosk, ``usb export DIR`` first takes the town hall's replies found on the stick, then puts
 the waiting batch and a status request on it. At the town hall, ``usb import DIR`` receives the
 batches with exactly the server's checks and leaves acknowledgements and status updates on the
-stick. The reverse directions are ``usb import DIR --kiosk`` and ``usb export DIR --townhall``.
+stick. The reverse directions are ``usb import DIR --kiosk`` and ``usb export DIR --townhall``;
+the latter writes one kiosk's answers per stick (``--kiosk-id``) unless ``--all-kiosks`` is asked
+for, because a stick can be lost on the way.
 """
 
 from __future__ import annotations
@@ -23,13 +25,24 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     commands.required = True
     for name, help_text, flag, flag_help in (
         ("export", _("write to the stick (default: at the kiosk)"), "--townhall",
-         _("at the town hall: write status updates for every enrolled kiosk")),
+         _("at the town hall: write the answers for the kiosk(s) this stick goes to")),
         ("import", _("read from the stick (default: at the town hall)"), "--kiosk",
          _("at the kiosk: read acknowledgements and status updates")),
     ):
         sub = commands.add_parser(name, help=help_text, description=help_text)
         sub.add_argument("directory", type=Path, metavar="DIR", help=_("where the stick is mounted"))
         sub.add_argument(flag, action="store_true", help=flag_help)
+        if name == "export":
+            which = sub.add_mutually_exclusive_group()
+            which.add_argument(
+                "--kiosk-id", action="append", default=[], metavar="ID",
+                help=_("with --townhall: only this kiosk's answers (repeat for more); "
+                       "needed when the town hall has several kiosks"),
+            )
+            which.add_argument(
+                "--all-kiosks", action="store_true",
+                help=_("with --townhall: the answers of every enrolled kiosk on one stick"),
+            )
         sub.add_argument("--data-dir", type=Path, default=None, help=_("data directory of this kiosk or town hall"))
         sub.set_defaults(handler=run_usb)
 
@@ -40,6 +53,10 @@ def run_usb(args: argparse.Namespace) -> int:
         args.usb_command == "export" and args.townhall
     )
     _ = translator(lang)
+    if args.usb_command == "export" and not at_townhall and (args.kiosk_id or args.all_kiosks):
+        raise RathausError(
+            _("--kiosk-id and --all-kiosks choose whose answers the town hall writes; use them with --townhall.")
+        )
     _check_side(args, at_townhall, _)
     try:
         report = _run_townhall(args, lang) if at_townhall else _run_kiosk(args, lang)
@@ -50,8 +67,17 @@ def run_usb(args: argparse.Namespace) -> int:
             ),
             detail=repr(exc),
         ) from exc
+    _print_report(report, args, at_townhall, _)
+    return 1 if report.problems else 0
+
+
+def _print_report(report, args: argparse.Namespace, at_townhall: bool, _) -> None:
+    if args.usb_command == "export" and not at_townhall and not report.batches_written:
+        print(_("No applications were waiting."))
     lines = [
         (report.batches_written, _("batch(es) with {n} application(s) written").format(n=report.items_written)),
+        (report.status_requests_written,
+         _("request(s) for answers written (the town hall puts its answers on this stick when it reads it)")),
         (report.batches_received, _("new batch(es) received")),
         (report.batches_duplicate, _("batch(es) received before, acknowledged again")),
         (report.acks_applied, _("acknowledgement(s) applied")),
@@ -63,11 +89,16 @@ def run_usb(args: argparse.Namespace) -> int:
         if count:
             print(f"{count} {text}")
             printed = True
+    if report.kiosks_written:
+        print(_("Answers on the stick for: {kiosks}").format(kiosks=", ".join(report.kiosks_written)))
+        printed = True
+    if report.kiosks_without_answers:
+        print(_("No answers yet for: {kiosks}").format(kiosks=", ".join(report.kiosks_without_answers)))
+        printed = True
     for problem in report.problems:
         print(problem)
     if not printed and not report.problems:
         print(_("Nothing to transfer."))
-    return 1 if report.problems else 0
 
 
 def _check_side(args: argparse.Namespace, at_townhall: bool, _) -> None:
@@ -128,13 +159,19 @@ def _run_townhall(args: argparse.Namespace, lang: str):
     from sync.allowlist import Allowlist
     from sync.keys import load_townhall_keys
     from sync.server.storage import open_storage
-    from sync.usb import townhall_export_statuses, townhall_import
+    from sync.usb import kiosks_for_stick, townhall_export_statuses, townhall_import
 
     data_dir = townhall_dir(args)
     keys = load_townhall_keys(data_dir, need_encryption=False)
+    allowlist = Allowlist(data_dir)
+    if args.usb_command == "export":  # chosen before anything is opened: a refusal changes nothing
+        kiosk_ids = kiosks_for_stick(allowlist, args.kiosk_id, all_kiosks=args.all_kiosks, lang=lang)
     storage = open_storage(data_dir)
     try:
-        action = townhall_import if args.usb_command == "import" else townhall_export_statuses
-        return action(args.directory, storage, Allowlist(data_dir), townhall=keys, lang=lang)
+        if args.usb_command == "import":
+            return townhall_import(args.directory, storage, allowlist, townhall=keys, lang=lang)
+        return townhall_export_statuses(
+            args.directory, storage, allowlist, townhall=keys, kiosk_ids=kiosk_ids, lang=lang
+        )
     finally:
         storage.close()
