@@ -25,6 +25,7 @@ DOMAIN_MODULES = [
     "sync.intake",
     "sync.outbox",
     "sync.usb",
+    "sync.stickfs",
     "sync.inbox",
     "sync.server",
 ]
