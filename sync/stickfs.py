@@ -66,6 +66,8 @@ class Entry:
 
 @dataclass(frozen=True)
 class Listing:
+    """A folder's entries as far as they were looked at."""
+
     entries: list[Entry]
     complete: bool  # False: the folder had more than MAX_ENTRIES_PER_FOLDER entries
 
@@ -222,18 +224,19 @@ class StickFolder:
         part = f"{name}.{secrets.token_hex(8)}{PART_SUFFIX}"
         fd = os.open(part, _WRITE_FLAGS, 0o600, dir_fd=self._fd)
         try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
-            os.fsync(fd)
+            try:
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(fd, view) :]
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            # rename replaces the entry under ``name`` (a link there is replaced, not followed)
+            os.rename(part, name, src_dir_fd=self._fd, dst_dir_fd=self._fd)
         except BaseException:
-            os.close(fd)
-            with contextlib.suppress(OSError):
+            with contextlib.suppress(OSError):  # a full or pulled stick: leave no scratch file
                 os.unlink(part, dir_fd=self._fd)
             raise
-        os.close(fd)
-        # rename replaces the entry under ``name`` (a link there is replaced, not followed)
-        os.rename(part, name, src_dir_fd=self._fd, dst_dir_fd=self._fd)
         os.fsync(self._fd)
         return self._clear_leftover_parts(name)
 
