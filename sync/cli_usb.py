@@ -12,10 +12,14 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kiosk.errors import RathausError
 from kiosk.i18n import language_from_environment, translator
 from kiosk.paths import kiosk_dir, townhall_dir
+
+if TYPE_CHECKING:
+    from sync.usb import TransferReport
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -67,12 +71,12 @@ def run_usb(args: argparse.Namespace) -> int:
             ),
             detail=repr(exc),
         ) from exc
-    _print_report(report, args, at_townhall, _)
+    _print_report(report, _)
     return 1 if report.problems else 0
 
 
-def _print_report(report, args: argparse.Namespace, at_townhall: bool, _) -> None:
-    if args.usb_command == "export" and not at_townhall and not report.batches_written:
+def _print_report(report: TransferReport, _) -> None:
+    if report.nothing_waiting:
         print(_("No applications were waiting."))
     lines = [
         (report.batches_written, _("batch(es) with {n} application(s) written").format(n=report.items_written)),

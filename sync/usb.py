@@ -94,6 +94,7 @@ class TransferReport:
     batches_written: int = 0
     items_written: int = 0
     status_requests_written: int = 0
+    nothing_waiting: bool = False  # at the kiosk: no application waited to be written
     batches_received: int = 0
     batches_duplicate: int = 0
     acks_applied: int = 0
@@ -337,6 +338,7 @@ def kiosk_export(
         _collect(root, stack, store, kiosk=kiosk, townhall=townhall, report=report, lang=lang)
 
         batch = store.take_batch(batch_builder(kiosk, townhall), max_items=MAX_ITEMS_PER_BATCH)
+        report.nothing_waiting = batch is None
         if batch is not None:
             name = f"{batch.sequence:08d}-{batch.batch_id}{BATCH_SUFFIX}"
             if _write(outbox, name, batch.data, report, _):
