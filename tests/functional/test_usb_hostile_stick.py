@@ -8,10 +8,13 @@ import contextlib
 import hashlib
 import logging
 import os
-import signal
 import shutil
+import signal
+import stat
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from kiosk.cli import main
 from kiosk.runtime import open_runtime
@@ -288,3 +291,80 @@ async def test_the_staff_screen_names_what_it_refused_and_the_queue_stays_whole(
             assert "status.bundle: abgelehnt" in text
         assert runtime.waiting_count() == 1
     assert database.read_bytes().startswith(b"SQLite format 3\x00")
+
+
+# -- whatever a stick holds -------------------------------------------------------------------------
+
+PLACES = {
+    "to-townhall": ["00000005-f.batch", "status.request", "status.request.part", "00000005-f.batch.part"],
+    "to-kiosk": ["f" * 32 + ".ack", "status.bundle", "status-001.bundle", "status.bundle.part", "status-001.bundle.part"],
+}
+SPOTS = [(side, name) for side, names in PLACES.items() for name in names]
+KINDS = ["link to the key", "link to the queue", "link to a folder", "pipe", "folder", "junk"]
+
+
+def _snapshot(folder):
+    """Every entry under ``folder`` with what it is, and an ordinary file's bytes (no pipe is opened)."""
+    return sorted(
+        (str(p.relative_to(folder)), p.read_bytes() if stat.S_ISREG(p.lstat().st_mode) else p.lstat().st_mode)
+        for p in folder.rglob("*")
+    )
+
+
+@settings(
+    max_examples=20,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    entries=st.lists(st.tuples(st.sampled_from(SPOTS), st.sampled_from(KINDS)), max_size=5, unique_by=lambda e: e[0]),
+    linked_folder=st.sampled_from([None, "to-kiosk", f"to-kiosk/{KIOSK}", f"to-townhall/{KIOSK}"]),
+    junk=st.binary(max_size=64),
+)
+def test_whatever_the_stick_holds_every_command_finishes_and_touches_nothing_outside_it(
+    places, capsys, tmp_path_factory, entries, linked_folder, junk
+):
+    kiosk_dir, townhall_dir, pristine, _transfer, _reference = places
+    key = townhall_dir / KEYS_DIR / TOWNHALL_ENCRYPTION_KEY
+    key_digest = digest(key)
+    here = tmp_path_factory.mktemp("example")
+    stick = here / "stick"
+    shutil.copytree(pristine, stick, symlinks=True)
+    elsewhere = here / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "note").write_bytes(b"not the stick's")
+    targets = {"link to the key": key, "link to the queue": kiosk_dir / DB_NAME, "link to a folder": elsewhere}
+    for (side, name), kind in entries:
+        folder = stick / "rathaus-transfer" / side / KIOSK
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / name
+        if path.exists() or path.is_symlink():
+            path.unlink()
+        if kind in targets:
+            path.symlink_to(targets[kind])
+        elif kind == "pipe":
+            os.mkfifo(path)
+        elif kind == "folder":
+            path.mkdir()
+        else:
+            path.write_bytes(junk)
+    if linked_folder:
+        real = stick / "rathaus-transfer" / linked_folder
+        real.mkdir(parents=True, exist_ok=True)
+        shutil.move(real, here / "moved")
+        real.symlink_to(here / "moved")
+    outside = {folder: _snapshot(folder) for folder in (elsewhere, here / "moved") if folder.exists()}
+
+    for command in (
+        ["usb", "import", stick, "--data-dir", townhall_dir],
+        ["usb", "export", "--townhall", stick, "--data-dir", townhall_dir],
+        ["usb", "import", "--kiosk", stick, "--data-dir", kiosk_dir],
+        ["usb", "export", stick, "--data-dir", kiosk_dir],
+    ):
+        code, out = run(capsys, *command)
+        assert code in (0, 1) and "Traceback" not in out and "unexpected" not in out, out
+
+    assert digest(key) == key_digest
+    assert (kiosk_dir / DB_NAME).read_bytes().startswith(b"SQLite format 3\x00")
+    assert {folder: _snapshot(folder) for folder in outside} == outside
+    waiting_at_kiosk(kiosk_dir)  # the kiosk still opens
