@@ -23,7 +23,7 @@ from babel.dates import format_datetime as _babel_format_datetime
 from babel.dates import get_timezone
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import format_currency
+from babel.numbers import format_currency, format_decimal
 
 LANGUAGES: tuple[str, ...] = ("de", "en")
 DEFAULT_LANGUAGE = "de"
@@ -103,3 +103,9 @@ def format_datetime(value: _dt.datetime, lang: str) -> str:
 def format_money(value: Decimal, lang: str) -> str:
     """Euro amounts the local way (``1.234,50 €``)."""
     return format_currency(value, "EUR", locale=_LOCALES[normalise_language(lang)])
+
+
+def format_amount(value: Decimal, lang: str) -> str:
+    """An amount without the currency, with the language's decimal mark (``12,50`` / ``12.50``),
+    for examples in hints and messages."""
+    return format_decimal(value, format="#,##0.00", locale=_LOCALES[normalise_language(lang)])

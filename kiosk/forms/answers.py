@@ -19,7 +19,7 @@ from kiosk.errors import AnswerError
 from kiosk.forms import iban as iban_rules
 from kiosk.forms.datelimits import resolve_limit
 from kiosk.forms.model import ADDRESS_PARTS, Field
-from kiosk.i18n import Gettext, N_, format_date, format_money, translator
+from kiosk.i18n import Gettext, N_, format_amount, format_date, format_money, translator
 
 Raw = str | Mapping[str, str] | Sequence[str] | bool | None
 
@@ -27,6 +27,7 @@ DEFAULT_MAX_LENGTH = {"text": 200, "multiline": 2000}
 EMAIL_MAX_LENGTH = 254
 PHONE_DIGITS = (6, 15)
 MONEY_MAX_DIGITS = 12
+EXAMPLE_AMOUNT = Decimal("12.50")  # written the way of the language on screen: 12,50 or 12.50
 
 _REQUIRED = {
     "choice": N_("Please choose one of the answers."),
@@ -131,6 +132,12 @@ def _parse_text(field: Field, raw: Raw, _: Gettext, lang: str, today: dt.date) -
         value = "\n".join(lines).strip()
     else:
         value = " ".join(_need_text(raw).split())
+    if field.person_name and (
+        not any(ch.isalpha() for ch in value) or any(ch.isdigit() for ch in value)
+    ):
+        raise AnswerError(
+            _("Please type a name here, in letters. A date or a number belongs to another question.")
+        )
     limit = field.max_length or DEFAULT_MAX_LENGTH[field.type]
     if len(value) > limit:
         raise AnswerError(
@@ -214,10 +221,16 @@ def _parse_money(field: Field, raw: Raw, _: Gettext, lang: str, today: dt.date) 
         amount = _money_amount(_need_text(raw))
     except _TooPrecise:
         raise AnswerError(
-            _("Please type the amount with at most two digits after the comma, for example 12,50.")
+            _(
+                "Please type the amount with at most two digits for the cents, for example {example}."
+            ).format(example=format_amount(EXAMPLE_AMOUNT, lang))
         ) from None
     except ValueError:
-        raise AnswerError(_("Please type the amount in euros, for example 12,50.")) from None
+        raise AnswerError(
+            _("Please type the amount in euros, for example {example}.").format(
+                example=format_amount(EXAMPLE_AMOUNT, lang)
+            )
+        ) from None
     low, high = field.minimum, field.maximum
     if amount < 0 and low is not None and low >= 0:
         raise AnswerError(_("Please type the amount without a minus sign."))
@@ -438,6 +451,8 @@ def _parse_date(field: Field, raw: Raw, _: Gettext, lang: str, today: dt.date) -
             )
         )
     if not fitting:
+        if field.outside:  # the form says in its own words why such a day cannot be right
+            raise AnswerError(field.text("outside", lang))
         raise AnswerError(_date_range_message(_, earliest, latest, today, lang))
     return fitting[0].isoformat()
 

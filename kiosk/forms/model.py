@@ -27,6 +27,10 @@ FIELD_TYPES: tuple[str, ...] = (
     "phone",
 )
 
+# What a service hands in (``kind`` in the file): the words around the questions depend on it. An
+# application is approved or refused and can be cancelled; a message is neither.
+FORM_KINDS: tuple[str, ...] = ("application", "message")
+
 FALLBACK_LANGUAGE = "de"
 
 # Parts of an ``address`` answer, in the order they are asked and printed.
@@ -83,7 +87,8 @@ class Field:
     The constraints only mean something for some types: ``max_length`` for text and multiline,
     ``minimum``/``maximum`` for number (``int``) and money (``Decimal``), ``earliest``/``latest``
     for date (kept as written, e.g. ``"today"`` or ``"-18y"``, because they are worked out on the
-    day the question is answered), ``must_be_yes`` for a yesno confirmation.
+    day the question is answered) with ``outside``, the form's own message for a date beyond them,
+    ``person_name`` for a text that is a person's name, ``must_be_yes`` for a yesno confirmation.
     """
 
     id: str
@@ -100,11 +105,14 @@ class Field:
     maximum: int | Decimal | None = None
     earliest: str | None = None
     latest: str | None = None
+    outside: Mapping[str, str] = dataclass_field(default_factory=dict, hash=False)
+    person_name: bool = False
     must_be_yes: bool = False
 
     def text(self, key: str, lang: str) -> str:
-        """``"label"``, ``"help"`` or ``"example"`` in ``lang``, falling back to German."""
-        if key not in ("label", "help", "example"):
+        """``"label"``, ``"help"``, ``"example"`` or ``"outside"`` in ``lang``, falling back to
+        German."""
+        if key not in ("label", "help", "example", "outside"):
             raise KeyError(key)
         return pick_text(getattr(self, key), lang)
 
@@ -131,6 +139,7 @@ class FormDefinition:
     summary: Mapping[str, str] = dataclass_field(hash=False)
     next_steps: Mapping[str, str] = dataclass_field(hash=False)
     bring: Mapping[str, tuple[str, ...]] = dataclass_field(hash=False)
+    kind: str = FORM_KINDS[0]
     fields: tuple[Field, ...] = ()
     source: Path = Path()
 

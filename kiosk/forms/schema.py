@@ -19,7 +19,7 @@ from typing import Any, Mapping
 
 from kiosk.errors import FormDefinitionError
 from kiosk.forms.datelimits import is_valid_limit, resolve_limit
-from kiosk.forms.model import FIELD_TYPES, Condition, Field, FormDefinition, Option
+from kiosk.forms.model import FIELD_TYPES, FORM_KINDS, Condition, Field, FormDefinition, Option
 from kiosk.i18n import LANGUAGES, Gettext, N_
 
 FORMAT_VERSION = 1
@@ -28,13 +28,13 @@ OPTION_VALUE_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 VERSION_PATTERN = re.compile(r"^\d+(\.\d+){0,3}$")
 MAX_LENGTH_LIMIT = 10000
 
-TOP_KEYS = ("format", "id", "version", "order", "title", "summary", "receipt", "fields")
+TOP_KEYS = ("format", "id", "version", "order", "kind", "title", "summary", "receipt", "fields")
 RECEIPT_KEYS = ("next", "bring")
 COMMON_FIELD_KEYS = ("id", "type", "required", "label", "help", "example", "when")
 TYPE_KEYS: dict[str, tuple[str, ...]] = {
-    "text": ("max_length",),
+    "text": ("max_length", "person_name"),
     "multiline": ("max_length",),
-    "date": ("earliest", "latest"),
+    "date": ("earliest", "latest", "outside"),
     "number": ("min", "max"),
     "money": ("min", "max"),
     "choice": ("options", "multiple"),
@@ -177,6 +177,7 @@ class _FormReader:
         form_id = self._form_id(data)
         version = self._version(data)
         order = self.integer(data, "order", "order") if self.required_key(data, "order", "order") else None
+        kind = self._kind(data)
         title = self.texts(data, "title", "title")
         summary = self.texts(data, "summary", "summary")
         next_steps, bring = self._receipt(data)
@@ -188,6 +189,7 @@ class _FormReader:
             version=version or "",
             content_hash=content_hash,
             order=order or 0,
+            kind=kind,
             title=title,
             summary=summary,
             next_steps=next_steps,
@@ -215,6 +217,21 @@ class _FormReader:
                "starting with a letter"),
             value=value,
         )
+
+    def _kind(self, data: Mapping[str, Any]) -> str:
+        """``kind``: what the person hands in, for the words around the questions (an application
+        is approved or cancelled, a message is neither)."""
+        value = data.get("kind", FORM_KINDS[0])
+        if not isinstance(value, str):
+            self.wrong_type("kind", "kind", "text")
+            return FORM_KINDS[0]
+        if value not in FORM_KINDS:
+            self.problem(
+                "kind", "bad-kind", N_("kind '{value}' is not known; use one of: {kinds}"),
+                value=value, kinds=", ".join(FORM_KINDS),
+            )
+            return FORM_KINDS[0]
+        return value
 
     def _version(self, data: Mapping[str, Any]) -> str | None:
         if not self.required_key(data, "version", "version"):
@@ -377,7 +394,12 @@ class _FormReader:
     def _constraints(
         self, entry: Mapping[str, Any], kind: str, required: bool, where: str
     ) -> dict[str, Any]:
-        if kind in ("text", "multiline"):
+        if kind == "text":
+            return {
+                "max_length": self._max_length(entry, where),
+                "person_name": self.boolean(entry, "person_name", where, False),
+            }
+        if kind == "multiline":
             return {"max_length": self._max_length(entry, where)}
         if kind == "number":
             return self._min_max(entry, where, self.integer, 0)
@@ -463,7 +485,8 @@ class _FormReader:
                     where, "bad-limit", N_("earliest ({earliest}) is after latest ({latest})"),
                     earliest=earliest, latest=latest,
                 )
-        return {"earliest": earliest, "latest": latest}
+        outside = self.texts(entry, "outside", where, required=False)
+        return {"earliest": earliest, "latest": latest, "outside": outside}
 
     def _options(self, entry: Mapping[str, Any], where: str) -> tuple[Option, ...]:
         options = entry.get("options")

@@ -69,6 +69,63 @@ class FormSession:
             return len(ids), len(ids)
         return ids.index(self._current) + 1, len(ids)
 
+    def progress(self) -> tuple[int, int, bool]:
+        """(number of the current question, the most questions there can be in all, whether that
+        many is certain) for "Frage 3 von 8" or "Frage 3 von höchstens 9".
+
+        Questions that depend on answers not given yet are counted for the answers that would ask
+        the most of them, so the count never grows while the person answers forward: each answer
+        can only rule questions out. It is certain when every possible answer still to come
+        leads to the same number of questions.
+        """
+        number, visible = self.position()
+        if self._current is None:
+            return number, visible, True
+        counts = {len(self._visible_with(extra)) for extra in self._open_possibilities()}
+        if not counts:  # too many combinations to try: count every question that may still come
+            return number, number + self._later_that_may_come(), False
+        return number, max(counts), len(counts) == 1
+
+    def _visible_with(self, extra: dict[str, Any]) -> list[Field]:
+        """The questions that would be asked if the open answers were ``extra``."""
+        visible: list[Field] = []
+        effective: dict[str, Any] = {}
+        for field in self.form.fields:
+            if field.when is not None and not field.when.holds(effective):
+                continue
+            visible.append(field)
+            value = extra[field.id] if field.id in extra else self._values.get(field.id)
+            if value is not None:
+                effective[field.id] = value
+        return visible
+
+    def _open_possibilities(self, limit: int = 4096) -> list[dict[str, Any]]:
+        """Every combination of answers to the questions that conditions depend on and that have
+        no answer yet (empty when there are more than ``limit``)."""
+        targets = {field.when.field for field in self.form.fields if field.when is not None}
+        choices: list[tuple[str, list[Any]]] = []
+        for field in self.form.fields:
+            if field.id not in targets or self._values.get(field.id) is not None:
+                continue
+            if field.type == "yesno":
+                values: list[Any] = [True, False]
+            elif field.multiple:
+                values = [[option.value] for option in field.options]
+                values.append([option.value for option in field.options])
+            else:
+                values = [option.value for option in field.options]
+            choices.append((field.id, values))
+        combinations: list[dict[str, Any]] = [{}]
+        for field_id, values in choices:
+            if len(combinations) * len(values) > limit:
+                return []
+            combinations = [{**done, field_id: value} for done in combinations for value in values]
+        return combinations
+
+    def _later_that_may_come(self) -> int:
+        ids = [field.id for field in self.form.fields]
+        return len(ids) - ids.index(self._current) - 1 if self._current in ids else 0
+
     def raw(self, field_id: str) -> Any:
         """What the person last typed for this question, to fill the input again."""
         return self._raw.get(field_id)

@@ -225,10 +225,10 @@ def test_money_is_understood_with_comma_or_point_and_stored_with_two_decimals(ty
 @pytest.mark.parametrize(
     "typed, says",
     [
-        ("1.234,567", "Please type the amount with at most two digits after the comma, for example 12,50."),
-        ("12,5555", "Please type the amount with at most two digits after the comma, for example 12,50."),
-        ("zwölf", "Please type the amount in euros, for example 12,50."),
-        ("1,2,3", "Please type the amount in euros, for example 12,50."),
+        ("1.234,567", "Please type the amount with at most two digits for the cents, for example 12.50."),
+        ("12,5555", "Please type the amount with at most two digits for the cents, for example 12.50."),
+        ("zwölf", "Please type the amount in euros, for example 12.50."),
+        ("1,2,3", "Please type the amount in euros, for example 12.50."),
         ("-5", "Please type the amount without a minus sign."),
     ],
 )
