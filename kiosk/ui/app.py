@@ -23,7 +23,6 @@ from textual.app import App
 from rich.text import Text
 from textual.binding import Binding
 from textual.screen import ModalScreen
-from textual.theme import Theme
 from textual.worker import Worker
 
 from kiosk.errors import RathausError, StoreError
@@ -42,28 +41,12 @@ from kiosk.ui.screens.staff_pin import StaffPinScreen
 from kiosk.ui.screens.start import StartScreen
 from kiosk.ui.screens.status import StatusScreen
 from kiosk.ui.screens.still_there import StillThereScreen
+from kiosk.ui.theme import HIGH_CONTRAST, THEMES, theme_for
+from kiosk.ui.wording import word
 from sync.outbox import BACKGROUND_TIMEOUTS, RetryPolicy
 
 log = logging.getLogger("rathaus.kiosk.ui")
 BACKGROUND_SYNC_POLICY = RetryPolicy(attempts=1)
-
-# Black on white like paper, dark blue buttons, a bright yellow mark on whatever has the focus.
-HIGH_CONTRAST = Theme(
-    name="rathaus-high-contrast",
-    primary="#003a70",
-    secondary="#1f4e79",
-    accent="#ffd500",
-    warning="#8a4b00",
-    error="#a4000f",
-    success="#0b6b1f",
-    foreground="#000000",
-    background="#ffffff",
-    surface="#ffffff",
-    panel="#e6edf5",
-    boost="#00000010",
-    dark=False,
-)
-
 
 class KioskApp(App[None]):
     """The citizen kiosk. ``kiosk_mode`` locks it for a public terminal."""
@@ -102,6 +85,14 @@ class KioskApp(App[None]):
         self._idle_prompt_open = False
         self._sync_worker: Worker | None = None
         self.townhall_refuses = False  # the last exchange was refused (e.g. the kiosk is revoked)
+        for theme in THEMES:
+            self.register_theme(theme)
+        # A Linux console (TERM=linux: 16 colours) gets colours it can show; see kiosk/ui/theme.py.
+        self.theme = theme_for(self.console.color_system).name
+
+    def get_theme_variable_defaults(self) -> dict[str, str]:
+        """The kiosk's own colour variables (``$rk-...``), should a theme lack one."""
+        return dict(HIGH_CONTRAST.variables)
 
     # --- texts ---------------------------------------------------------------------------------
 
@@ -118,8 +109,6 @@ class KioskApp(App[None]):
             return super().run(*args, **kwargs)
 
     def on_mount(self) -> None:
-        self.register_theme(HIGH_CONTRAST)
-        self.theme = HIGH_CONTRAST.name
         self.set_interval(min(1.0, max(self.idle_seconds / 4, 0.05)), self._check_idle)
         config = self.runtime.config
         if config.server_url:
@@ -160,6 +149,7 @@ class KioskApp(App[None]):
     def ask_to_cancel(self) -> None:
         """Confirm before the answers of an unfinished application are thrown away."""
         _ = self.gettext
+        kind = self.session.form.kind if self.session is not None else None
 
         def cancelled(confirmed: bool | None) -> None:
             if confirmed:
@@ -167,9 +157,9 @@ class KioskApp(App[None]):
 
         self.push_screen(
             ConfirmScreen(
-                _("Cancel the application?"),
-                _("Your answers will be deleted."),
-                yes=_("Yes, cancel"),
+                word(kind, "cancel?", self.lang),
+                word(kind, "cancel-consequence", self.lang),
+                yes=word(kind, "cancel-yes", self.lang),
                 no=_("No, continue"),
             ),
             cancelled,
@@ -269,7 +259,8 @@ class KioskApp(App[None]):
             if not keep:
                 self.return_to_start(reset_language=True)
 
-        self.push_screen(StillThereScreen(self.answer_seconds), answered)
+        saved = any(isinstance(screen, ReceiptScreen) for screen in self.screen_stack)
+        self.push_screen(StillThereScreen(self.answer_seconds, already_saved=saved), answered)
 
     # --- the town hall -------------------------------------------------------------------------
 

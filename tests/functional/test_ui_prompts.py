@@ -125,7 +125,7 @@ async def test_after_an_answer_the_next_code_can_be_typed_at_once(runtime, visit
         await visitor.type(refcode.display(codes[0]))
         await visitor.press("enter")
         await pilot.pause()
-        assert "Ihr Antrag ist an diesem Kiosk gespeichert" in visitor.text
+        assert "Ihre Nachricht ist an diesem Kiosk gespeichert" in visitor.text
         assert visitor.focused is app.screen.query_one("#code", Input), "ready for the next code"
 
         await visitor.type(refcode.display(codes[1]))  # straight away, no clearing

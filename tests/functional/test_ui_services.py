@@ -297,9 +297,9 @@ async def test_a_service_filled_in_by_keyboard_ends_in_the_queue(runtime, submit
         visitor = visitor_for(pilot)
         assert "Einheitsgemeinde Tangerhütte" in visitor.text
         assert form.text("title", "de") in visitor.text
-        assert form.text("summary", "de") in visitor.text
 
         await visitor.tab_to(lambda w: isinstance(w, ServiceButton) and w.form.id == form.id)
+        assert form.text("summary", "de") in visitor.text  # below the buttons, for the focused one
         await visitor.press("enter")
         assert isinstance(app.screen, QuestionScreen)
         assert form.text("title", "de") in visitor.text
@@ -363,16 +363,16 @@ async def test_cancelling_asks_first_then_forgets_every_answer(runtime, submitte
     async with app.run_test(size=SCREEN_SIZE) as pilot:
         visitor = visitor_for(pilot)
         await fill_message(visitor, runtime)
-        await visitor.press_button("Antrag abbrechen")
-        assert "Antrag abbrechen?" in visitor.text
-        assert "Ihre Angaben werden gelöscht." in visitor.text
+        await visitor.press_button("Nachricht verwerfen")
+        assert "Nachricht verwerfen?" in visitor.text
+        assert "Was Sie geschrieben haben, wird gelöscht." in visitor.text
         assert str(visitor.focused.label) == "Nein, weitermachen"  # the safe answer is first
         await visitor.press("enter")
         assert isinstance(app.screen, ReviewScreen)
         assert "Schön hier." in visitor.text
 
-        await visitor.press_button("Antrag abbrechen")
-        await visitor.press_button("Ja, abbrechen")
+        await visitor.press_button("Nachricht verwerfen")
+        await visitor.press_button("Ja, verwerfen")
         assert isinstance(app.screen, StartScreen)
         assert app.session is None
         assert submitted == []

@@ -1,4 +1,5 @@
-"""F1 on a question: the question again, its explanation and an example, in a window."""
+"""F1: on a question, the question again with its explanation and an example; on the start
+screen, how the kiosk is used. Both in a window that Escape, F1 or Enter closes."""
 
 from __future__ import annotations
 
@@ -40,6 +41,50 @@ class HelpScreen(LanguageAware, ModalScreen[None]):
                 yield Static(
                     _("Example: {example}").format(example=example), id="help-example", markup=False
                 )
+            yield Button(_("Close"), id="close", variant="primary")
+
+    def on_mount(self) -> None:
+        self.focus_default()
+
+    @on(Button.Pressed, "#close")
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+class KioskHelpScreen(LanguageAware, ModalScreen[None]):
+    """F1 on the start screen: the few keys the kiosk needs and what happens to an application."""
+
+    CSS_PATH = "help.tcss"
+    BINDINGS = [
+        Binding("escape,f1", "close", "Close", show=False),
+    ]
+
+    def compose(self) -> ComposeResult:
+        _ = self.app.gettext
+        with Vertical(id="help-box", classes="dialog"):
+            yield Static(_("How to use this kiosk"), classes="dialog-title")
+            yield Static(
+                _(
+                    "Choose what you would like to do with the arrow keys or Tab, then press "
+                    "Enter. Each question then has its own page."
+                ),
+                id="help-question",
+            )
+            yield Static(
+                _(
+                    "Enter: next question · Esc: one step back · F1: help for the question · "
+                    "F2: Deutsch or English. Nothing you type is lost when you go back."
+                ),
+                id="help-text",
+            )
+            yield Static(
+                _(
+                    "At the end you check your answers and send them. You get a receipt code: "
+                    "with it you can see here later how far your application has got. If you are "
+                    "unsure, ask the staff at the town hall."
+                ),
+                id="help-example",
+            )
             yield Button(_("Close"), id="close", variant="primary")
 
     def on_mount(self) -> None:

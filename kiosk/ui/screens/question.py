@@ -19,7 +19,7 @@ from textual.widgets import Button, Input, RadioSet, Static
 from kiosk.errors import AnswerError
 from kiosk.forms import AddressPartError, Field, FormSession, parse_answer
 from kiosk.i18n import N_, translator
-from kiosk.ui.answer_examples import example_for
+from kiosk.ui.answer_examples import example_for, type_example
 from kiosk.ui.screens.base import LanguageAware
 from kiosk.ui.screens.help import HelpScreen
 from kiosk.ui.widgets.address_answer import AddressAnswer
@@ -31,14 +31,16 @@ from kiosk.ui.widgets.multi_choice_answer import MultiChoiceAnswer
 from kiosk.ui.widgets.multiline_answer import MultilineAnswer
 from kiosk.ui.widgets.text_answer import TextAnswer
 from kiosk.ui.widgets.yesno_answer import YesNoAnswer
+from kiosk.ui.wording import word
 
+# How to type an answer of each type. Examples are not part of these sentences: the form's own
+# example (or the type's, below) follows on its own line, so an example is never shown twice.
 _TYPE_HINTS = {
     "date": N_("Please type the date as day.month.year (DD.MM.YYYY)."),
-    "money": N_("Amount in euros, for example 12,50"),
-    "number": N_("Please type digits, for example 3"),
+    "money": N_("The amount in euros."),
+    "number": N_("Please type digits."),
     "iban": N_("You find the IBAN on your bank card or a bank statement."),
-    "phone": N_("With the area code, for example 03935 123456"),
-    "email": N_("For example name@example.de"),
+    "phone": N_("With the area code."),
     "choice": N_("Choose with the arrow keys and Enter."),
     "yesno": N_("Choose with the arrow keys and Enter."),
     "multiline": N_("Enter starts a new line. Tab goes on to the buttons."),
@@ -70,7 +72,7 @@ def hint_for(field: Field, lang: str) -> str:
         lines.append(_(_MULTIPLE_HINT))
     elif field.type in _TYPE_HINTS:
         lines.append(_(_TYPE_HINTS[field.type]))
-    example = example_for(field, lang)
+    example = example_for(field, lang) or type_example(field.type, lang)
     if example:
         lines.append(_("Example: {example}").format(example=example))
     if not field.required:
@@ -122,20 +124,21 @@ class QuestionScreen(LanguageAware, Screen):
         session = self.session
         field = session.current
         assert field is not None
-        number, total = session.position()
+        number, total, certain = session.progress()
+        if certain:
+            progress = _("Question {number} of {total}").format(number=number, total=total)
+        else:  # some questions depend on answers still to come: never promise fewer than may come
+            progress = _("Question {number} of at most {total}").format(number=number, total=total)
         initial = self._drafts.get(field.id, session.raw(field.id))
         label = field.text("label", lang)
         with Vertical(id="question-page"):
             with Horizontal(id="question-top"):
                 yield Static(session.form.text("title", lang), id="service-title")
-                yield Static(
-                    _("Question {number} of {total}").format(number=number, total=total),
-                    id="progress",
-                )
+                yield Static(progress, id="progress")
             yield Static(label, id="question-label", markup=False)  # never scrolled away
             if not field.required:
                 yield Static(_("(optional)"), id="optional")
-            with VerticalScroll(id="question-body"):
+            with VerticalScroll(id="question-body", can_focus=False):  # only the answer takes the focus
                 hint = hint_for(field, lang)
                 if hint:
                     yield Static(hint, id="question-hint", markup=False)
@@ -151,8 +154,8 @@ class QuestionScreen(LanguageAware, Screen):
                 yield Button(_("Back"), id="back")
                 yield Button(_("Help (F1)"), id="help")
                 yield Static(classes="button-gap")
-                yield Button(_("Cancel application"), id="cancel", classes="-quiet")
-            yield KeyHints(key_hints_for(field, lang))
+                yield Button(word(session.form.kind, "cancel", lang), id="cancel", classes="-quiet")
+            yield KeyHints(key_hints_for(field, lang), spare=("F1", "Esc"))  # both are buttons too
 
     def on_mount(self) -> None:
         self.focus_default()

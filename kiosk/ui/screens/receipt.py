@@ -22,6 +22,7 @@ from kiosk.ui.screens.base import LanguageAware
 from kiosk.ui.widgets.key_hints import KeyHints
 from kiosk.ui.widgets.qr_code import QrCode
 from kiosk.ui.widgets.reference_code import ReferenceCode
+from kiosk.ui.wording import word
 from kiosk.ui.workers import reporting_problems
 
 RECEIPTS_FOLDER = "receipts"
@@ -52,7 +53,7 @@ class ReceiptScreen(LanguageAware, Screen):
         _ = self.app.gettext
         receipt = self.receipt()
         with Vertical(id="receipt-page"):
-            yield Static(_("Thank you! Your application has been saved."), id="receipt-thanks")
+            yield Static(word(self.form.kind, "saved", self.app.lang), id="receipt-thanks")
             with VerticalScroll(id="receipt-body"):
                 with Horizontal(id="receipt-top"):
                     with Vertical(id="receipt-code-box"):

@@ -13,6 +13,7 @@ from kiosk.forms import FormSession
 from kiosk.ui.messages import ProblemOccurred, SubmissionQueued
 from kiosk.ui.screens.base import LanguageAware
 from kiosk.ui.widgets.key_hints import KeyHints
+from kiosk.ui.wording import word
 from kiosk.ui.workers import reporting_problems
 
 
@@ -48,14 +49,14 @@ class ReviewScreen(LanguageAware, Screen):
                             yield Static(shown, classes="review-answer", markup=False)
                         yield Button(_("Change"), name=field.id, classes="change")
             yield Static(
-                _("Sealing your application …") if self._sending else "",
+                word(session.form.kind, "sealing", lang) if self._sending else "",
                 id="sending",
                 classes="" if self._sending else "-empty",
             )
             with Horizontal(id="review-buttons"):
                 yield Button(_("Send"), id="send", variant="success", disabled=self._sending)
                 yield Button(_("Back"), id="back")
-                yield Button(_("Cancel application"), id="cancel", classes="-quiet")
+                yield Button(word(session.form.kind, "cancel", lang), id="cancel", classes="-quiet")
             yield KeyHints(
                 [
                     ("Tab", _("next button")),
@@ -112,7 +113,7 @@ class ReviewScreen(LanguageAware, Screen):
         self._sending = sending
         self.query_one("#send", Button).disabled = sending
         note = self.query_one("#sending", Static)
-        note.update(_("Sealing your application …") if sending else "")
+        note.update(word(self.session.form.kind, "sealing", self.app.lang) if sending else "")
         note.set_class(not sending, "-empty")
 
     @work(thread=True, exclusive=True, group="submit", exit_on_error=False)

@@ -1,15 +1,25 @@
-"""The first thing a person sees: the town, one large button per service, status, language."""
+"""The first thing a person sees: the town, one large button per service, status, language.
+
+Everything must be in sight at once, also on a small text console (80×25): the service buttons show
+their titles in two columns, and the one-sentence summary of the service that has the focus is
+shown below them. The arrow keys move between the buttons as they are laid out, Tab goes through
+them in order, F1 explains how the kiosk is used.
+"""
 
 from __future__ import annotations
 
 from textual import on
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.events import DescendantFocus
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Button, Static
 
 from kiosk.i18n import LANGUAGE_NAMES
 from kiosk.ui.screens.base import LanguageAware
+from kiosk.ui.screens.help import KioskHelpScreen
 from kiosk.ui.widgets.connection_line import ConnectionLine
 from kiosk.ui.widgets.key_hints import KeyHints
 from kiosk.ui.widgets.service_button import ServiceButton
@@ -21,6 +31,14 @@ CONNECTION_REFRESH_SECONDS = 15.0
 
 class StartScreen(LanguageAware, Screen):
     CSS_PATH = "start.tcss"
+    BINDINGS = [
+        Binding("up", "move('up')", "Up", show=False),
+        Binding("down", "move('down')", "Down", show=False),
+        Binding("left", "move('left')", "Left", show=False),
+        Binding("right", "move('right')", "Right", show=False),
+        Binding("f1", "help", "Help", show=False),
+        Binding("question_mark", "help", "Help", show=False),
+    ]
 
     def compose(self) -> ComposeResult:
         app = self.app
@@ -35,20 +53,24 @@ class StartScreen(LanguageAware, Screen):
                         yield Static(config.location, id="location")
                 yield Button(LANGUAGE_NAMES[other_language], id="language", classes="-secondary")
             yield Static(_("Welcome! What would you like to do?"), id="welcome")
-            with VerticalScroll(id="services"):
+            # Only the buttons take the focus: a scroll area that did showed no mark and swallowed
+            # what was typed. The area still scrolls to the focused button if a town offers many.
+            with VerticalScroll(id="services", can_focus=False):
                 forms = sorted(app.runtime.forms, key=lambda f: (f.order, f.id))
-                for first in range(0, len(forms), 2):  # two large buttons side by side
+                for first in range(0, len(forms), 2):  # two buttons side by side
                     with Horizontal(classes="service-row"):
                         for form in forms[first : first + 2]:
                             yield ServiceButton(form, app.lang, classes="service")
                 yield Button(_("Check the status of an application"), id="status", classes="-secondary")
+                yield Static("", id="service-summary", markup=False)
             yield ConnectionLine(
                 app.runtime, app.lang, refused=app.townhall_refuses, id="connection"
             )
             yield KeyHints(
                 [
-                    ("Tab", _("next button")),
+                    ("↑↓←→", _("move")),
                     ("Enter", _("choose")),
+                    ("F1", _("Help")),
                     ("F2", LANGUAGE_NAMES[other_language]),
                 ]
             )
@@ -69,6 +91,35 @@ class StartScreen(LanguageAware, Screen):
     def on_screen_resume(self) -> None:
         self.refresh_connection()
 
+    def on_descendant_focus(self, event: DescendantFocus) -> None:
+        """Below the buttons: what the focused one is for."""
+        _ = self.app.gettext
+        widget = event.widget
+        if isinstance(widget, ServiceButton):
+            text = widget.form.text("summary", self.app.lang)
+        elif widget.id == "status":
+            text = _("With the code from your receipt you can see how far your application has got.")
+        else:
+            text = ""
+        self.query_one("#service-summary", Static).update(text)
+
+    # --- keys ----------------------------------------------------------------------------------
+
+    def action_move(self, direction: str) -> None:
+        """The arrow keys: to the nearest button in that direction, as the buttons are laid out."""
+        current = self.focused
+        if current is None:
+            self.focus_default()
+            return
+        target = nearest_in_direction(current, [b for b in self.query(Button) if b.focusable], direction)
+        if target is not None:
+            target.focus()
+
+    def action_help(self) -> None:
+        self.app.push_screen(KioskHelpScreen())
+
+    # --- buttons -------------------------------------------------------------------------------
+
     @on(Button.Pressed, "ServiceButton")
     def _start_service(self, event: Button.Pressed) -> None:
         assert isinstance(event.button, ServiceButton)
@@ -81,3 +132,32 @@ class StartScreen(LanguageAware, Screen):
     @on(Button.Pressed, "#language")
     def _language(self) -> None:
         self.app.action_switch_language()
+
+
+def nearest_in_direction(current: Widget, candidates: list[Widget], direction: str) -> Widget | None:
+    """The widget an arrow key leads to: up/down to the nearest row above/below (then the closest
+    horizontally), left/right to the nearest widget in the same row."""
+    here = current.region
+    best: tuple[int, int] | None = None
+    found = None
+    for widget in candidates:
+        if widget is current:
+            continue
+        there = widget.region
+        same_row = there.y < here.bottom and here.y < there.bottom
+        if direction in ("left", "right"):
+            if not same_row:
+                continue
+            gap = there.x - here.right if direction == "right" else here.x - there.right
+            if gap < 0:
+                continue
+            score = (gap, 0)
+        else:
+            gap = there.y - here.bottom if direction == "down" else here.y - there.bottom
+            if gap < 0 or same_row:
+                continue
+            centre = abs((there.x + there.width // 2) - (here.x + here.width // 2))
+            score = (gap, centre)
+        if best is None or score < best:
+            best, found = score, widget
+    return found

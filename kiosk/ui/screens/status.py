@@ -18,9 +18,9 @@ from textual.widgets import Button, Input, Static
 from kiosk.errors import RathausError
 from kiosk.i18n import format_datetime, translator
 from kiosk.receipt import parse_moment
-from kiosk.runtime import describe_status
 from kiosk.ui.screens.base import LanguageAware
 from kiosk.ui.widgets.key_hints import KeyHints
+from kiosk.ui.wording import status_sentence
 
 class StatusScreen(LanguageAware, Screen):
     CSS_PATH = "status.tcss"
@@ -53,12 +53,15 @@ class StatusScreen(LanguageAware, Screen):
 
     def _result(self, view: Any, lang: str) -> ComposeResult:
         _ = translator(lang)
+        kind = None
         try:
-            service = self.app.runtime.form(view.form_id).text("title", lang)
+            form = self.app.runtime.form(view.form_id)
+            service, kind = form.text("title", lang), form.kind
         except (KeyError, RathausError):
             service = view.form_id
+        by_stick = not self.app.runtime.config.server_url
         yield Static(f"{_('Service')}: {service}", id="status-service", markup=False)
-        yield Static(describe_status(view, lang), id="status-words")
+        yield Static(status_sentence(view, kind, lang, by_stick=by_stick), id="status-words")
         if view.message:
             yield Static(_("Message from the town hall:"), classes="status-heading")
             yield Static(view.message, id="status-message", markup=False)

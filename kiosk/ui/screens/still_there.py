@@ -1,7 +1,8 @@
 """After a quiet while: "Do you need more time?" Any key keeps everything; no answer clears it.
 
 The countdown protects the next person at the kiosk: answers left behind are deleted when nobody
-says they are still there.
+says they are still there. After sending (on the receipt) nothing is deleted, the application is
+saved: then the question only says that the screen goes back to the start.
 """
 
 from __future__ import annotations
@@ -24,9 +25,10 @@ class StillThereScreen(LanguageAware, ModalScreen[bool]):
 
     CSS_PATH = "still_there.tcss"
 
-    def __init__(self, answer_seconds: float) -> None:
+    def __init__(self, answer_seconds: float, *, already_saved: bool = False) -> None:
         super().__init__()
         self.answer_seconds = answer_seconds
+        self.already_saved = already_saved
         self._deadline = monotonic() + answer_seconds
 
     def compose(self) -> ComposeResult:
@@ -46,6 +48,14 @@ class StillThereScreen(LanguageAware, ModalScreen[bool]):
     def _countdown_text(self) -> str:
         left = self._seconds_left()
         ngettext = ntranslator(self.app.lang)
+        if self.already_saved:
+            return ngettext(
+                "Your application is saved. Otherwise the screen goes back to the start in "
+                "{seconds} second.",
+                "Your application is saved. Otherwise the screen goes back to the start in "
+                "{seconds} seconds.",
+                left,
+            ).format(seconds=left)
         text = ngettext(
             "Otherwise your answers will be deleted in {seconds} second, for your privacy.",
             "Otherwise your answers will be deleted in {seconds} seconds, for your privacy.",

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.widgets import RadioButton, RadioSet
+from textual.widgets import RadioSet
 
-from kiosk.ui.widgets.answer_radio_set import AnswerRadioSet
+from kiosk.ui.widgets.answer_radio_set import AnswerButton, AnswerRadioSet
 
 from kiosk.ui.widgets.answer_input import AnswerInput
 from kiosk.ui.widgets.styles import stylesheet_next_to
@@ -17,7 +17,7 @@ class ChoiceAnswer(AnswerInput):
     def compose(self) -> ComposeResult:
         yield AnswerRadioSet(
             *[
-                RadioButton(option.text(self.lang), value=option.value == self.initial)
+                AnswerButton(option.text(self.lang), value=option.value == self.initial)
                 for option in self.field.options
             ],
             id="answer-choice",

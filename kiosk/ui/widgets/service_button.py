@@ -1,4 +1,4 @@
-"""A large button for one service: its title in bold and a one-line summary below."""
+"""A large button for one service: its title in bold (the summary is shown below the buttons)."""
 
 from __future__ import annotations
 
@@ -16,13 +16,9 @@ class ServiceButton(Button):
     DEFAULT_CSS = stylesheet_next_to(__file__)
 
     def __init__(self, form: FormDefinition, lang: str, **kwargs) -> None:
-        label = Content.assemble((form.text("title", lang), "bold"))
-        summary = form.text("summary", lang)
-        if summary:
-            label = Content.assemble(label, "\n", summary)
-        super().__init__(label, **kwargs)
+        super().__init__(Content.assemble((form.text("title", lang), "bold")), **kwargs)
         self.form = form
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
-        """As many lines as the wrapped summary needs (a plain button counts unwrapped lines)."""
+        """As many lines as the wrapped title needs (a plain button counts unwrapped lines)."""
         return max(1, len(self.label.wrap(max(1, width - 2))))  # a button keeps one cell free each side

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.widgets import RadioButton, RadioSet
+from textual.widgets import RadioSet
 
-from kiosk.ui.widgets.answer_radio_set import AnswerRadioSet
+from kiosk.ui.widgets.answer_radio_set import AnswerButton, AnswerRadioSet
 
 from kiosk.i18n import translator
 from kiosk.ui.widgets.answer_input import AnswerInput
@@ -18,8 +18,8 @@ class YesNoAnswer(AnswerInput):
     def compose(self) -> ComposeResult:
         _ = translator(self.lang)
         yield AnswerRadioSet(
-            RadioButton(_("Yes"), value=self.initial is True),
-            RadioButton(_("No"), value=self.initial is False),
+            AnswerButton(_("Yes"), value=self.initial is True),
+            AnswerButton(_("No"), value=self.initial is False),
             id="answer-yesno",
         )
 
