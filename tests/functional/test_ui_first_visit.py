@@ -173,6 +173,26 @@ async def test_every_tab_stop_shows_the_focus_and_typing_never_goes_into_nothing
         assert "Hallo" in area.text
 
 
+async def test_review_and_receipt_have_only_buttons_to_tab_to_and_the_receipt_reads_on_with_arrows(runtime, visitor_for, monkeypatch):
+    focus = use_terminal(monkeypatch, "truecolor")
+    app = KioskApp(runtime, kiosk_mode=True, lang="de")
+    async with app.run_test(size=(80, 25)) as pilot:
+        visitor = visitor_for(pilot)
+        await send_a_message(visitor)
+        for stop, background in await tab_stops(visitor):
+            assert isinstance(stop, Button) and background == focus, f"review: {stop!r}"
+        await visitor.tab_to_button("Absenden")
+        await visitor.press("enter")
+        await visitor.settle()
+        assert isinstance(app.screen, ReceiptScreen)
+        for stop, background in await tab_stops(visitor):
+            assert isinstance(stop, Button) and background == focus, f"receipt: {stop!r}"
+        assert "Was passiert jetzt?" not in rendered_words(app)  # below the edge at 80×25
+        await visitor.press("down", "down", "down", "down", "down", "down", "down", "down")
+        await pilot.pause()
+        assert "Was passiert jetzt?" in rendered_words(app)
+
+
 # --- 80×25 and 100×30: everything in sight ------------------------------------------------------
 
 

@@ -64,16 +64,13 @@ class KioskHelpScreen(LanguageAware, ModalScreen[None]):
         with Vertical(id="help-box", classes="dialog"):
             yield Static(_("How to use this kiosk"), classes="dialog-title")
             yield Static(
-                _(
-                    "Choose what you would like to do with the arrow keys or Tab, then press "
-                    "Enter. Each question then has its own page."
-                ),
+                _("Choose with the arrow keys or Tab what you would like to do, then press Enter."),
                 id="help-question",
             )
             yield Static(
                 _(
-                    "Enter: next question · Esc: one step back · F1: help for the question · "
-                    "F2: Deutsch or English. Nothing you type is lost when you go back."
+                    "Enter: next · Esc: back · F1: help for the question · F2: Deutsch/English. "
+                    "Going back loses nothing you typed."
                 ),
                 id="help-text",
             )

@@ -11,6 +11,7 @@ from typing import Any
 
 from textual import on, work
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Static
@@ -30,6 +31,14 @@ RECEIPTS_FOLDER = "receipts"
 
 class ReceiptScreen(LanguageAware, Screen):
     CSS_PATH = "receipt.tcss"
+    # The text scrolls with the arrow keys; only the buttons take the focus (a focused scroll area
+    # would show no mark).
+    BINDINGS = [
+        Binding("up", "scroll_body('up')", "Up", show=False),
+        Binding("down", "scroll_body('down')", "Down", show=False),
+        Binding("pageup", "scroll_body('page_up')", "Page up", show=False),
+        Binding("pagedown", "scroll_body('page_down')", "Page down", show=False),
+    ]
 
     def __init__(self, form: FormDefinition, queued: Any) -> None:
         super().__init__()
@@ -54,7 +63,7 @@ class ReceiptScreen(LanguageAware, Screen):
         receipt = self.receipt()
         with Vertical(id="receipt-page"):
             yield Static(word(self.form.kind, "saved", self.app.lang), id="receipt-thanks")
-            with VerticalScroll(id="receipt-body"):
+            with VerticalScroll(id="receipt-body", can_focus=False):
                 with Horizontal(id="receipt-top"):
                     with Vertical(id="receipt-code-box"):
                         yield Static(_("Your receipt code:"), classes="receipt-heading")
@@ -82,10 +91,18 @@ class ReceiptScreen(LanguageAware, Screen):
             with Horizontal(id="receipt-buttons"):
                 yield Button(_("Print receipt"), id="print", variant="primary", disabled=self._printing)
                 yield Button(_("Done"), id="done", variant="success")
-            yield KeyHints([("Tab", _("next button")), ("Enter", _("press the button"))])
+            yield KeyHints(
+                [("Tab", _("next button")), ("Enter", _("press the button")), ("↑ ↓", _("read on"))],
+                spare=("↑ ↓",),
+            )
 
     def on_mount(self) -> None:
         self.focus_default()
+
+    def action_scroll_body(self, how: str) -> None:
+        body = self.query_one("#receipt-body", VerticalScroll)
+        {"up": body.scroll_up, "down": body.scroll_down, "page_up": body.scroll_page_up,
+         "page_down": body.scroll_page_down}[how](animate=False)
 
     def focus_default(self) -> None:
         self.query_one("#print", Button).focus()

@@ -41,7 +41,7 @@ class ReviewScreen(LanguageAware, Screen):
                 _("Please check your answers. Change anything that is not right, then press Send."),
                 id="review-intro",
             )
-            with VerticalScroll(id="review-list"):
+            with VerticalScroll(id="review-list", can_focus=False):  # the Change buttons take it
                 for field, shown in session.review():
                     with Horizontal(classes="review-row"):
                         with Vertical(classes="review-text"):

@@ -31,6 +31,7 @@ CONNECTION_REFRESH_SECONDS = 15.0
 
 class StartScreen(LanguageAware, Screen):
     CSS_PATH = "start.tcss"
+    AUTO_FOCUS = "ServiceButton"  # the first service, not the language button above it
     BINDINGS = [
         Binding("up", "move('up')", "Up", show=False),
         Binding("down", "move('down')", "Down", show=False),
@@ -62,7 +63,9 @@ class StartScreen(LanguageAware, Screen):
                         for form in forms[first : first + 2]:
                             yield ServiceButton(form, app.lang, classes="service")
                 yield Button(_("Check the status of an application"), id="status", classes="-secondary")
-                yield Static("", id="service-summary", markup=False)
+                # what the focused button is for; first the first service, which has the focus
+                first_summary = forms[0].text("summary", app.lang) if forms else ""
+                yield Static(first_summary, id="service-summary", markup=False)
             yield ConnectionLine(
                 app.runtime, app.lang, refused=app.townhall_refuses, id="connection"
             )
@@ -92,15 +95,17 @@ class StartScreen(LanguageAware, Screen):
         self.refresh_connection()
 
     def on_descendant_focus(self, event: DescendantFocus) -> None:
+        self._show_summary(event.widget)
+
+    def _show_summary(self, widget: Widget) -> None:
         """Below the buttons: what the focused one is for."""
         _ = self.app.gettext
-        widget = event.widget
         if isinstance(widget, ServiceButton):
             text = widget.form.text("summary", self.app.lang)
         elif widget.id == "status":
             text = _("With the code from your receipt you can see how far your application has got.")
         else:
-            text = ""
+            return
         self.query_one("#service-summary", Static).update(text)
 
     # --- keys ----------------------------------------------------------------------------------
