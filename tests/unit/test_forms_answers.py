@@ -410,3 +410,32 @@ def test_control_characters_never_reach_the_answer():
     assert parse(question("multiline"), "Zeile 1\r\nZeile\t2\x07") == "Zeile 1\nZeile 2"
     typed = {**ADDRESS, "street": "Haupt\x00straße"}
     assert parse(question("address"), typed)["street"] == "Hauptstraße"
+
+
+def test_a_person_name_is_written_in_letters():
+    from kiosk.forms import load_forms
+
+    form = {f.id: f for f in load_forms()}["nachricht"]
+    name = form.field("name")
+    assert name.person_name
+    with pytest.raises(AnswerError) as refused_date:
+        parse_answer(name, "12.08.1964", "de")
+    assert "Buchstaben" in refused_date.value.message
+    with pytest.raises(AnswerError):
+        parse_answer(name, "Erika 3", "en")
+    assert parse_answer(name, "Erika Mustermann-Groß", "de") == "Erika Mustermann-Groß"
+
+
+def test_a_date_beyond_the_limits_gets_the_forms_own_message():
+    from kiosk.forms import load_forms
+
+    forms = {f.id: f for f in load_forms()}
+    birth = forms["gewerbeanmeldung"].field("birth_date")
+    with pytest.raises(AnswerError) as child:
+        parse_answer(birth, "01.05.2015", "de", today=TODAY)
+    assert child.value.message == birth.text("outside", "de")
+    assert parse_answer(birth, "01.05.1964", "de", today=TODAY) == "1964-05-01"
+    finished = forms["hausnummer"].field("completion_date")
+    with pytest.raises(AnswerError) as past:
+        parse_answer(finished, (TODAY - dt.timedelta(days=1)).strftime("%d.%m.%Y"), "en", today=TODAY)
+    assert "from today on" in past.value.message

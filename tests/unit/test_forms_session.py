@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
@@ -235,3 +236,32 @@ def test_answers_are_json_and_changing_them_does_not_change_the_session():
     answers["months"].append("2021-03")
     again = session.answers()
     assert again["address"]["town"] == "Tangerhütte" and again["months"] == ["2021-01", "2021-02"]
+
+
+def test_the_count_is_the_most_questions_that_can_still_come_and_never_grows():
+    session = FormSession(FORMS["gewerbeanmeldung"])
+    totals = []
+    typed = {"reason": "neuerrichtung", "legal_form": "einzelunternehmen", "surname": "Muster",
+             "first_names": "Erika", "birth_date": "12.08.1964", "nationality": "deutsch",
+             "home_address": {"street": "Hauptstraße", "number": "5", "postcode": "39517", "town": "Lüderitz"},
+             "business_address": {"street": "Am Markt", "number": "2", "postcode": "39517", "town": "Tangerhütte"},
+             "start_date": (dt.date.today() + dt.timedelta(days=5)).strftime("%d.%m.%Y"),
+             "activity": "Fahrräder", "scope": "haupterwerb", "craft": False, "permit_needed": False}
+    while not session.at_review:
+        number, total, certain = session.progress()
+        totals.append(total)
+        field = session.current
+        session.answer(typed[field.id]) if field.id in typed else session.skip()
+    assert totals == sorted(totals, reverse=True)
+    assert totals[0] > totals[-1]  # the answers ruled questions out
+    assert session.progress() == (len(session.visible_fields()),) * 2 + (True,)
+
+
+def test_the_count_is_certain_once_no_open_answer_can_change_it():
+    session = message_session()
+    assert session.progress() == (1, 6, False)  # a wish for a reply asks two more questions
+    fill_until_reply(session, wants_reply=False)
+    assert session.at_review and session.progress() == (4, 4, True)
+    session = message_session()
+    fill_until_reply(session, wants_reply=True)
+    assert session.progress() == (5, 6, True)  # one way to reply, one more question
