@@ -5,9 +5,11 @@ needs between visits (the idle watch, the background exchange with the town hall
 Screens ask the app to move on (``start_service``, ``show_review``, ``return_to_start`` ...), so
 the order of screens is decided in one place.
 
-Keys everywhere: Tab / Shift+Tab move between buttons and fields, Enter confirms, Escape goes one
-step back, F1 opens the help of a question, F2 switches Deutsch/English, F12 with the staff PIN
-opens the staff screen (USB stick, sync, closing the kiosk).
+Keys everywhere: Tab / Shift+Tab move between buttons and fields (on the start screen the arrow
+keys too), Enter confirms, Escape goes one step back, F1 opens the help of a question (on the start
+screen: how the kiosk is used), F2 switches Deutsch/English, F12 with the staff PIN opens the staff
+screen (USB stick, sync, closing the kiosk). Colours come from kiosk/ui/theme.py: a 16-colour
+terminal such as the Linux console gets colours it can show.
 """
 
 from __future__ import annotations
