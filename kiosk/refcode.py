@@ -33,6 +33,21 @@ def _check_symbol(body: str) -> str:
     return ALPHABET[_times_two(state)]
 
 
+def check_symbol(body: str) -> str:
+    """The check symbol for eight (or any number of) symbols of ``ALPHABET``."""
+    return _check_symbol(body)
+
+
+def has_valid_check(code: str) -> bool:
+    """True when a compact code's symbols are all from ``ALPHABET`` and its last one checks."""
+    return (
+        isinstance(code, str)
+        and len(code) >= 2
+        and all(ch in ALPHABET for ch in code)
+        and _check_symbol(code[:-1]) == code[-1]
+    )
+
+
 def new_reference() -> str:
     """A fresh code in its compact form (nine symbols, no dashes)."""
     body = "".join(secrets.choice(ALPHABET) for _ in range(_BODY_LENGTH))
