@@ -66,6 +66,7 @@ __all__ = [
     "enrolment_request_path",
     "export_townhall_public",
     "fingerprint",
+    "generate_private_key",
     "init_kiosk",
     "init_townhall",
     "install_encryption_key",
