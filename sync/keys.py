@@ -331,6 +331,11 @@ class TownhallPublicKeys:
     signing_key_id: str
     name: str
 
+    @classmethod
+    def of(cls, encryption: RecipientPublicKey, signing: Ed25519PublicKey, name: str) -> "TownhallPublicKeys":
+        """The public keys with their ids computed (e.g. after a rotation made a new key)."""
+        return cls(encryption, signing, key_id(encryption), key_id(signing), name)
+
     @property
     def suite(self) -> str:
         return suite_of(self.encryption)

@@ -16,7 +16,7 @@ from sync.envelope.items import read_item_header
 from sync.inbox import Inbox
 from sync.intake import receive_batch
 from sync.keys import (
-    _townhall_public_from,
+    TownhallPublicKeys,
     enrolment_request_path,
     generate_private_key,
     init_kiosk,
@@ -186,7 +186,7 @@ def test_after_a_key_change_items_sealed_for_the_earlier_key_still_open(tmp_path
     install_encryption_key(townhall_dir, new)
     signing = load_townhall_keys(townhall_dir, need_encryption=False).signing
     write_townhall_public(
-        townhall_dir, _townhall_public_from(new.public_key(), signing.public_key(), "Einheitsgemeinde Tangerhütte")
+        townhall_dir, TownhallPublicKeys.of(new.public_key(), signing.public_key(), "Einheitsgemeinde Tangerhütte")
     )
     assert len(load_encryption_keyring(townhall_dir).key_ids) == 2
     with runtime:
