@@ -114,7 +114,18 @@ def _inflate_zlib(data: bytes, limit: int) -> bytes:
 
 
 def _inflate_zstd(dictionary: zstandard.ZstdCompressionDict, data: bytes, limit: int) -> bytes:
-    decompressor = zstandard.ZstdDecompressor(dict_data=dictionary, max_window_size=1 << 20)
+    try:
+        frame = zstandard.get_frame_parameters(data)
+    except zstandard.ZstdError:
+        raise CompressionError("not zstd data") from None
+    # A frame that says it holds more than the limit, or needs a window larger than the limit
+    # (which only more content than the limit can need), is refused before anything is inflated.
+    declared = frame.content_size
+    if declared != zstandard.CONTENTSIZE_UNKNOWN and declared > limit:
+        raise CompressionError("declared size", too_large=True)
+    if frame.window_size > max(limit, 1 << 17):
+        raise CompressionError("window", too_large=True)
+    decompressor = zstandard.ZstdDecompressor(dict_data=dictionary, max_window_size=max(limit, 1 << 17))
     inflater = decompressor.decompressobj()
     out: list[bytes] = []
     produced = 0
