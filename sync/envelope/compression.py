@@ -76,7 +76,9 @@ def _dictionary(dict_id: str) -> zstandard.ZstdCompressionDict:
     data = path.read_bytes()
     if dictionary_id(data) != dict_id:
         raise RuntimeError(f"{path} does not match its id; the installation is damaged")
-    return zstandard.ZstdCompressionDict(data, dict_type=zstandard.DICT_TYPE_AUTO)
+    dictionary = zstandard.ZstdCompressionDict(data, dict_type=zstandard.DICT_TYPE_AUTO)
+    dictionary.precompute_compress(level=ZSTD_LEVEL)  # once per process, not once per application
+    return dictionary
 
 
 def compress(codec: str, data: bytes) -> bytes:
