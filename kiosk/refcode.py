@@ -4,7 +4,8 @@ A code is eight random symbols and one check symbol from Crockford's base-32 alp
 capital letters without I, L, O, U), printed in groups of three: ``7KQ-M2X-9TJ``. The check symbol is
 a Damm check over the field GF(32) (``state = 2·state + symbol``, modulo x⁵+x²+1), which catches every
 single wrong symbol and every swap of two neighbours, the check symbol included. When a person
-types a code back, case, spaces and dashes do not matter, and O/I/L are read as 0/1/1.
+types a code back, case, spaces, tabs, dashes, underscores and dots do not matter, and O/I/L are
+read as 0/1/1; nothing else is accepted (docs/envelope.md section 4.3 specifies exactly this).
 """
 
 from __future__ import annotations
@@ -62,7 +63,9 @@ def display(code: str) -> str:
 def parse(text: str, lang: str = "de") -> str:
     """Turn what a person typed into the compact code, or say plainly what is wrong."""
     _ = translator(lang)
-    cleaned = "".join(ch for ch in text.upper() if ch not in " -_.\t").translate(_LOOKALIKES)
+    # Only ASCII is upper-cased: "ı".upper() is "I" and "ſ".upper() is "S", which no receipt shows.
+    upper = "".join(ch.upper() if ch.isascii() else ch for ch in text)
+    cleaned = "".join(ch for ch in upper if ch not in " -_.\t").translate(_LOOKALIKES)
     if not cleaned:
         raise ReferenceCodeError(_("Please type the code from your receipt."))
     bad = sorted({ch for ch in cleaned if ch not in ALPHABET})
