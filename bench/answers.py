@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import Any, Iterator
 
 from kiosk.forms import FormDefinition, load_forms
+from kiosk.forms.datelimits import resolve_limit
 from kiosk.forms.model import Field
 
 FIRST_NAMES = (
@@ -123,11 +124,14 @@ def _text_for(field: Field, rng: random.Random, person: dict[str, str], sentence
 
 
 def _date(field: Field, rng: random.Random, today: dt.date) -> str:
-    if "birth" in field.id:
-        if "child" in field.id:
-            return (today - dt.timedelta(days=rng.randrange(365, 6 * 365))).isoformat()
-        return (today - dt.timedelta(days=rng.randrange(18 * 365, 95 * 365))).isoformat()
-    return (today + dt.timedelta(days=rng.randrange(-200, 120))).isoformat()
+    """A day inside the question's own limits; birth dates of adults or children by its id."""
+    earliest = resolve_limit(field.earliest, today) if field.earliest else today - dt.timedelta(days=365)
+    latest = resolve_limit(field.latest, today) if field.latest else today + dt.timedelta(days=365)
+    if "birth" in field.id and "child" not in field.id:
+        earliest = max(earliest, today - dt.timedelta(days=95 * 365))
+        latest = min(latest, today - dt.timedelta(days=18 * 365))
+    span = max((latest - earliest).days, 0)
+    return (earliest + dt.timedelta(days=rng.randrange(span + 1))).isoformat()
 
 
 def _value(
@@ -172,13 +176,17 @@ def _value(
     raise ValueError(f"no generator for question type {kind!r}")
 
 
+TODAY = dt.date(2026, 11, 2)
+"""The day the answers are given on, so date limits like "today" give the same answers every run."""
+
+
 def answers_for(
     form: FormDefinition, rng: random.Random, today: dt.date | None = None, *, held_out: bool = False
 ) -> dict[str, Any]:
     """One citizen's answers to ``form``, as ``FormSession.answers()`` gives them; ``held_out``
     draws free text from sentences the dictionary was not trained on."""
     sentences = HELD_OUT_SENTENCES if held_out else SENTENCES
-    today = today or dt.date(2026, 11, 2)
+    today = today or TODAY
     person = {"first": rng.choice(FIRST_NAMES), "surname": rng.choice(SURNAMES)}
     answers: dict[str, Any] = {}
     for field in form.fields:

@@ -29,7 +29,7 @@ ZSTD_PREFIX = "zstd-"
 CODEC_PATTERN = re.compile(r"zlib|zstd-[0-9a-f]{8}")
 DICTIONARY_DIR = Path(__file__).resolve().parent / "dictionaries"
 DICTIONARY_SUFFIX = ".zdict"
-DEFAULT_DICTIONARY_ID = "06748cf0"
+DEFAULT_DICTIONARY_ID = "94a213c2"
 """The dictionary kiosks use now (trained by ``bench/train_dictionary.py``)."""
 
 ZSTD_LEVEL = 19
