@@ -16,6 +16,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import re
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -568,6 +569,9 @@ class EncryptionKeyring:
         return tuple(key_id(key.public_key()) for key in (self.current, *self.previous))
 
 
+_PREVIOUS_KEY_NAME = re.compile(r"[0-9a-f]{16}\.key")
+
+
 def _previous_dir(townhall_dir: Path) -> Path:
     return Path(townhall_dir) / KEYS_DIR / PREVIOUS_ENCRYPTION_DIR
 
@@ -577,8 +581,8 @@ def previous_encryption_key_ids(townhall_dir: Path) -> tuple[str, ...]:
     folder = _previous_dir(townhall_dir)
     if not folder.is_dir():
         return ()
-    names = (path.name for path in folder.iterdir() if not path.name.startswith("."))
-    return tuple(sorted(name[:-4] for name in names if name.endswith(".key") and len(name) == 20))
+    names = (path.name for path in folder.iterdir())
+    return tuple(sorted(name[:-4] for name in names if _PREVIOUS_KEY_NAME.fullmatch(name)))
 
 
 def load_encryption_keyring(townhall_dir: Path) -> EncryptionKeyring:

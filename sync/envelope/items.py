@@ -15,6 +15,7 @@ unsealed.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import asdict, dataclass
 from typing import Any, Mapping
 
@@ -119,20 +120,29 @@ class _ParsedItem:
         return self.header.recipient_key_id
 
 
+_METHOD_NAME = re.compile(r"[A-Za-z0-9._+-]{1,40}")
+
+
+def _printable(value: object) -> str:
+    """A method name from the header, fit for a terminal message, or ``?``."""
+    return value if isinstance(value, str) and _METHOD_NAME.fullmatch(value) else "?"
+
+
 def _read_header(header: Any, version: int) -> ItemHeader:
     keys = _HEADER_KEYS_V2 if version >= SIGNED_VERSION else _HEADER_KEYS_V1
     fields = f.Fields(header, KIND_ITEM, keys)
     if version >= SIGNED_VERSION:
+        # An unknown method is named before anything else is read: "update the software".
+        suite, codec = fields.value["suite"], fields.value["compression"]
+        if suite not in SUITES:
+            raise envelope_error(UNSUPPORTED_ALGORITHM, KIND_ITEM, name=_printable(suite), detail="suite")
+        if not compression.is_known(codec):
+            raise envelope_error(
+                UNSUPPORTED_ALGORITHM, KIND_ITEM, name=_printable(codec), detail="compression"
+            )
         # Format 2 names the exact receipt code and the one spelling of form_hash (docs/envelope.md).
         form_hash = fields.text("form_hash", f.FORM_HASH)
         reference = fields.receipt_code("reference")
-        suite, codec = fields.value["suite"], fields.value["compression"]
-        if suite not in SUITES:
-            raise envelope_error(UNSUPPORTED_ALGORITHM, KIND_ITEM, name=str(suite)[:40], detail="suite")
-        if not compression.is_known(codec):
-            raise envelope_error(
-                UNSUPPORTED_ALGORITHM, KIND_ITEM, name=str(codec)[:40], detail="compression"
-            )
         kiosk_key_id: str | None = fields.text("kiosk_key_id", f.KEY_ID)
     else:
         form_hash = fields.text("form_hash", f.FORM_HASH_V1)
