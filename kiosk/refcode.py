@@ -4,7 +4,8 @@ A code is eight random symbols and one check symbol from Crockford's base-32 alp
 capital letters without I, L, O, U), printed in groups of three: ``7KQ-M2X-9TJ``. The check symbol is
 a Damm check over the field GF(32) (``state = 2·state + symbol``, modulo x⁵+x²+1), which catches every
 single wrong symbol and every swap of two neighbours, the check symbol included. When a person
-types a code back, case, spaces and dashes do not matter, and O/I/L are read as 0/1/1.
+types a code back, case, spaces, tabs, dashes, underscores and dots do not matter, and O/I/L are
+read as 0/1/1; nothing else is accepted (docs/envelope.md section 4.3 specifies exactly this).
 """
 
 from __future__ import annotations
@@ -33,6 +34,21 @@ def _check_symbol(body: str) -> str:
     return ALPHABET[_times_two(state)]
 
 
+def check_symbol(body: str) -> str:
+    """The check symbol for eight (or any number of) symbols of ``ALPHABET``."""
+    return _check_symbol(body)
+
+
+def has_valid_check(code: str) -> bool:
+    """True when a compact code's symbols are all from ``ALPHABET`` and its last one checks."""
+    return (
+        isinstance(code, str)
+        and len(code) >= 2
+        and all(ch in ALPHABET for ch in code)
+        and _check_symbol(code[:-1]) == code[-1]
+    )
+
+
 def new_reference() -> str:
     """A fresh code in its compact form (nine symbols, no dashes)."""
     body = "".join(secrets.choice(ALPHABET) for _ in range(_BODY_LENGTH))
@@ -47,7 +63,9 @@ def display(code: str) -> str:
 def parse(text: str, lang: str = "de") -> str:
     """Turn what a person typed into the compact code, or say plainly what is wrong."""
     _ = translator(lang)
-    cleaned = "".join(ch for ch in text.upper() if ch not in " -_.\t").translate(_LOOKALIKES)
+    # Only ASCII is upper-cased: "ı".upper() is "I" and "ſ".upper() is "S", which no receipt shows.
+    upper = "".join(ch.upper() if ch.isascii() else ch for ch in text)
+    cleaned = "".join(ch for ch in upper if ch not in " -_.\t").translate(_LOOKALIKES)
     if not cleaned:
         raise ReferenceCodeError(_("Please type the code from your receipt."))
     bad = sorted({ch for ch in cleaned if ch not in ALPHABET})

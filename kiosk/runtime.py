@@ -13,8 +13,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
-
 from kiosk import refcode
 from kiosk.config import KioskConfig, load_config
 from kiosk.errors import RathausError
@@ -22,6 +20,7 @@ from kiosk.forms import FormDefinition, load_forms
 from kiosk.i18n import N_, language_from_environment, translator
 from kiosk.store import DB_NAME, OutboxState, QueuedSubmission, StatusView, Store, open_store
 from kiosk.submission import submit_application
+from sync.envelope.suites import RecipientPublicKey
 from sync.keys import (
     KioskKeys,
     TownhallPublicKeys,
@@ -61,7 +60,7 @@ class KioskRuntime:
     store: Store
     forms: list[FormDefinition]
     kiosk_id: str
-    recipient: X25519PublicKey
+    recipient: RecipientPublicKey
     kiosk_keys: KioskKeys | None = None
     townhall: TownhallPublicKeys | None = None
 
@@ -77,8 +76,15 @@ class KioskRuntime:
 
     def submit(self, form: FormDefinition, answers: Mapping[str, Any]) -> QueuedSubmission:
         """Seal and queue one application; the result holds the receipt code."""
+        if self.kiosk_keys is None:
+            raise RuntimeError("a kiosk without its signing key cannot seal applications")
         return submit_application(
-            self.store, form, answers, kiosk_id=self.kiosk_id, recipient=self.recipient
+            self.store,
+            form,
+            answers,
+            kiosk_id=self.kiosk_id,
+            recipient=self.recipient,
+            signing_key=self.kiosk_keys.signing,
         )
 
     def lookup(self, typed_code: str, lang: str) -> StatusView:

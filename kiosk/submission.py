@@ -1,6 +1,6 @@
 """Turning a citizen's answers into a sealed, queued application, in one step.
 
-The answers are sealed for the town hall's encryption key in memory, inside the store's
+The answers are sealed for the town hall's encryption key and signed by the kiosk in memory, inside the store's
 transaction, with the receipt reference and capture time bound into the seal: the plain answers
 never reach the kiosk's disk, and a power cut leaves either the whole sealed application in the
 queue or nothing (and then no receipt was printed either).
@@ -12,11 +12,12 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from kiosk.forms import FormDefinition
 from kiosk.store import QueuedSubmission, Store
 from sync.envelope import ItemMeta, seal_item
+from sync.envelope.suites import RecipientPublicKey
 
 
 def submit_application(
@@ -25,12 +26,15 @@ def submit_application(
     answers: Mapping[str, Any],
     *,
     kiosk_id: str,
-    recipient: X25519PublicKey,
+    recipient: RecipientPublicKey,
+    signing_key: Ed25519PrivateKey,
     now: datetime | None = None,
 ) -> QueuedSubmission:
     """Seal ``answers`` to ``form`` for the town hall and queue them; returns the receipt data.
 
-    ``answers`` are what ``FormSession.answers()`` gives: only questions of this form.
+    ``answers`` are what ``FormSession.answers()`` gives: only questions of this form. The item is
+    sealed with the suite of the pinned town-hall key ``recipient`` and signed with this kiosk's
+    ``signing_key``, so staff can tell at opening that this kiosk made it.
     """
     asked = {field.id for field in form.fields}
     unknown = sorted(set(answers) - asked)
@@ -47,7 +51,7 @@ def submit_application(
             reference=reference,
             captured_at=captured_at,
         )
-        return seal_item(meta, answers, recipient)
+        return seal_item(meta, answers, recipient, signing_key)
 
     return store.queue_submission(
         form_id=form.id,

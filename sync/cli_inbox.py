@@ -169,6 +169,9 @@ def run_show(args: argparse.Namespace) -> int:
         _("Received by the town hall on {moment}").format(moment=local_time(meta.received_at, lang)),
         _("Status: {status}").format(status=status_label(meta.status, _)),
     ]
+    if opened.origin is not None:
+        note = opened.origin.note(lang)
+        lines.append(note if opened.origin.kind == "signed" else _("Attention: {note}").format(note=note))
     if opened.form is None:
         lines.append(
             _("The exact form definition ({id}, version {version}) is not at hand: questions are shown by their field names.").format(

@@ -26,6 +26,7 @@ from kiosk.paths import (
     townhall_dir,
 )
 from sync.allowlist import Allowlist
+from sync.envelope.suites import SUITE_X25519, SUITES
 from sync.keys import (
     KEYS_DIR,
     TOWNHALL_ENCRYPTION_KEY,
@@ -69,6 +70,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     add_townhall_dir_argument(init_th)
     init_th.add_argument("--name", required=True, help=_("name of the municipality"))
+    init_th.add_argument(
+        "--suite",
+        choices=SUITES,
+        default=SUITE_X25519,
+        help=_(
+            "how applications are sealed: x25519 (default), or mlkem768-x25519 for applications "
+            "kept for many years (also safe against future quantum computers)"
+        ),
+    )
     init_th.set_defaults(handler=run_init_townhall)
 
     init_k = commands.add_parser(
@@ -139,6 +149,7 @@ def _townhall_lines(_: Gettext, keys: TownhallPublicKeys) -> list[str]:
     return [
         _("Town hall: {name}").format(name=keys.name),
         "  " + _("Encryption key: {fingerprint}").format(fingerprint=keys.encryption_fingerprint),
+        "  " + _("Encryption suite: {suite}").format(suite=keys.suite),
         "  " + _("Signing key:    {fingerprint}").format(fingerprint=keys.signing_fingerprint),
     ]
 
@@ -153,7 +164,7 @@ def _kiosk_lines(_: Gettext, keys: KioskKeys) -> list[str]:
 def run_init_townhall(args: argparse.Namespace) -> int:
     _ = translator(language_from_environment())
     data_dir = townhall_dir(args)
-    public = init_townhall(data_dir, name=args.name)
+    public = init_townhall(data_dir, name=args.name, suite=args.suite)
     lines = [_("Town-hall keys created in {path}.").format(path=data_dir / "keys")]
     lines += _townhall_lines(_, public)
     lines.append(

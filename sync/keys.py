@@ -16,6 +16,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import re
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +25,8 @@ from typing import Any
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.mlkem import MLKEM768PrivateKey
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from kiosk.config import CONFIG_NAME
 from kiosk.errors import KeyFileError
@@ -38,10 +40,26 @@ from sync.envelope import (
     read_enrolment_request,
     utc_timestamp,
 )
-from sync.envelope.keyids import decode_ed25519_public, decode_x25519_public, encode_public_key
+from sync.envelope.keyids import (
+    decode_ed25519_public,
+    decode_hybrid_public,
+    decode_x25519_public,
+    encode_public_key,
+)
 from sync.envelope.limits import MAX_ENROLMENT_BYTES
+from sync.envelope.suites import (
+    SUITE_HYBRID,
+    SUITE_X25519,
+    SUITES,
+    HybridPrivateKey,
+    RecipientPrivateKey,
+    RecipientPublicKey,
+    generate_private_key,
+    suite_of,
+)
 
 __all__ = [
+    "EncryptionKeyring",
     "KioskKeys",
     "TownhallKeys",
     "TownhallPublicKeys",
@@ -49,18 +67,24 @@ __all__ = [
     "enrolment_request_path",
     "export_townhall_public",
     "fingerprint",
+    "generate_private_key",
     "init_kiosk",
     "init_townhall",
+    "install_encryption_key",
     "kiosk_is_initialised",
+    "load_encryption_keyring",
     "load_kiosk_keys",
     "load_pinned_townhall",
     "load_townhall_keys",
     "load_townhall_public",
+    "previous_encryption_key_ids",
     "read_enrolment_file",
     "require_kiosk_keys",
     "require_townhall_keys",
+    "save_previous_encryption_key",
     "townhall_is_initialised",
     "townhall_public_keys_path",
+    "write_townhall_public",
 ]
 
 KEYS_DIR = "keys"
@@ -69,7 +93,9 @@ TOWNHALL_SIGNING_KEY = "townhall-signing.key"
 TOWNHALL_PUBLIC = "townhall.json"
 KIOSK_SIGNING_KEY = "kiosk-signing.key"
 KIOSK_IDENTITY = "kiosk.json"
-TOWNHALL_PUBLIC_FORMAT = "rathaus-townhall-keys/1"
+PREVIOUS_ENCRYPTION_DIR = "previous-encryption"
+TOWNHALL_PUBLIC_FORMAT = "rathaus-townhall-keys/2"
+TOWNHALL_PUBLIC_FORMAT_V1 = "rathaus-townhall-keys/1"
 KIOSK_IDENTITY_FORMAT = "rathaus-kiosk-key/1"
 TOWNHALL_KEY_FILES = (TOWNHALL_ENCRYPTION_KEY, TOWNHALL_SIGNING_KEY, TOWNHALL_PUBLIC)
 KIOSK_KEY_FILES = (KIOSK_SIGNING_KEY, KIOSK_IDENTITY, TOWNHALL_PUBLIC)
@@ -206,13 +232,25 @@ def _check_private_permissions(path: Path) -> None:
         )
 
 
-def _write_private_key(path: Path, key: Ed25519PrivateKey | X25519PrivateKey) -> None:
-    pem = key.private_bytes(
+def _pem(key: Ed25519PrivateKey | X25519PrivateKey | MLKEM768PrivateKey) -> bytes:
+    return key.private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     )
-    atomic_write(path, pem, mode=0o600, overwrite=False)
+
+
+def _private_pem(key: Ed25519PrivateKey | RecipientPrivateKey) -> bytes:
+    """One PKCS#8 PEM block; a hybrid key is two: its ML-KEM-768 half, then its X25519 half."""
+    if isinstance(key, HybridPrivateKey):
+        return _pem(key.mlkem) + _pem(key.x25519)
+    return _pem(key)
+
+
+def _write_private_key(
+    path: Path, key: Ed25519PrivateKey | RecipientPrivateKey, *, overwrite: bool = False
+) -> None:
+    atomic_write(path, _private_pem(key), mode=0o600, overwrite=overwrite)
 
 
 def _load_private_key(path: Path, expected: type, hint: str) -> Any:
@@ -225,6 +263,29 @@ def _load_private_key(path: Path, expected: type, hint: str) -> Any:
     if not isinstance(key, expected):
         raise _broken(path, f"holds a {type(key).__name__}, expected {expected.__name__}")
     return key
+
+
+_PEM_END = b"-----END PRIVATE KEY-----"
+
+
+def _load_encryption_key(path: Path, hint: str) -> RecipientPrivateKey:
+    """An X25519 key (one PEM block) or a hybrid key (ML-KEM-768 block, then X25519 block)."""
+    _check_private_permissions(path)
+    data = _read_bytes(path, hint)
+    blocks = [block.strip() + b"\n" + _PEM_END + b"\n" for block in data.split(_PEM_END)[:-1]]
+    try:
+        keys = [serialization.load_pem_private_key(block, password=None) for block in blocks]
+    except (ValueError, TypeError, UnsupportedAlgorithm):
+        raise _broken(path, "not unencrypted PKCS#8 PEM private keys") from None
+    if len(keys) == 1 and isinstance(keys[0], X25519PrivateKey):
+        return keys[0]
+    if (
+        len(keys) == 2
+        and isinstance(keys[0], MLKEM768PrivateKey)
+        and isinstance(keys[1], X25519PrivateKey)
+    ):
+        return HybridPrivateKey(keys[0], keys[1])
+    raise _broken(path, "holds neither an X25519 key nor an ML-KEM-768 + X25519 key pair")
 
 
 def _write_json(path: Path, value: dict[str, Any], *, overwrite: bool = False) -> bytes:
@@ -260,13 +321,25 @@ def _check_name(name: str) -> str:
 
 @dataclass(frozen=True)
 class TownhallPublicKeys:
-    """What a kiosk knows about its town hall: whom to seal for, whose signatures to trust."""
+    """What a kiosk knows about its town hall: whom to seal for, whose signatures to trust.
 
-    encryption: X25519PublicKey
+    ``encryption`` is an X25519 key or, for the ``mlkem768-x25519`` suite, the hybrid key; kiosks
+    seal with the suite it belongs to (``suite``)."""
+
+    encryption: RecipientPublicKey
     signing: Ed25519PublicKey
     encryption_key_id: str
     signing_key_id: str
     name: str
+
+    @classmethod
+    def of(cls, encryption: RecipientPublicKey, signing: Ed25519PublicKey, name: str) -> "TownhallPublicKeys":
+        """The public keys with their ids computed (e.g. after a rotation made a new key)."""
+        return cls(encryption, signing, key_id(encryption), key_id(signing), name)
+
+    @property
+    def suite(self) -> str:
+        return suite_of(self.encryption)
 
     @property
     def encryption_fingerprint(self) -> str:
@@ -276,8 +349,9 @@ class TownhallPublicKeys:
     def signing_fingerprint(self) -> str:
         return fingerprint(self.signing)
 
-    def to_json(self, created_at: str) -> dict[str, Any]:
-        return {
+    def to_json(self, created_at: str, *, version: int = 2) -> dict[str, Any]:
+        """The ``townhall.json`` object; format 1 (X25519 only, no ``suite``) only to check old files."""
+        document = {
             "created_at": created_at,
             "encryption_fingerprint": self.encryption_fingerprint,
             "encryption_key_id": self.encryption_key_id,
@@ -287,20 +361,36 @@ class TownhallPublicKeys:
             "signing_fingerprint": self.signing_fingerprint,
             "signing_key_id": self.signing_key_id,
             "signing_public_key": encode_public_key(self.signing),
+            "suite": self.suite,
         }
+        if version == 1:
+            del document["suite"]
+            document["format"] = TOWNHALL_PUBLIC_FORMAT_V1
+        return document
 
 
 def _townhall_public_from(
-    encryption: X25519PublicKey, signing: Ed25519PublicKey, name: str
+    encryption: RecipientPublicKey, signing: Ed25519PublicKey, name: str
 ) -> TownhallPublicKeys:
     return TownhallPublicKeys(encryption, signing, key_id(encryption), key_id(signing), name)
 
 
+def _decode_encryption_public(value: dict[str, Any], version: int) -> RecipientPublicKey:
+    suite = value.get("suite", SUITE_X25519) if version == 2 else SUITE_X25519
+    if suite == SUITE_HYBRID:
+        return decode_hybrid_public(value.get("encryption_public_key"))
+    if suite == SUITE_X25519:
+        return decode_x25519_public(value.get("encryption_public_key"))
+    raise ValueError(f"unknown suite {str(suite)[:40]!r}")
+
+
 def _parse_townhall_public(value: dict[str, Any], path: Path) -> TownhallPublicKeys:
-    if value.get("format") != TOWNHALL_PUBLIC_FORMAT:
-        raise _broken(path, f"format is not {TOWNHALL_PUBLIC_FORMAT}")
+    versions = {TOWNHALL_PUBLIC_FORMAT: 2, TOWNHALL_PUBLIC_FORMAT_V1: 1}
+    version = versions.get(value.get("format"))  # type: ignore[arg-type]
+    if version is None:
+        raise _broken(path, f"format is not {TOWNHALL_PUBLIC_FORMAT} (or {TOWNHALL_PUBLIC_FORMAT_V1})")
     try:
-        encryption = decode_x25519_public(value.get("encryption_public_key"))
+        encryption = _decode_encryption_public(value, version)
         signing = decode_ed25519_public(value.get("signing_public_key"))
     except ValueError as exc:
         raise _broken(path, str(exc)) from None
@@ -310,7 +400,7 @@ def _parse_townhall_public(value: dict[str, Any], path: Path) -> TownhallPublicK
     keys = _townhall_public_from(encryption, signing, name)
     # Ids and fingerprints are written for people reading the file; they must match the keys.
     created_at = value.get("created_at")
-    if not isinstance(created_at, str) or keys.to_json(created_at) != value:
+    if not isinstance(created_at, str) or keys.to_json(created_at, version=version) != value:
         raise _broken(path, "key ids or fingerprints do not match the keys, or unknown fields")
     return keys
 
@@ -344,7 +434,7 @@ def export_townhall_public(townhall_dir: Path) -> dict[str, Any]:
 class TownhallKeys:
     """The town hall's keys; ``encryption`` is ``None`` where only the server runs."""
 
-    encryption: X25519PrivateKey | None = field(repr=False)
+    encryption: RecipientPrivateKey | None = field(repr=False)
     signing: Ed25519PrivateKey = field(repr=False)
     public: TownhallPublicKeys
 
@@ -353,7 +443,7 @@ class TownhallKeys:
         return self.signing.public_key()
 
     @property
-    def encryption_public(self) -> X25519PublicKey:
+    def encryption_public(self) -> RecipientPublicKey:
         return self.public.encryption
 
     @property
@@ -401,17 +491,26 @@ def _refuse_existing_set(data_dir: Path, names: tuple[str, ...], complete_messag
     raise _restore_from_backup(keys, missing)
 
 
-def init_townhall(townhall_dir: Path, *, name: str) -> TownhallPublicKeys:
-    """Create both town-hall key pairs and ``keys/townhall.json``; existing keys are kept."""
+def init_townhall(townhall_dir: Path, *, name: str, suite: str = SUITE_X25519) -> TownhallPublicKeys:
+    """Create both town-hall key pairs and ``keys/townhall.json``; existing keys are kept.
+
+    ``suite`` chooses the encryption key: ``x25519``, or ``mlkem768-x25519`` for applications kept
+    for many years (the hybrid key stays safe if either half holds)."""
     keys = Path(townhall_dir) / KEYS_DIR
     name = _check_name(name)
+    if suite not in SUITES:
+        raise KeyFileError(
+            _t("Unknown encryption suite '{suite}'. Possible: {suites}").format(
+                suite=suite, suites=", ".join(SUITES)
+            )
+        )
     _refuse_existing_set(
         townhall_dir,
         TOWNHALL_KEY_FILES,
         _t("The town hall in {path} already has keys; they are never overwritten."),
         townhall_is_initialised(townhall_dir),
     )
-    encryption = X25519PrivateKey.generate()
+    encryption = generate_private_key(suite)
     signing = Ed25519PrivateKey.generate()
     _write_private_key(keys / TOWNHALL_ENCRYPTION_KEY, encryption)
     _write_private_key(keys / TOWNHALL_SIGNING_KEY, signing)
@@ -434,17 +533,113 @@ def load_townhall_keys(townhall_dir: Path, *, need_encryption: bool = True) -> T
     signing = _load_private_key(keys / TOWNHALL_SIGNING_KEY, Ed25519PrivateKey, hint)
     if key_id(signing.public_key()) != public.signing_key_id:
         raise _broken(keys / TOWNHALL_SIGNING_KEY, "does not belong to townhall.json")
-    encryption: X25519PrivateKey | None = None
+    encryption: RecipientPrivateKey | None = None
     encryption_path = keys / TOWNHALL_ENCRYPTION_KEY
     if need_encryption:
-        encryption = _load_private_key(
-            encryption_path,
-            X25519PrivateKey,
-            _t("Only the computer where staff open applications needs it."),
+        encryption = _load_encryption_key(
+            encryption_path, _t("Only the computer where staff open applications needs it.")
         )
         if key_id(encryption.public_key()) != public.encryption_key_id:
             raise _broken(encryption_path, "does not belong to townhall.json")
     return TownhallKeys(encryption=encryption, signing=signing, public=public)
+
+
+# -- the town hall's keyring: every encryption key items may still be sealed for ----------------
+
+
+@dataclass(frozen=True)
+class EncryptionKeyring:
+    """The current encryption key and the earlier ones kept after a rotation.
+
+    Items on the way (queued on a kiosk, on a stick) stay sealed for the key that was current when
+    they were made; the inbox opens each with whichever key its ``recipient_key_id`` names."""
+
+    current: RecipientPrivateKey = field(repr=False)
+    previous: tuple[RecipientPrivateKey, ...] = field(default=(), repr=False)
+
+    def key_for(self, recipient_key_id: str) -> RecipientPrivateKey | None:
+        for key in (self.current, *self.previous):
+            if key_id(key.public_key()) == recipient_key_id:
+                return key
+        return None
+
+    @property
+    def key_ids(self) -> tuple[str, ...]:
+        """Current key id first, then the earlier ones."""
+        return tuple(key_id(key.public_key()) for key in (self.current, *self.previous))
+
+
+_PREVIOUS_KEY_NAME = re.compile(r"[0-9a-f]{16}\.key")
+
+
+def _previous_dir(townhall_dir: Path) -> Path:
+    return Path(townhall_dir) / KEYS_DIR / PREVIOUS_ENCRYPTION_DIR
+
+
+def previous_encryption_key_ids(townhall_dir: Path) -> tuple[str, ...]:
+    """Ids of the earlier encryption keys, from the file names alone (no private key is read)."""
+    folder = _previous_dir(townhall_dir)
+    if not folder.is_dir():
+        return ()
+    names = (path.name for path in folder.iterdir())
+    return tuple(sorted(name[:-4] for name in names if _PREVIOUS_KEY_NAME.fullmatch(name)))
+
+
+def load_encryption_keyring(townhall_dir: Path) -> EncryptionKeyring:
+    """The current encryption key (``keys/townhall-encryption.key``, which must fit townhall.json)
+    and every earlier one in ``keys/previous-encryption/<key-id>.key`` (each must fit its name)."""
+    current = load_townhall_keys(townhall_dir, need_encryption=True).encryption
+    assert current is not None
+    hint = _t("Please restore the folder {folder} from the backup.").format(folder=_previous_dir(townhall_dir))
+    previous = []
+    for kid in previous_encryption_key_ids(townhall_dir):
+        path = _previous_dir(townhall_dir) / f"{kid}.key"
+        key = _load_encryption_key(path, hint)
+        if key_id(key.public_key()) != kid:
+            raise _broken(path, "does not match its file name")
+        previous.append(key)
+    return EncryptionKeyring(current=current, previous=tuple(previous))
+
+
+def save_previous_encryption_key(townhall_dir: Path, key: RecipientPrivateKey) -> Path:
+    """Keep ``key`` as an earlier encryption key (mode 0600, never overwritten); saving the same
+    key twice is fine, so a rotation that was interrupted can simply run again."""
+    path = _previous_dir(townhall_dir) / f"{key_id(key.public_key())}.key"
+    if path.exists():
+        if _private_pem(_load_encryption_key(path, "")) != _private_pem(key):
+            raise _broken(path, "holds another key than its name says")
+        return path
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    _write_private_key(path, key)
+    return path
+
+
+def install_encryption_key(townhall_dir: Path, key: RecipientPrivateKey) -> None:
+    """Make ``key`` the current encryption key; the old current key must be kept first
+    (``save_previous_encryption_key``), otherwise every item still sealed for it would be lost.
+
+    Write the matching ``townhall.json`` with ``write_townhall_public`` afterwards; until then
+    ``load_townhall_keys`` refuses the pair as not belonging together, so nothing seals for a key
+    whose public half kiosks do not have yet."""
+    path = Path(townhall_dir) / KEYS_DIR / TOWNHALL_ENCRYPTION_KEY
+    if path.exists():
+        old = _load_encryption_key(path, "")
+        if key_id(old.public_key()) not in previous_encryption_key_ids(townhall_dir) and _private_pem(
+            old
+        ) != _private_pem(key):
+            raise KeyFileError(
+                _t("The current encryption key must be kept before a new one replaces it."),
+                detail=f"{key_id(old.public_key())} not in {PREVIOUS_ENCRYPTION_DIR}/",
+            )
+    _write_private_key(path, key, overwrite=True)
+
+
+def write_townhall_public(townhall_dir: Path, public: TownhallPublicKeys, *, created_at: str | None = None) -> bytes:
+    """Replace ``keys/townhall.json`` (a key rotation); returns the bytes written, which is what
+    kiosks pin."""
+    return _write_json(
+        townhall_public_keys_path(townhall_dir), public.to_json(created_at or utc_timestamp()), overwrite=True
+    )
 
 
 # -- a kiosk's keys -----------------------------------------------------------------------------

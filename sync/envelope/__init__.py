@@ -1,9 +1,10 @@
 """The wire formats between kiosks and the town hall (specified in docs/envelope.md).
 
 Pure functions over bytes and keys, no files and no network: sealed items (HPKE to the town hall's
-X25519 key), batches signed by a kiosk (Ed25519), acknowledgements and status bundles signed by the
-town hall, a kiosk's signed status request, and the enrolment request a kiosk carries to the town
-hall. Every rejection is a ``kiosk.errors.EnvelopeError`` with one of ``ERROR_CODES``.
+encryption key, signed by the kiosk that made them), batches signed by a kiosk (Ed25519),
+acknowledgements and status bundles signed by the town hall, a kiosk's signed status request, and
+the enrolment request a kiosk carries to the town hall. Items of format 2 name their HPKE suite
+(``suites``) and their compression (``compression``). Every rejection is a ``kiosk.errors.EnvelopeError`` with one of ``ERROR_CODES``.
 """
 
 from __future__ import annotations
@@ -18,12 +19,15 @@ from sync.envelope.enrolment import (
 from sync.envelope.failures import ERROR_CODES
 from sync.envelope.fields import is_kiosk_id, parse_timestamp, utc_timestamp
 from sync.envelope.items import (
+    ItemHeader,
     ItemMeta,
     item_digest,
     item_recipient_key_id,
     open_item,
+    read_item_header,
     read_item_meta,
     seal_item,
+    verify_item_signature,
 )
 from sync.envelope.keyids import fingerprint, key_id
 from sync.envelope.limits import (
@@ -50,6 +54,7 @@ __all__ = [
     "BatchHeader",
     "ERROR_CODES",
     "EnrolmentRequest",
+    "ItemHeader",
     "ItemMeta",
     "MAX_BATCH_BYTES",
     "MAX_ITEMS_PER_BATCH",
@@ -74,11 +79,13 @@ __all__ = [
     "parse_status_request",
     "parse_timestamp",
     "read_enrolment_request",
+    "read_item_header",
     "read_item_meta",
     "seal_item",
     "utc_timestamp",
     "verify_ack",
     "verify_batch",
+    "verify_item_signature",
     "verify_status_bundle",
     "verify_status_request",
 ]

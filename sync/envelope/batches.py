@@ -23,7 +23,7 @@ from sync.envelope.failures import (
     WRONG_KIOSK,
     envelope_error,
 )
-from sync.envelope.items import item_digest, parse_item
+from sync.envelope.items import item_digest, parse_item, verify_item_signature
 from sync.envelope.limits import (
     MAX_BATCH_BYTES,
     MAX_BATCH_HEADER_BYTES,
@@ -85,9 +85,12 @@ def _check_header(header: object, version: int) -> BatchHeader:
     )
 
 
-def _check_items(header: BatchHeader, items: tuple[bytes, ...]) -> None:
+def _check_items(
+    header: BatchHeader, items: tuple[bytes, ...], kiosk_key: Ed25519PublicKey | None = None
+) -> None:
     """Each item is the one its digest names (all digests first, as docs/envelope.md 5.1 orders),
-    then each comes from the batch's kiosk and is for its key."""
+    then each comes from the batch's kiosk, is for its key and, in format 2, carries that kiosk's
+    signature (a kiosk never hands over an item the inbox would later call forged)."""
     for position, (digest, item) in enumerate(zip(header.item_digests, items, strict=True)):
         if item_digest(item) != digest:
             raise envelope_error(DIGEST_MISMATCH, KIND_BATCH, detail=f"item {position}")
@@ -106,6 +109,8 @@ def _check_items(header: BatchHeader, items: tuple[bytes, ...]) -> None:
             raise envelope_error(
                 MALFORMED, KIND_BATCH, detail=f"item {position} is sealed for another key"
             )
+        if kiosk_key is not None and parsed.header.signed:
+            verify_item_signature(item, kiosk_key)
 
 
 def build_batch(
@@ -132,7 +137,7 @@ def build_batch(
         "recipient_key_id": recipient_key_id,
         "sequence": sequence,
     }
-    _check_items(_check_header(header, FORMAT_VERSION), items)
+    _check_items(_check_header(header, FORMAT_VERSION), items, signing_key.public_key())
     body = b"".join(length_prefixed(item) for item in items)
     data = sign_frame(BATCH_LABEL, header, body, signing_key)
     if len(data) > MAX_BATCH_BYTES:
@@ -172,5 +177,5 @@ def verify_batch(data: bytes | memoryview | Batch, kiosk_public_key: Ed25519Publ
     A ``Batch`` from ``parse_batch`` is verified as it is, so a receiver reads the bytes once."""
     batch = data if isinstance(data, Batch) else _split(data)
     check_signature(batch.frame, kiosk_public_key, KIND_BATCH)
-    _check_items(batch.header, batch.items)
+    _check_items(batch.header, batch.items, kiosk_public_key)
     return batch

@@ -125,12 +125,15 @@ def read_enrolment_request(data: bytes) -> EnrolmentRequest:
     """Parse the file and check the kiosk's self-signature."""
     check_size(data, MAX_ENROLMENT_BYTES, KIND_ENROLMENT)
     data = bytes(data)
-    outer = f.Fields(decode_json(data, KIND_ENROLMENT), KIND_ENROLMENT, _OUTER_KEYS)
-    label = outer.value["format"]
-    if label != ENROLMENT_FORMAT:
-        if isinstance(label, str) and label.startswith("rathaus-enrolment/"):
-            version = label.rsplit("/", 1)[1]
-            raise envelope_error(UNSUPPORTED_VERSION, KIND_ENROLMENT, version=version)
+    document = decode_json(data, KIND_ENROLMENT)
+    # The version is read before the key set: another version may well have other keys.
+    label = document.get("format") if isinstance(document, dict) else None
+    if isinstance(label, str) and label.startswith("rathaus-enrolment/") and label != ENROLMENT_FORMAT:
+        tail = label.rsplit("/", 1)[1]
+        version = tail if tail.isascii() and tail.isdigit() and len(tail) <= 4 else "?"
+        raise envelope_error(UNSUPPORTED_VERSION, KIND_ENROLMENT, version=version)
+    outer = f.Fields(document, KIND_ENROLMENT, _OUTER_KEYS)
+    if outer.value["format"] != ENROLMENT_FORMAT:
         raise outer.fail("'format' is not rathaus-enrolment/1")
     payload = _b64(outer, "payload")
     signature = _b64(outer, "signature")

@@ -14,6 +14,7 @@ from kiosk.i18n import N_, language_from_environment, translator
 MALFORMED = "malformed"
 TOO_LARGE = "too_large"
 UNSUPPORTED_VERSION = "unsupported_version"
+UNSUPPORTED_ALGORITHM = "unsupported_algorithm"
 BAD_SIGNATURE = "bad_signature"
 DIGEST_MISMATCH = "digest_mismatch"
 WRONG_RECIPIENT = "wrong_recipient"
@@ -29,6 +30,7 @@ ERROR_CODES: tuple[str, ...] = (
     MALFORMED,
     TOO_LARGE,
     UNSUPPORTED_VERSION,
+    UNSUPPORTED_ALGORITHM,
     BAD_SIGNATURE,
     DIGEST_MISMATCH,
     WRONG_RECIPIENT,
@@ -56,6 +58,9 @@ _MESSAGES = {
     UNSUPPORTED_VERSION: N_(
         "{kind} uses format version {version}, which this program does not know. "
         "Please update the software."
+    ),
+    UNSUPPORTED_ALGORITHM: N_(
+        "{kind} uses the method {name}, which this program does not know. Please update the software."
     ),
     BAD_SIGNATURE: N_(
         "{kind} does not carry a valid signature of its sender: "

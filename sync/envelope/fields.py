@@ -10,14 +10,21 @@ import datetime as dt
 import re
 from typing import Any
 
-from sync.envelope.failures import MALFORMED, envelope_error
+from kiosk import refcode
+from sync.envelope.failures import MALFORMED, TOO_LARGE, envelope_error
 from sync.envelope.limits import MAX_SAFE_INTEGER
 
 KIOSK_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
 FORM_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 FORM_VERSION = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]{0,31}")
-FORM_HASH = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:+/=-]{0,127}")
+FORM_HASH = re.compile(r"[0-9a-f]{64}")
+"""Bare lower-case hex SHA-256 of the form definition (docs/forms.md), the one spelling since 1.1."""
+FORM_HASH_V1 = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:+/=-]{0,127}")
+"""What format-1 items were allowed to carry; read, never written."""
+RECEIPT_CODE = re.compile(r"[0-9A-HJKMNP-TV-Z]{9}")
+"""Nine Crockford base-32 symbols; the last is the Damm check (``kiosk.refcode``)."""
 REFERENCE = re.compile(r"[0-9A-Z]{1,32}")
+"""The reference pattern of format 1 (items and status updates); 1.1 items carry a receipt code."""
 KEY_ID = re.compile(r"[0-9a-f]{16}")
 DIGEST = re.compile(r"[0-9a-f]{64}")
 BATCH_ID = re.compile(r"[0-9a-f]{32}")
@@ -72,10 +79,22 @@ class Fields:
             raise self.fail(f"{key!r} does not match {pattern.pattern}")
         return value
 
+    def too_large(self, reason: str) -> Exception:
+        return envelope_error(TOO_LARGE, self.kind, detail=f"{self.where}: {reason}")
+
+    def receipt_code(self, key: str) -> str:
+        """A receipt code in compact form: the pattern, then the check symbol."""
+        value = self.text(key, RECEIPT_CODE)
+        if not refcode.has_valid_check(value):
+            raise self.fail(f"{key!r} has a wrong check symbol")
+        return value
+
     def free_text(self, key: str, max_chars: int) -> str:
         value = self.value[key]
-        if not isinstance(value, str) or len(value) > max_chars or NOT_IN_MESSAGES.search(value):
-            raise self.fail(f"{key!r} is not text of at most {max_chars} characters")
+        if not isinstance(value, str) or NOT_IN_MESSAGES.search(value):
+            raise self.fail(f"{key!r} is not text without control characters")
+        if len(value) > max_chars:
+            raise self.too_large(f"{key!r} has {len(value)} characters, at most {max_chars} allowed")
         return value
 
     def choice(self, key: str, allowed: tuple[str, ...]) -> str:
@@ -102,8 +121,10 @@ class Fields:
         self, key: str, pattern: re.Pattern[str], *, minimum: int, maximum: int
     ) -> tuple[str, ...]:
         value = self.value[key]
-        if not isinstance(value, list) or not minimum <= len(value) <= maximum:
+        if not isinstance(value, list) or len(value) < minimum:
             raise self.fail(f"{key!r} is not a list of {minimum} to {maximum} entries")
+        if len(value) > maximum:
+            raise self.too_large(f"{key!r} has {len(value)} entries, at most {maximum} allowed")
         if not all(isinstance(entry, str) and pattern.fullmatch(entry) for entry in value):
             raise self.fail(f"{key!r} has an entry that does not match {pattern.pattern}")
         if len(set(value)) != len(value):
@@ -112,6 +133,8 @@ class Fields:
 
     def objects(self, key: str, *, maximum: int) -> list[Any]:
         value = self.value[key]
-        if not isinstance(value, list) or len(value) > maximum:
-            raise self.fail(f"{key!r} is not a list of at most {maximum} entries")
+        if not isinstance(value, list):
+            raise self.fail(f"{key!r} is not a list")
+        if len(value) > maximum:
+            raise self.too_large(f"{key!r} has {len(value)} entries, at most {maximum} allowed")
         return value

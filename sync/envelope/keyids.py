@@ -18,12 +18,17 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 
-PublicKey = Union[X25519PublicKey, Ed25519PublicKey]
+from sync.envelope.suites import HYBRID_PUBLIC_SIZE, HybridPublicKey
+
+PublicKey = Union[X25519PublicKey, Ed25519PublicKey, HybridPublicKey]
 RAW_KEY_SIZE = 32
 
 
 def raw_public_bytes(public_key: PublicKey) -> bytes:
-    """The 32 raw bytes of an X25519 or Ed25519 public key (RFC 7748 / RFC 8032 encoding)."""
+    """The raw bytes of a public key: 32 for X25519 or Ed25519 (RFC 7748 / RFC 8032 encoding),
+    1216 for the hybrid ML-KEM-768 + X25519 key (``sync.envelope.suites``)."""
+    if isinstance(public_key, HybridPublicKey):
+        return public_key.raw()
     if not isinstance(public_key, (X25519PublicKey, Ed25519PublicKey)):
         raise TypeError(f"expected an X25519 or Ed25519 public key, got {type(public_key).__name__}")
     return public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
@@ -45,16 +50,16 @@ def encode_public_key(public_key: PublicKey) -> str:
     return base64.b64encode(raw_public_bytes(public_key)).decode("ascii")
 
 
-def decode_raw_key(text: object) -> bytes:
-    """The 32 bytes behind a base64 key string; ``ValueError`` when it is not one."""
+def decode_raw_key(text: object, size: int = RAW_KEY_SIZE) -> bytes:
+    """The ``size`` bytes behind a base64 key string; ``ValueError`` when it is not one."""
     if not isinstance(text, str):
         raise ValueError("a key must be a base64 string")
     try:
         raw = base64.b64decode(text.encode("ascii"), validate=True)
     except (binascii.Error, UnicodeEncodeError):
         raise ValueError("a key must be a base64 string") from None
-    if len(raw) != RAW_KEY_SIZE:
-        raise ValueError(f"a key has {RAW_KEY_SIZE} bytes, this one {len(raw)}")
+    if len(raw) != size:
+        raise ValueError(f"a key has {size} bytes, this one {len(raw)}")
     return raw
 
 
@@ -64,3 +69,7 @@ def decode_ed25519_public(text: object) -> Ed25519PublicKey:
 
 def decode_x25519_public(text: object) -> X25519PublicKey:
     return X25519PublicKey.from_public_bytes(decode_raw_key(text))
+
+
+def decode_hybrid_public(text: object) -> HybridPublicKey:
+    return HybridPublicKey.from_raw(decode_raw_key(text, HYBRID_PUBLIC_SIZE))

@@ -73,8 +73,10 @@ def decode_json(raw: bytes | memoryview, kind: str) -> Any:
         raise envelope_error(MALFORMED, kind, detail=f"invalid JSON: {exc}") from None
 
 
-def read_magic(data: bytes | memoryview, label: str, kind: str) -> tuple[int, int]:
-    """Check the magic line; return (version, offset after it)."""
+def read_magic(
+    data: bytes | memoryview, label: str, kind: str, versions: tuple[int, ...] = (FORMAT_VERSION,)
+) -> tuple[int, int]:
+    """Check the magic line against the ``versions`` this reader knows; return (version, offset)."""
     data = bytes(data[:_MAX_MAGIC_LINE])  # the line is short; the rest is never copied
     prefix = f"rathaus-{label}/".encode("ascii")
     end = data.find(b"\n", 0, _MAX_MAGIC_LINE)
@@ -84,7 +86,7 @@ def read_magic(data: bytes | memoryview, label: str, kind: str) -> tuple[int, in
     if not _VERSION_DIGITS.fullmatch(digits):
         raise envelope_error(MALFORMED, kind, detail="version in magic line is not a number")
     version = int(digits)
-    if version != FORMAT_VERSION:
+    if version not in versions:
         raise envelope_error(
             UNSUPPORTED_VERSION, kind, version=version, detail=f"version {version}"
         )
@@ -116,10 +118,18 @@ class Header:
     end: int
 
 
-def read_header(data: bytes, label: str, kind: str, *, limit: int, end: int | None = None) -> Header:
+def read_header(
+    data: bytes | memoryview,
+    label: str,
+    kind: str,
+    *,
+    limit: int,
+    end: int | None = None,
+    versions: tuple[int, ...] = (FORMAT_VERSION,),
+) -> Header:
     """Magic line plus length-prefixed JSON object."""
     stop = len(data) if end is None else end
-    version, offset = read_magic(data, label, kind)
+    version, offset = read_magic(data, label, kind, versions)
     raw, after = read_length_prefixed(
         data, offset, limit=limit, end=stop, kind=kind, what="header"
     )

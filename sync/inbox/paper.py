@@ -98,6 +98,9 @@ def submission_pdf(submission: OpenedSubmission, *, municipality: str, lang: str
     page.line(_("Filled in at kiosk {kiosk} on {moment}").format(kiosk=meta.kiosk_id, moment=local_time(meta.captured_at, lang)), size=10, height=5)
     page.line(_("Received by the town hall on {moment}").format(moment=local_time(meta.received_at, lang)), size=10, height=5)
     page.line(_("Status: {status}").format(status=status_label(meta.status, _)), size=10, height=5)
+    if submission.origin is not None:
+        # The paper file keeps what staff saw on screen: whether the sending kiosk was checked.
+        page.line(submission.origin.note(lang), size=9, height=5)
     if submission.form is None:
         page.line(
             _("The exact form definition ({id}, version {version}) is not at hand: questions are shown by their field names.").format(

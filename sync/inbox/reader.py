@@ -1,8 +1,10 @@
 """The staff's inbox: list what arrived, open one submission, answer it.
 
 Listing needs no private key: it shows only the routing data every sealed item carries in the
-clear (service, kiosk, times, receipt code) and the status staff set. Opening decrypts with the
-town hall's X25519 key, which is read only when needed and only on the machine where the inbox
+clear (service, kiosk, times, receipt code) and the status staff set. Opening first checks the
+kiosk's signature against the enrolled kiosks (``sync.inbox.origin``: a forged item is refused),
+then decrypts with whichever of the town hall's encryption keys the item names (the keyring keeps
+earlier keys after a rotation), read only when needed and only on the machine where the inbox
 runs. Opened answers live in memory; nothing decrypted is written anywhere except the export or
 paper file staff ask for.
 """
@@ -18,12 +20,16 @@ from kiosk import refcode
 from kiosk.errors import EnvelopeError, RathausError
 from kiosk.forms import Field, FormDefinition, display_answer
 from kiosk.i18n import format_datetime, language_from_environment, translator
+from sync.allowlist import Allowlist
 from sync.envelope import open_item, parse_timestamp, utc_timestamp
+from sync.envelope.failures import KIND_ITEM, WRONG_RECIPIENT, envelope_error
+from sync.envelope.items import item_recipient_key_id
 from sync.inbox.catalogue import FormCatalogue
+from sync.inbox.origin import Origin, check_origin
 from sync.inbox.status import NO_STATUS, check_status, clean_note, status_label
 from sync.keys import (
-    TownhallKeys,
-    load_townhall_keys,
+    EncryptionKeyring,
+    load_encryption_keyring,
     load_townhall_public,
     require_townhall_keys,
     townhall_is_initialised,
@@ -78,12 +84,15 @@ class AnswerRow:
 
 @dataclass(frozen=True)
 class OpenedSubmission:
-    """A decrypted submission; ``form`` is ``None`` when its exact definition is not known."""
+    """A decrypted submission; ``form`` is ``None`` when its exact definition is not known.
+
+    ``origin`` says whether the kiosk's signature was checked (``origin.note(lang)`` in words)."""
 
     meta: InboxEntry
     answers: dict[str, Any]
     form: FormDefinition | None
     history: list[StatusRecord] = field(default_factory=list)
+    origin: Origin | None = None
 
     def rows(self, lang: str) -> list[AnswerRow]:
         """Every question that was asked, in form order, with the answer in words."""
@@ -156,7 +165,8 @@ class Inbox:
             require_townhall_keys(self.townhall_dir, need_encryption=False)
         self.storage: Storage = storage if storage is not None else open_storage(self.townhall_dir)
         self.catalogue = FormCatalogue.for_townhall(self.townhall_dir, forms_dirs)
-        self._keys: TownhallKeys | None = None
+        self._keys: EncryptionKeyring | None = None
+        self.allowlist = Allowlist(self.townhall_dir)
 
     # -- reading ---------------------------------------------------------------------------------
 
@@ -280,15 +290,19 @@ class Inbox:
             opened=item.opened_at is not None,
         )
 
-    def _private_keys(self) -> TownhallKeys:
+    def _keyring(self) -> EncryptionKeyring:
         if self._keys is None:
-            self._keys = load_townhall_keys(self.townhall_dir, need_encryption=True)
+            self._keys = load_encryption_keyring(self.townhall_dir)
         return self._keys
 
     def _decrypt(self, item: ItemRecord) -> OpenedSubmission:
-        keys = self._private_keys()
-        assert keys.encryption is not None
-        meta, answers = open_item(item.sealed, keys.encryption)
+        origin = check_origin(item.sealed, self.allowlist.list(), self.lang)
+        keyring = self._keyring()
+        recipient = item_recipient_key_id(item.sealed)
+        key = keyring.key_for(recipient)
+        if key is None:
+            raise envelope_error(WRONG_RECIPIENT, KIND_ITEM, expected=recipient, found=", ".join(keyring.key_ids))
+        meta, answers = open_item(item.sealed, key)
         if (meta.reference, meta.form_id, meta.kiosk_id) != (item.reference, item.form_id, item.kiosk_id):
             raise EnvelopeError(
                 "tampered",
@@ -303,6 +317,7 @@ class Inbox:
             answers=answers,
             form=self.catalogue.exact(meta.form_id, meta.form_hash),
             history=history,
+            origin=origin,
         )
 
     # -- lifetime --------------------------------------------------------------------------------

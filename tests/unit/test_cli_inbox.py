@@ -227,3 +227,27 @@ def test_a_service_only_known_from_what_arrived_is_offered_too(townhall_dir, cap
     assert "sperrmuell" in capsys.readouterr().err.split("Möglich: ", 1)[1]
     assert main(["inbox", "list", "--service", "sperrmuell"]) == 0
     assert refcode.display(reference) in capsys.readouterr().out
+
+
+def test_show_warns_that_an_unsigned_application_cannot_be_traced_to_its_kiosk(code, capsys):
+    assert main(["inbox", "show", code]) == 0
+    out = capsys.readouterr().out
+    assert "Achtung:" in out and "nicht prüfen, ob Kiosk kiosk-lueder" in out
+
+
+def test_show_refuses_an_application_no_enrolled_kiosk_signed(townhall_dir, capsys):
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    reference = refcode.new_reference()
+    public = load_townhall_public(townhall_public_keys_path(townhall_dir))
+    meta = ItemMeta("kita_erstattung", KITA.version, KITA.content_hash, "kiosk-lueder", reference, "2026-03-02T09:15:00Z")
+    sealed = seal_item(meta, ANSWERS, public.encryption, Ed25519PrivateKey.generate())
+    item = ItemRecord(
+        reference, item_digest(sealed), "c" * 32, "kiosk-lueder", "kita_erstattung", KITA.version,
+        KITA.content_hash, meta.captured_at, "2026-03-02T10:00:00Z", sealed,
+    )
+    with open_storage(townhall_dir) as storage:
+        storage.store_batch(BatchRecord("c" * 32, "kiosk-lueder", 1, meta.captured_at, item.received_at, (item.digest,)), [item])
+    assert main(["inbox", "show", reference]) == 1
+    captured = capsys.readouterr()
+    assert "gefälscht" in captured.err and "Erika" not in captured.out + captured.err

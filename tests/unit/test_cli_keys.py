@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import os
 import re
 from pathlib import Path
@@ -178,3 +179,24 @@ def test_every_text_of_keys_and_envelopes_has_a_german_translation():
         if message.id:
             placeholders = set(re.findall(r"\{(\w+)\}", message.id))
             assert placeholders == set(re.findall(r"\{(\w+)\}", message.string)), message.id
+
+
+def test_a_town_hall_can_choose_the_post_quantum_suite_and_its_kiosks_pin_it(capsys, places):
+    townhall, kiosk = places
+    code, out, _ = run(
+        capsys, "keys", "init-townhall", "--data-dir", str(townhall), "--name", "Tangerhütte",
+        "--suite", "mlkem768-x25519",
+    )
+    assert code == 0 and "mlkem768-x25519" in out
+    document = json.loads((townhall / "keys" / "townhall.json").read_text(encoding="utf-8"))
+    assert document["format"] == "rathaus-townhall-keys/2" and document["suite"] == "mlkem768-x25519"
+    code, _, _ = run(
+        capsys, "keys", "init-kiosk", "--data-dir", str(kiosk), "--kiosk-id", "kiosk-lueder",
+        "--townhall-keys", str(townhall / "keys" / "townhall.json"),
+    )
+    assert code == 0
+    code, out, _ = run(capsys, "keys", "show", "--data-dir", str(kiosk))
+    assert code == 0 and "mlkem768-x25519" in out
+    with pytest.raises(SystemExit):
+        main(["keys", "init-townhall", "--data-dir", str(townhall.parent / "other"), "--name", "X", "--suite", "rsa"])
+    assert "rsa" in capsys.readouterr().err

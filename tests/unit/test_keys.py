@@ -401,3 +401,32 @@ def test_approvals_at_the_same_time_are_all_kept(tmp_path, townhall):
         thread.join()
     assert errors == []
     assert sorted(e.kiosk_id for e in Allowlist(townhall).list()) == [f"kiosk-{i}" for i in range(8)]
+
+
+def test_a_townhall_json_of_protocol_1_0_is_still_read_as_the_x25519_suite(tmp_path, townhall):
+    published = load_townhall_public(townhall_public_keys_path(townhall))
+    old = published.to_json("2026-01-05T08:00:00Z", version=1)
+    assert old["format"] == "rathaus-townhall-keys/1" and "suite" not in old
+    path = tmp_path / "old-townhall.json"
+    path.write_text(json.dumps(old), encoding="utf-8")
+    assert load_townhall_public(path).suite == "x25519"
+    assert load_townhall_public(path).encryption_key_id == published.encryption_key_id
+    path.write_text(json.dumps({**old, "suite": "x25519"}), encoding="utf-8")  # 1.0 had no such key
+    with pytest.raises(KeyFileError):
+        load_townhall_public(path)
+
+
+def test_a_hybrid_town_hall_keeps_both_halves_of_its_key_and_opens_with_them(tmp_path):
+    from sync.keys import load_encryption_keyring
+
+    public = init_townhall(tmp_path / "th", name=NAME, suite="mlkem768-x25519")
+    pem = (tmp_path / "th" / "keys" / "townhall-encryption.key").read_bytes()
+    assert pem.count(b"-----BEGIN PRIVATE KEY-----") == 2
+    assert mode_of(tmp_path / "th" / "keys" / "townhall-encryption.key") == 0o600
+    keyring = load_encryption_keyring(tmp_path / "th")
+    assert keyring.key_ids == (public.encryption_key_id,)
+    meta = ItemMeta("nachricht", "1", "00" * 32, "kiosk-a", "7KQM2X9TJ", "2026-03-23T09:30:00Z")
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    item = seal_item(meta, {"message": "Hallo"}, public.encryption, Ed25519PrivateKey.generate())
+    assert open_item(item, keyring.key_for(public.encryption_key_id))[1] == {"message": "Hallo"}

@@ -39,3 +39,20 @@ def test_plain_messages_for_wrong_codes():
         refcode.parse("ABC-DEF-GH!", lang="en")
     with pytest.raises(ReferenceCodeError, match="Please type"):
         refcode.parse("  ", lang="en")
+
+
+
+@pytest.mark.parametrize(("letter", "symbol"), [("ı", "1"), ("ſ", "S")])
+def test_letters_that_only_upper_case_to_ascii_are_not_read_as_a_symbol(letter, symbol):
+    """``"ı".upper()`` is ``"I"`` (read as 1), ``"ſ".upper()`` is ``"S"``: section 4.3 of the spec
+    upper-cases ASCII only, so a code typed with them is refused, not read as a valid code."""
+    body = symbol + "KQM2X9T"
+    code = body + refcode.check_symbol(body)
+    assert refcode.parse(code.lower()) == code
+    with pytest.raises(ReferenceCodeError, match="never appear"):
+        refcode.parse(letter + code[1:].lower(), lang="en")
+
+
+def test_the_check_symbol_is_the_damm_check_of_the_spec():
+    assert refcode.check_symbol("7KQM2X9T") == "J" and not refcode.has_valid_check("7KQM2X9TD")
+    assert refcode.has_valid_check("7KQM2X9TJ") and not refcode.has_valid_check("7KQM2X9TU")

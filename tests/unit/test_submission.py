@@ -7,6 +7,7 @@ import logging
 from datetime import UTC, datetime
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from kiosk.errors import EnvelopeError
@@ -14,11 +15,14 @@ from kiosk.forms import Field, FormDefinition
 from kiosk.store import OutboxState, open_store
 from kiosk.submission import submit_application
 from sync.envelope import item_digest, open_item, read_item_meta
+from sync.envelope.items import read_item_header, verify_item_signature
+from sync.envelope.suites import HybridPrivateKey
 
 NAME = "Zacharias Quimby-Ostermann"
 IBAN = "DE89370400440532013000"
 PHONE = "+49 3935 9316 4471"
 STREET = "Wöllnitzer Kirchsteig"
+KIOSK_KEY = Ed25519PrivateKey.generate()
 
 
 def question(field_id: str, kind: str, required: bool = True) -> Field:
@@ -99,7 +103,7 @@ def test_the_town_hall_key_opens_the_application_to_the_same_answers(
         form,
         answers,
         kiosk_id="kiosk-lueffingen",
-        recipient=townhall_key.public_key(),
+        recipient=townhall_key.public_key(), signing_key=KIOSK_KEY,
         now=datetime(2026, 2, 3, 10, 11, 12, tzinfo=UTC),
     )
     assert queued.state is OutboxState.QUEUED
@@ -118,6 +122,18 @@ def test_the_town_hall_key_opens_the_application_to_the_same_answers(
     )
     digest = store.db.execute("SELECT item_digest FROM outbox").fetchone()[0]
     assert digest == item_digest(batch.data)  # the kiosk and the town hall name the item alike
+    assert verify_item_signature(batch.data, KIOSK_KEY.public_key()).version == 2  # this kiosk made it
+    with pytest.raises(EnvelopeError) as caught:
+        verify_item_signature(batch.data, Ed25519PrivateKey.generate().public_key())
+    assert caught.value.code == "bad_signature"
+
+
+def test_a_hybrid_town_hall_key_seals_with_the_post_quantum_suite(store, form, answers):
+    townhall_key = HybridPrivateKey.generate()
+    submit_application(store, form, answers, kiosk_id="kiosk-1", recipient=townhall_key.public_key(), signing_key=KIOSK_KEY)
+    sealed = store.take_batch(lambda items, seq, bid: items[0]).data
+    assert read_item_header(sealed).suite == "mlkem768-x25519"
+    assert open_item(sealed, townhall_key)[1] == answers
 
 
 def test_no_personal_value_is_in_any_file_of_the_kiosk(
@@ -126,7 +142,7 @@ def test_no_personal_value_is_in_any_file_of_the_kiosk(
     caplog.set_level(logging.DEBUG)
     references = [
         submit_application(
-            store, form, answers, kiosk_id="kiosk-1", recipient=townhall_key.public_key()
+            store, form, answers, kiosk_id="kiosk-1", recipient=townhall_key.public_key(), signing_key=KIOSK_KEY
         ).reference
         for _ in range(3)
     ]
@@ -145,7 +161,7 @@ def test_no_personal_value_is_in_any_file_of_the_kiosk(
 
 def test_only_routing_data_is_readable_without_the_key(store, form, answers, townhall_key):
     queued = submit_application(
-        store, form, answers, kiosk_id="kiosk-1", recipient=townhall_key.public_key()
+        store, form, answers, kiosk_id="kiosk-1", recipient=townhall_key.public_key(), signing_key=KIOSK_KEY
     )
     sealed = store.take_batch(lambda items, seq, bid: items[0]).data
     meta = read_item_meta(sealed)
@@ -157,7 +173,7 @@ def test_only_routing_data_is_readable_without_the_key(store, form, answers, tow
 def test_answers_that_cannot_be_sealed_queue_nothing_and_leak_nothing(store, form, townhall_key):
     odd = {"name": NAME, "children": {1, 2}}  # a set is not an answer value
     with pytest.raises(EnvelopeError) as caught:
-        submit_application(store, form, odd, kiosk_id="kiosk-1", recipient=townhall_key.public_key())
+        submit_application(store, form, odd, kiosk_id="kiosk-1", recipient=townhall_key.public_key(), signing_key=KIOSK_KEY)
     assert NAME not in str(caught.value) and NAME not in caught.value.detail
     assert store.waiting_count() == 0
 
@@ -169,7 +185,7 @@ def test_answers_to_questions_the_form_does_not_ask_are_refused(store, form, tow
             form,
             {"name": NAME, "shoe_size": "44"},
             kiosk_id="kiosk-1",
-            recipient=townhall_key.public_key(),
+            recipient=townhall_key.public_key(), signing_key=KIOSK_KEY,
         )
     assert NAME not in str(caught.value)
     assert store.waiting_count() == 0
