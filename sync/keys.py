@@ -18,6 +18,7 @@ import json
 import os
 import re
 import secrets
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -177,14 +178,20 @@ def _link_new(tmp: Path, path: Path, data: bytes, mode: int) -> None:
 
 
 def _read_bytes(path: Path, hint: str) -> bytes:
+    """At most one byte over the limit of an ordinary file, never through a link or from a pipe.
+
+    Enrolment requests and town-hall key files arrive on sticks: a link there could make us read
+    (and print) another file, and a named pipe would hold the command for ever.
+    """
     try:
-        with open(path, "rb") as fh:
-            data = fh.read(_MAX_KEY_FILE_BYTES + 1)
+        data = _read_ordinary_file(path, _MAX_KEY_FILE_BYTES + 1)
     except FileNotFoundError:
         raise KeyFileError(
             _t("The key file {path} is missing. {hint}").format(path=path, hint=hint)
         ) from None
     except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise _not_a_file(path) from None
         raise KeyFileError(
             _t("The key file {path} cannot be read: {reason}").format(path=path, reason=exc.strerror),
             detail=repr(exc),
@@ -192,6 +199,21 @@ def _read_bytes(path: Path, hint: str) -> bytes:
     if len(data) > _MAX_KEY_FILE_BYTES:
         raise _broken(path, "file too large")
     return data
+
+
+def _read_ordinary_file(path: Path, limit: int) -> bytes:
+    """Up to ``limit`` bytes of a regular file; a link is ELOOP, anything else not a file ENOTREG."""
+    flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC
+    with open(os.open(path, flags), "rb", closefd=True) as fh:
+        if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+            raise OSError(errno.ELOOP, "not an ordinary file", str(path))
+        return fh.read(limit)
+
+
+def _not_a_file(path: Path) -> KeyFileError:
+    return KeyFileError(
+        _t("{path} is a link or a special file, not an ordinary file; it was not read.").format(path=path)
+    )
 
 
 def _broken(path: Path, reason: str) -> KeyFileError:
@@ -755,13 +777,14 @@ def read_enrolment_file(source: Path | str | bytes | EnrolmentRequest) -> Enrolm
         return read_enrolment_request(bytes(source))
     path = Path(source)
     try:
-        with open(path, "rb") as fh:
-            data = fh.read(MAX_ENROLMENT_BYTES + 1)
+        data = _read_ordinary_file(path, MAX_ENROLMENT_BYTES + 1)
     except FileNotFoundError:
         raise KeyFileError(
             _t("The enrolment request {path} does not exist.").format(path=path)
         ) from None
     except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise _not_a_file(path) from None
         raise KeyFileError(
             _t("The enrolment request {path} cannot be read: {reason}").format(
                 path=path, reason=exc.strerror

@@ -200,3 +200,42 @@ def test_a_town_hall_can_choose_the_post_quantum_suite_and_its_kiosks_pin_it(cap
     with pytest.raises(SystemExit):
         main(["keys", "init-townhall", "--data-dir", str(townhall.parent / "other"), "--name", "X", "--suite", "rsa"])
     assert "rsa" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("kind", ["link", "pipe"])
+def test_an_enrolment_or_key_file_on_a_stick_that_is_a_link_or_a_pipe_is_refused_at_once(
+    capsys, places, tmp_path, kind
+):
+    """A stick is hostile: a link would make approve read another file, a pipe would hang it."""
+    import signal
+
+    townhall, kiosk = places
+    set_up(capsys, townhall, kiosk)
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    request, keys_copy = stick / "enrolment-kiosk-lueder.json", stick / "townhall.json"
+    if kind == "link":
+        os.symlink(kiosk / "enrolment-kiosk-lueder.json", request)
+        os.symlink(townhall / "keys" / "townhall.json", keys_copy)
+    else:
+        os.mkfifo(request)
+        os.mkfifo(keys_copy)
+
+    def hung(signum, frame):
+        raise AssertionError("the command waited on the stick")
+
+    previous = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(10)
+    try:
+        code, out, err = run(capsys, "keys", "approve", str(request), "--data-dir", str(townhall), "--yes")
+        assert code != 0
+        assert "keine gewöhnliche Datei" in out + err
+        code, out, err = run(
+            capsys, "keys", "init-kiosk", "--data-dir", str(tmp_path / "kiosk2"),
+            "--kiosk-id", "kiosk-zwei", "--townhall-keys", str(keys_copy),
+        )
+        assert code != 0
+        assert "keine gewöhnliche Datei" in out + err
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
