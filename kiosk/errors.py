@@ -10,6 +10,7 @@ show ``message``; anything else is a bug.
     ├── AnswerError           an answer does not fit its question
     ├── ReferenceCodeError    a receipt code is mistyped
     ├── StoreError            the local queue cannot be read or written
+    │   └── StoreFullError    the kiosk's disk is full (its message is for the citizen)
     ├── KeyFileError          a key file is missing, unreadable or has loose permissions
     ├── EnvelopeError         a sealed item or batch is malformed, tampered or not for us (has .code)
     └── SyncError             talking to the town hall failed (has .transient)
@@ -57,6 +58,14 @@ class ReferenceCodeError(RathausError):
 
 class StoreError(RathausError):
     """The local database cannot be opened, migrated or written."""
+
+
+class StoreFullError(StoreError):
+    """The disk is full: nothing new is stored, everything stored before is intact.
+
+    Unlike other store errors its ``message`` names no file and may be shown to the citizen as it
+    is: the answers are still on the screen and staff must make room before it can work again.
+    """
 
 
 class KeyFileError(RathausError):

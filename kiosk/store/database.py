@@ -18,7 +18,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from kiosk.errors import StoreError
+from kiosk.errors import StoreError, StoreFullError
 from kiosk.i18n import language_from_environment, translator
 
 BUSY_TIMEOUT_MS = 5000
@@ -138,6 +138,16 @@ def store_error(exc: sqlite3.Error, path: Path) -> StoreError:
     """Plain words for what went wrong with the database file; the SQLite text goes to ``detail``."""
     _ = translator(language_from_environment())
     text = str(exc).lower()
+    if getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL or "disk is full" in text:
+        # SQLite rolled the transaction back: what was stored before is untouched.
+        return StoreFullError(
+            _(
+                "The kiosk's storage is full, so your application could not be saved. "
+                "Your answers are still here. Please tell the staff; "
+                "applications saved before are safe."
+            ),
+            detail=f"{type(exc).__name__}: {exc}",
+        )
     if "not a database" in text or "malformed" in text or "corrupt" in text:
         message = _(
             "The file {path} is not a kiosk database or it is damaged. "
@@ -155,8 +165,6 @@ def store_error(exc: sqlite3.Error, path: Path) -> StoreError:
             "The kiosk database {path} cannot be opened. "
             "Please check that the folder exists and the disk is not full or removed."
         )
-    elif "full" in text:
-        message = _("The disk of the kiosk is full. The application could not be saved.")
     else:
         message = _("The kiosk database {path} could not be read or written.")
     return StoreError(message.format(path=path), detail=f"{type(exc).__name__}: {exc}")

@@ -27,7 +27,7 @@ from textual.binding import Binding
 from textual.screen import ModalScreen
 from textual.worker import Worker
 
-from kiosk.errors import RathausError, StoreError
+from kiosk.errors import RathausError, StoreError, StoreFullError
 from kiosk.forms import FormDefinition, FormSession
 from kiosk.i18n import DEFAULT_LANGUAGE, Gettext, normalise_language, translator
 from kiosk.logfile import logging_to_file
@@ -335,7 +335,8 @@ class KioskApp(App[None]):
             if error.detail:
                 log.info("%s: %s", type(error).__name__, error.detail)
             text = error.message
-            if isinstance(error, StoreError):  # its words (file names, programs) are for staff
+            # Other store errors name files and programs, for staff; a full disk is told as it is.
+            if isinstance(error, StoreError) and not isinstance(error, StoreFullError):
                 log.info("store: %s", error.message)
                 text = _(
                     "Your application could not be saved at this kiosk. Your answers are still "
