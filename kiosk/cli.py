@@ -22,6 +22,7 @@ from kiosk.i18n import language_from_environment, translator
 # Modules that contribute subcommands, in the order they appear in ``rathaus --help``.
 COMMAND_MODULES: tuple[str, ...] = (
     "kiosk.cli_kiosk",
+    "kiosk.cli_recover",
     "kiosk.cli_forms",
     "sync.cli_keys",
     "sync.cli_server",

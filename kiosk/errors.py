@@ -10,7 +10,8 @@ show ``message``; anything else is a bug.
     ├── AnswerError           an answer does not fit its question
     ├── ReferenceCodeError    a receipt code is mistyped
     ├── StoreError            the local queue cannot be read or written
-    │   └── StoreFullError    the kiosk's disk is full (its message is for the citizen)
+    │   ├── StoreFullError    the kiosk's disk is full (its message is for the citizen)
+    │   └── StoreCorruptError the database file is damaged (its message says how to recover)
     ├── KeyFileError          a key file is missing, unreadable or has loose permissions
     ├── EnvelopeError         a sealed item or batch is malformed, tampered or not for us (has .code)
     └── SyncError             talking to the town hall failed (has .transient)
@@ -66,6 +67,10 @@ class StoreFullError(StoreError):
     Unlike other store errors its ``message`` names no file and may be shown to the citizen as it
     is: the answers are still on the screen and staff must make room before it can work again.
     """
+
+
+class StoreCorruptError(StoreError):
+    """The database file is damaged; ``message`` tells staff the command that saves what is left."""
 
 
 class KeyFileError(RathausError):

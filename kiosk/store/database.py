@@ -5,6 +5,11 @@ power cut, one that was not finished disappears completely. ``secure_delete`` ov
 bytes of acknowledged submissions instead of leaving them in free pages. One connection per store,
 shared by the screen and the sync worker threads behind a lock, with every write transaction taken
 ``BEGIN IMMEDIATE`` so two processes never interleave half-done writes.
+
+A file damaged by a failing SD card or disk is found when it is opened (``PRAGMA quick_check``,
+bounded in time so a large healthy queue never holds up the start) rather than at the citizen's
+"Send"; the message names ``rathaus recover``, which saves every application still readable
+(``kiosk.store.recovery``).
 """
 
 from __future__ import annotations
@@ -12,22 +17,32 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import sqlite_utils
 
-from kiosk.errors import StoreError, StoreFullError
+from kiosk.errors import StoreCorruptError, StoreError, StoreFullError
 from kiosk.i18n import language_from_environment, translator
 
 BUSY_TIMEOUT_MS = 5000
+# A kiosk computer checks a queue of 100,000 items in well under this; a slower check is cut off
+# and the kiosk starts anyway (SQLite still refuses damaged pages when they are read).
+INTEGRITY_CHECK_SECONDS = 5.0
+RECOVER_COMMAND = "rathaus recover"
+_CLOCK_EVERY = 10_000  # SQLite steps between two looks at the clock during the check
 
 log = logging.getLogger(__name__)
 
 
-def connect(path: Path) -> sqlite_utils.Database:
-    """Open (or create) the database file with the pragmas the queue relies on."""
+def connect(path: Path, *, check: bool = True) -> sqlite_utils.Database:
+    """Open (or create) the database file with the pragmas the queue relies on.
+
+    ``check`` runs the bounded integrity check first and refuses a damaged file with
+    ``StoreCorruptError``; only the recovery, which reads a damaged file on purpose, turns it off.
+    """
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -50,10 +65,54 @@ def connect(path: Path) -> sqlite_utils.Database:
         conn.execute("PRAGMA synchronous = FULL")
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("PRAGMA secure_delete = ON")
+        if check:
+            check_integrity(conn, path)
         return sqlite_utils.Database(conn, execute_plugins=False)
     except sqlite3.Error as exc:
         conn.close()
         raise store_error(exc, path) from exc
+    except BaseException:
+        conn.close()
+        raise
+
+
+def check_integrity(conn: sqlite3.Connection, path: Path, *, time_limit: float | None = None) -> bool:
+    """Refuse a damaged database file with ``StoreCorruptError`` naming the recovery command.
+
+    ``PRAGMA quick_check`` reads every page and checks the b-trees, but not that indexes match
+    their tables (which ``integrity_check`` adds at many times the cost). A check that runs out
+    of ``time_limit`` is stopped and logged, and ``False`` returned: the kiosk starts anyway.
+    """
+    limit = INTEGRITY_CHECK_SECONDS if time_limit is None else time_limit
+    deadline = time.monotonic() + limit
+    conn.set_progress_handler(lambda: int(time.monotonic() > deadline), _CLOCK_EVERY)
+    try:
+        findings = [str(row[0]) for row in conn.execute("PRAGMA quick_check(10)").fetchall()]
+    except sqlite3.OperationalError as exc:
+        if "interrupt" not in str(exc).lower():
+            raise
+        log.warning("integrity check of %s stopped after %.1f s; starting unchecked", path, limit)
+        return False
+    finally:
+        conn.set_progress_handler(None, 0)
+    if findings != ["ok"]:
+        raise corrupt_error(path, detail="quick_check: " + "; ".join(findings)[:500])
+    return True
+
+
+def corrupt_error(path: Path, detail: str) -> StoreCorruptError:
+    """What staff read on the kiosk's screen when its database is damaged."""
+    _ = translator(language_from_environment())
+    return StoreCorruptError(
+        _(
+            "The kiosk database {path} is damaged, so the kiosk cannot start. "
+            "Please do not delete it: it may hold applications that have not been sent. "
+            "Staff: stop the kiosk (systemctl stop rathaus-kiosk) and run '{command}'; "
+            "it moves every application that can still be read into a fresh database "
+            "(see deploy/kiosk/README.md)."
+        ).format(path=path, command=RECOVER_COMMAND),
+        detail=detail,
+    )
 
 
 class Transactions:
@@ -148,12 +207,17 @@ def store_error(exc: sqlite3.Error, path: Path) -> StoreError:
             ),
             detail=f"{type(exc).__name__}: {exc}",
         )
-    if "not a database" in text or "malformed" in text or "corrupt" in text:
-        message = _(
-            "The file {path} is not a kiosk database or it is damaged. "
-            "Please do not delete it: it may still hold applications that have not been sent."
+    if "not a database" in text:  # not even SQLite's header is there: nothing left to recover
+        return StoreCorruptError(
+            _(
+                "The file {path} is not a kiosk database or it is damaged. "
+                "Please do not delete it: it may still hold applications that have not been sent."
+            ).format(path=path),
+            detail=f"{type(exc).__name__}: {exc}",
         )
-    elif "locked" in text or "busy" in text:
+    if "malformed" in text or "corrupt" in text:
+        return corrupt_error(path, detail=f"{type(exc).__name__}: {exc}")
+    if "locked" in text or "busy" in text:
         message = _(
             "The kiosk database {path} is being used by another program. "
             "Please close the other kiosk program and try again."
