@@ -79,7 +79,7 @@ def recover_store(path: Path) -> RecoveryReport:
         Path(f"{path}{suffix}").unlink(missing_ok=True)
     os.replace(fresh, path)
     _fsync_folder(path.parent)
-    log.warning(
+    log.info(  # staff read the same numbers from ``rathaus recover`` itself
         "kiosk database %s recovered: %d waiting, %d finished, %d unreadable; damaged copy in %s",
         path, waiting, finished, unreadable, kept,
     )

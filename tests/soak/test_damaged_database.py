@@ -86,6 +86,9 @@ def test_a_damaged_queue_is_refused_at_start_and_recovered_without_losing_what_i
         open_runtime(kiosk_dir)
     assert "beschädigt" in refused.value.message and "rathaus recover" in refused.value.message
     assert "Bitte löschen Sie sie nicht" in refused.value.message
+    assert main(["sync", "--data-dir", str(kiosk_dir)]) == 1  # staff at the command line read the same
+    err = capsys.readouterr().err
+    assert "rathaus recover" in err and "Traceback" not in err
 
     damaged = path.read_bytes()
     assert main(["recover", "--data-dir", str(kiosk_dir)]) == 0
