@@ -211,8 +211,9 @@ def store_error(exc: sqlite3.Error, path: Path) -> StoreError:
         return StoreCorruptError(
             _(
                 "The file {path} is not a kiosk database or it is damaged. "
-                "Please do not delete it: it may still hold applications that have not been sent."
-            ).format(path=path),
+                "Please do not delete it: it may still hold applications that have not been sent. "
+                "Staff: see '{command}' in deploy/kiosk/README.md."
+            ).format(path=path, command=RECOVER_COMMAND),
             detail=f"{type(exc).__name__}: {exc}",
         )
     if "malformed" in text or "corrupt" in text:

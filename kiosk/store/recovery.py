@@ -32,7 +32,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from kiosk.errors import StoreError
+from kiosk.errors import StoreCorruptError, StoreError
 from kiosk.i18n import language_from_environment, translator
 from kiosk.store.database import check_integrity, connect
 from kiosk.store.migrations import migrate
@@ -70,7 +70,17 @@ def recover_store(path: Path) -> RecoveryReport:
             _("There is no kiosk database at {path}; nothing to recover.").format(path=path)
         )
     kept = _keep_damaged_copy(path)
-    outbox, batches, settings, unreadable = _read_what_is_left(path)
+    left = _read_what_is_left(path)
+    if left is None:
+        raise StoreCorruptError(
+            _(
+                "Nothing at all can be read from the kiosk database {path}, so it was left as it "
+                "is; a copy is in {folder}. Please tell the town hall's IT. To start the kiosk "
+                "with an empty queue, move {path} away; the applications in it are then lost."
+            ).format(path=path, folder=kept),
+            detail="schema of the outbox unreadable",
+        )
+    outbox, batches, settings, unreadable = left
     fresh = path.with_name(path.name + ".recovering")
     _remove_with_side_files(fresh)
     waiting, finished, refused = _write_fresh(fresh, outbox, batches, settings)
@@ -119,31 +129,36 @@ def _fsync_folder(folder: Path) -> None:
 Row = dict[str, Any]
 
 
-def _read_what_is_left(path: Path) -> tuple[list[Row], list[Row], list[Row], int]:
+def _read_what_is_left(path: Path) -> tuple[list[Row], list[Row], list[Row], int] | None:
+    """The readable rows of the queue's tables and how many queue rows were lost; ``None`` when
+    not even the queue's schema can be read (then nothing can be told apart from noise)."""
     try:
         conn = sqlite3.connect(str(path), isolation_level=None)
     except sqlite3.Error as exc:
         log.warning("damaged database %s cannot be opened at all: %s", path, exc)
-        return [], [], [], 0
+        return None
     try:
-        unreadable = 0
-        tables = []
-        for table in ("outbox", "batches", "settings"):
-            rows, lost = _readable_rows(conn, table)
-            tables.append(rows)
-            unreadable += lost if table == "outbox" else 0
-        return tables[0], tables[1], tables[2], unreadable
+        if not _columns(conn, "outbox"):
+            return None
+        outbox, unreadable = _readable_rows(conn, "outbox")
+        batches, _lost = _readable_rows(conn, "batches")
+        settings, _lost = _readable_rows(conn, "settings")
+        return outbox, batches, settings, unreadable
     finally:
         conn.close()
 
 
-def _readable_rows(conn: sqlite3.Connection, table: str) -> tuple[list[Row], int]:
-    """Every row of ``table`` SQLite can read, and how many row ids could not be read."""
+def _columns(conn: sqlite3.Connection, table: str) -> list[str]:
     try:
-        columns = [str(row[1]) for row in conn.execute(f"PRAGMA table_info({table})")]
+        return [str(row[1]) for row in conn.execute(f"PRAGMA table_info({table})")]
     except sqlite3.DatabaseError as exc:
         log.warning("schema of %s unreadable: %s", table, exc)
-        return [], 0
+        return []
+
+
+def _readable_rows(conn: sqlite3.Connection, table: str) -> tuple[list[Row], int]:
+    """Every row of ``table`` SQLite can read, and how many row ids could not be read."""
+    columns = _columns(conn, table)
     if not columns:
         return [], 0
     selected = ", ".join(f'"{name}"' for name in columns)
