@@ -43,7 +43,7 @@ def test_a_short_soak_loses_and_duplicates_nothing(tmp_path):
     arrived = int(re.search(r"arrived=(\d+)", summary).group(1))
     kills = sum(int(n) for n in re.findall(r"(?:submit|batch|upload|synced)=(\d+)", summary))
     assert receipts >= 16 and arrived >= receipts
-    assert kills >= 8, summary  # the cuts really happened
+    assert kills >= 5, summary  # the cuts really happened
     assert int(re.search(r"server_kills=(\d+)", summary).group(1)) >= 1, summary
 
 
