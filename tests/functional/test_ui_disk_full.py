@@ -9,7 +9,8 @@ from kiosk.ui.screens.question import QuestionScreen
 from kiosk.ui.screens.receipt import ReceiptScreen
 from kiosk.ui.screens.review import ReviewScreen
 from kiosk.ui.widgets.service_button import ServiceButton
-from tests.functional.conftest import SCREEN_SIZE
+
+SCREEN_SIZE = (100, 40)
 
 
 def _fill_the_disk(runtime) -> list[str]:

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from sync.envelope import build_status_request, item_digest, parse_batch
 from sync.server.app import create_app
 from sync.server.storage import SqliteStorage
-from tests.fuzz.conftest import Endpoint, fuzz_settings
+from tests.fuzz.support import Endpoint, fuzz_settings
 
 REFUSED = {400, 403, 413}
 BATCHES = "/v1/batches"

@@ -19,7 +19,7 @@ from kiosk.store import open_store
 from sync.allowlist import Allowlist
 from sync.server.storage import SqliteStorage
 from sync.usb import kiosk_collect_replies, kiosk_export, townhall_import
-from tests.fuzz.conftest import fuzz_settings
+from tests.fuzz.support import fuzz_settings
 
 
 def _flip(data: bytes, bits: set[int]) -> bytes:
