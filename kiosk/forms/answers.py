@@ -108,8 +108,8 @@ def _is_empty(raw: Raw) -> bool:
         return True
     if isinstance(raw, bool):
         return False
-    if isinstance(raw, str):
-        return not raw.strip()
+    if isinstance(raw, str):  # a stray escape code alone is nothing typed (it is dropped later)
+        return not "".join(ch for ch in raw if unicodedata.category(ch) != "Cc").strip()
     if isinstance(raw, Mapping):
         return all(not str(raw.get(part) or "").strip() for part in ADDRESS_PARTS)
     return len(raw) == 0

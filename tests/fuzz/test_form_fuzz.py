@@ -18,7 +18,7 @@ from kiosk.errors import AnswerError
 from kiosk.forms import FormSession, load_forms
 from kiosk.forms.answers import display_answer, parse_answer
 from kiosk.forms.model import ADDRESS_PARTS
-from tests.fuzz.conftest import fuzz_settings
+from tests.fuzz.support import fuzz_settings
 
 FORMS = load_forms()
 FIELDS = {f"{form.id}.{field.id}": field for form in FORMS for field in form.fields}
@@ -97,6 +97,16 @@ def conforms(field, value) -> bool:
 def test_the_shipped_services_use_every_field_type():
     assert set(TYPES) >= {"text", "multiline", "email", "phone", "date", "number", "money", "choice",
                           "yesno", "address", "iban"}
+
+
+@pytest.mark.parametrize("kind", ["text", "multiline"])
+def test_control_characters_alone_are_no_answer(kind):
+    """Found by the fuzzing below: an escape code alone passed a required question as ""."""
+    field = next(v for v in VARIANTS if v.type == kind and v.required)
+    for typed in ("\x1b", "\x00\x07\x7f", " \x1b\t", "\r\n\x1b"):
+        with pytest.raises(AnswerError):
+            parse_answer(field, typed, "de")
+        assert parse_answer(dataclasses.replace(field, required=False), typed, "de") is None
 
 
 @pytest.mark.parametrize("kind", TYPES)
