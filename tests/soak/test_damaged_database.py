@@ -4,6 +4,7 @@ read is queued again and reaches the town hall once."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import random
 import sqlite3
@@ -206,3 +207,39 @@ def test_whichever_page_is_damaged_recovery_keeps_only_whole_applications_or_ref
         assert report.waiting == len(waiting) and report.waiting + report.finished == len(rows)
         assert len(rows) + report.unreadable >= 1
     assert refusals < pages // 2  # most single damaged pages leave most of the queue readable
+
+
+def test_recovering_a_readable_file_keeps_every_row_as_the_kiosk_knew_it(tmp_path):
+    """Refused items stay refused (not sent again by themselves), answers, the status cursor and
+    the staff PIN lock-out survive; only the batch on its way is built anew."""
+    from kiosk.store import StatusRecord
+    from kiosk.store.recovery import recover_store
+
+    path = tmp_path / DB_NAME
+    build = lambda items, seq, bid: b"".join(items)  # noqa: E731
+    with open_store(path) as store:
+        refs = [
+            store.queue_submission(form_id="f", form_version="1", form_hash="h", seal=_sealed_for).reference
+            for _ in range(5)
+        ]
+        first = store.take_batch(build, max_items=3)
+        digests = dict(sqlite3.connect(path).execute("SELECT reference, item_digest FROM outbox").fetchall())
+        store.apply_ack(first.batch_id, {digests[refs[1]]: "reference_conflict"})
+        store.apply_status([StatusRecord(refs[0], "accepted", "Bitte abholen.", "2026-03-02T10:00:00Z", 7)])
+        store.take_batch(build, max_items=1)
+        store.record_pin_failure(lambda count: 4_000_000_000.0)
+        attention = store.needing_attention()
+        before = {ref: store.lookup(ref) for ref in refs}
+
+    report = recover_store(path)
+
+    with open_store(path) as store:
+        assert store.needing_attention() == attention
+        assert {ref: store.lookup(ref) for ref in refs} == {
+            ref: (view if ref != refs[3] else dataclasses.replace(view, state=OutboxState.QUEUED))
+            for ref, view in before.items()
+        }
+        assert store.status_cursor() == 7
+        assert store.pin_failures().count == 1
+        assert store.pending_batch() is None
+    assert (report.waiting, report.finished, report.unreadable) == (3, 2, 0)
