@@ -6,8 +6,9 @@ it) and syncs with a real town-hall server (``rathaus server``, uvicorn on 127.0
 process). The soak kills the kiosk process with SIGKILL after a random delay, so the cut falls
 anywhere in sealing and storing, taking a batch, or uploading it; in about one trial in six it also
 kills the server with SIGKILL while the kiosk's upload is arriving (during intake). The next trial
-restarts whatever died. At the end the server is started once more, the kiosk syncs until nothing
-waits, and the staff inbox decrypts everything the town hall holds.
+restarts whatever died; each restarted kiosk runs its start-up integrity check on the file the
+cut left behind, and a damaged file fails the soak. At the end the server is started once more,
+the kiosk syncs until nothing waits, and the staff inbox decrypts everything the town hall holds.
 
     lost         a receipt was handed out but its application is not in the inbox
     duplicated   one application (its unique text) is in the inbox more than once
