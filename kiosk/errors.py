@@ -64,9 +64,13 @@ class StoreError(RathausError):
 class StoreFullError(StoreError):
     """The disk is full: nothing new is stored, everything stored before is intact.
 
-    Unlike other store errors its ``message`` names no file and may be shown to the citizen as it
-    is: the answers are still on the screen and staff must make room before it can work again.
+    ``message`` is for staff and commands (make room); ``citizen_message`` is what the person at
+    "Send" reads: their answers are still on the screen, and it names no file.
     """
+
+    def __init__(self, message: str, *, citizen_message: str, detail: str = "") -> None:
+        super().__init__(message, detail=detail)
+        self.citizen_message = citizen_message
 
 
 class StoreCorruptError(StoreError):

@@ -201,6 +201,10 @@ def store_error(exc: sqlite3.Error, path: Path) -> StoreError:
         # SQLite rolled the transaction back: what was stored before is untouched.
         return StoreFullError(
             _(
+                "The kiosk's disk is full ({path}), so nothing new can be saved; everything saved "
+                "before is safe. Please free some space (see deploy/kiosk/README.md)."
+            ).format(path=path),
+            citizen_message=_(
                 "The kiosk's storage is full, so your application could not be saved. "
                 "Your answers are still here. Please tell the staff; "
                 "applications saved before are safe."

@@ -335,8 +335,9 @@ class KioskApp(App[None]):
             if error.detail:
                 log.info("%s: %s", type(error).__name__, error.detail)
             text = error.message
-            # Other store errors name files and programs, for staff; a full disk is told as it is.
-            if isinstance(error, StoreError) and not isinstance(error, StoreFullError):
+            if isinstance(error, StoreFullError):  # the citizen's own words: answers still here
+                text = error.citizen_message
+            elif isinstance(error, StoreError):  # its words (file names, programs) are for staff
                 log.info("store: %s", error.message)
                 text = _(
                     "Your application could not be saved at this kiosk. Your answers are still "

@@ -42,9 +42,11 @@ def test_a_full_disk_refuses_the_new_application_in_plain_words_and_keeps_the_qu
         with pytest.raises(StoreFullError) as refused:
             queue(store, seal=lambda reference, at: b"\x01" * 50_000)
         assert isinstance(refused.value, StoreError)
-        message = refused.value.message
-        assert "Speicher des Kiosks ist voll" in message and "Ihre Angaben sind noch da" in message
-        assert str(path) not in message and "SQLITE" not in message.upper().replace(" ", "")
+        citizen = refused.value.citizen_message
+        assert "Speicher des Kiosks ist voll" in citizen and "Ihre Angaben sind noch da" in citizen
+        assert str(path) not in citizen and "SQLITE" not in citizen.upper().replace(" ", "")
+        staff = refused.value.message  # what a command (usb export, sync) prints
+        assert "Datenträger des Kiosks ist voll" in staff and "Platz" in staff
         assert "full" in refused.value.detail
 
         assert store.waiting_count() == 3
@@ -82,4 +84,5 @@ def test_a_full_disk_in_english(tmp_path, monkeypatch):
         fill_disk(store)
         with pytest.raises(StoreFullError) as refused:
             queue(store, seal=lambda reference, at: b"\x01" * 50_000)
-    assert refused.value.message.startswith("The kiosk's storage is full")
+    assert refused.value.citizen_message.startswith("The kiosk's storage is full")
+    assert refused.value.message.startswith("The kiosk's disk is full")
