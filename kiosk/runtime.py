@@ -63,6 +63,9 @@ class KioskRuntime:
     recipient: RecipientPublicKey
     kiosk_keys: KioskKeys | None = None
     townhall: TownhallPublicKeys | None = None
+    link_up: bool = True
+    """Whether the last round reached the town hall (assumed until a round says otherwise), so
+    a new application can be sent at once rather than waiting for the next timed round."""
 
     def form(self, form_id: str) -> FormDefinition:
         """The service with this id; a plain error if this kiosk does not offer it."""
@@ -113,7 +116,9 @@ class KioskRuntime:
         """One round with the town hall over the network: send waiting batches, fetch answers.
 
         Never raises for a bad link; the report says what happened. ``client_options`` go to
-        ``sync.outbox.OutboxClient`` (transport, policy, sleep) for tests and tuning.
+        ``sync.outbox.OutboxClient``: ``progress`` gets a ``sync.progress.UploadProgress`` after
+        every chunk the town hall confirmed (for ``rathaus sync`` and the staff screen); transport,
+        policy, sleep are for tests and tuning.
         """
         _ = translator(lang or language_from_environment())
         if not self.config.server_url:
@@ -133,7 +138,9 @@ class KioskRuntime:
             lang=lang or language_from_environment(),
             **client_options,
         ) as client:
-            return client.sync_once()
+            report = client.sync_once()
+        self.link_up = report.error is None
+        return report
 
     def close(self) -> None:
         self.store.close()

@@ -5,10 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from typing import TextIO
 
 from kiosk.errors import RathausError
 from kiosk.i18n import language_from_environment, translator
 from kiosk.paths import add_kiosk_dir_argument, kiosk_dir
+from sync.progress import UploadProgress, describe_progress
 
 EX_TEMPFAIL = 75  # sysexits: try again later
 
@@ -43,7 +45,9 @@ def run_sync(args: argparse.Namespace) -> int:
                 _("No town-hall address is set in kiosk.toml (server_url). Use 'rathaus usb export' instead.")
             )
         while True:
-            report = runtime.sync_now()
+            shown = ProgressLine(sys.stderr, language_from_environment())
+            report = runtime.sync_now(progress=shown)
+            shown.finish()
             if report.error:
                 print(report.error, file=sys.stderr)
             else:
@@ -61,3 +65,34 @@ def run_sync(args: argparse.Namespace) -> int:
             time.sleep(args.watch)
     finally:
         runtime.close()
+
+
+class ProgressLine:
+    """Shows a long upload as it goes: one line rewritten in place on a terminal, otherwise a
+    new line at most every ``every`` seconds (for a log)."""
+
+    def __init__(self, stream: TextIO, lang: str, *, every: float = 10.0) -> None:
+        self._stream = stream
+        self._lang = lang
+        self._every = every
+        self._tty = stream.isatty()
+        self._last = time.monotonic()  # a round quicker than ``every`` prints nothing
+        self._width = 0
+
+    def __call__(self, progress: UploadProgress) -> None:
+        text = describe_progress(progress, self._lang)
+        now = time.monotonic()
+        if self._tty:
+            self._stream.write("\r" + text.ljust(self._width))
+            self._width = len(text)
+        elif now - self._last >= self._every:
+            self._stream.write(text + "\n")
+            self._last = now
+        else:
+            return
+        self._stream.flush()
+
+    def finish(self) -> None:
+        if self._tty and self._width:
+            self._stream.write("\n")
+            self._stream.flush()

@@ -2,9 +2,11 @@
 
 Rural links drop in the middle of a request, so every step is safe to repeat: the store hands out
 the same batch (same id, same bytes) until a *verified* acknowledgement arrives, and the town hall
-stores a batch id once. Transient failures (no route, timeouts, 429, 5xx) are retried with
-exponential backoff and full jitter, then left for the next run without a fuss; a refusal
-(400/403/413) is reported in plain words and the items stay queued.
+stores a batch id once. A batch of more than one chunk goes up resumably (``sync.uploader``): a
+dropped link costs at most the chunk on the way, never the batch. A round is a list of steps
+(``OutboxClient.steps``), run in order until one fails. Transient failures (no route, timeouts,
+429, 5xx) are retried with exponential backoff and full jitter, then left for the next run without
+a fuss; a refusal (400/403/413) is reported in plain words and the items stay queued.
 
 ``apply_ack`` is the one acknowledgement rule of the kiosk, used here and by the USB stick import:
 an item is forgotten only when a verified acknowledgement for exactly the bytes sent does not
@@ -33,6 +35,8 @@ from sync.envelope import (
 )
 from sync.envelope.acks import batch_digest, settle
 from sync.keys import KioskKeys, TownhallPublicKeys
+from sync.progress import ProgressCallback, ProgressTracker
+from sync.uploader import FIRST_CHUNK, ChunkedUploader, Refused, UploadsUnsupported
 
 log = logging.getLogger("rathaus.outbox")
 
@@ -44,6 +48,11 @@ TIMEOUTS = httpx.Timeout(connect=20.0, read=90.0, write=90.0, pool=20.0)
 # must not keep the app from closing for long.
 BACKGROUND_TIMEOUTS = httpx.Timeout(connect=10.0, read=30.0, write=30.0, pool=10.0)
 _TRANSIENT_STATUS = {408, 425, 429, 500, 502, 503, 504}
+MAX_BATCH_SEND_BYTES = 1024 * 1024
+"""A new batch holds at most this many bytes (and at most ``max_items`` applications): more
+batches of a bounded size keep a long queue moving even when each one needs many chunks."""
+ONE_SHOT_BYTES = FIRST_CHUNK
+"""A batch no larger than one chunk goes in one ``POST /v1/batches``: resuming would save nothing."""
 
 
 @dataclass(frozen=True)
@@ -156,7 +165,10 @@ class OutboxClient:
         rng: random.Random | None = None,
         lang: str = "de",
         max_items: int = 200,
+        max_bytes: int = MAX_BATCH_SEND_BYTES,
         timeouts: httpx.Timeout = TIMEOUTS,
+        progress: ProgressCallback | None = None,
+        uploader: ChunkedUploader | None = None,
     ) -> None:
         self.store = store
         self.kiosk = kiosk
@@ -167,12 +179,23 @@ class OutboxClient:
         self._rng = rng or random.Random()
         self._ = translator(lang)
         self._max_items = max_items
+        self._max_bytes = max_bytes
+        self._progress = progress
         self._client = httpx.Client(
             base_url=self.server_url,
             timeout=timeouts,
             transport=transport,
             headers={"Content-Type": "application/octet-stream"},
         )
+        self.uploader = uploader or ChunkedUploader(
+            self._client,
+            kiosk,
+            attempts=self.policy.attempts,
+            delay=self.policy.delay,
+            sleep=self._sleep,
+            rng=self._rng,
+        )
+        self._chunked = True  # until the town hall turns out not to know /v1/uploads
 
     def close(self) -> None:
         self._client.close()
@@ -185,12 +208,17 @@ class OutboxClient:
 
     # -- one run -------------------------------------------------------------------------------
 
+    def steps(self) -> list[Callable[[SyncReport], None]]:
+        """What one round does, in order; a step that fails ends the round (the rest waits for
+        the next one). Each step is safe to repeat."""
+        return [self._send_waiting, self._fetch_statuses_step]
+
     def sync_once(self) -> SyncReport:
-        """Send every waiting batch, then fetch status updates. Never raises for a bad link."""
+        """Run every step of a round. Never raises for a bad link."""
         report = SyncReport()
         try:
-            self._send_waiting(report)
-            report.statuses = self._fetch_statuses()
+            for step in self.steps():
+                step(report)
         except SyncError as exc:
             report.needing_attention = len(self.store.needing_attention())
             report.error = exc.message
@@ -204,9 +232,16 @@ class OutboxClient:
 
     def _send_waiting(self, report: SyncReport) -> None:
         build = batch_builder(self.kiosk, self.townhall)
-        while (batch := self.store.take_batch(build, max_items=self._max_items)) is not None:
+        tracker = ProgressTracker(
+            self._progress,
+            items_total=self.store.waiting_count() - len(self.store.needing_attention()),
+            bytes_total=self.store.waiting_bytes(),
+        )
+        while (
+            batch := self.store.take_batch(build, max_items=self._max_items, max_bytes=self._max_bytes)
+        ) is not None:
             self.store.record_attempt(batch.batch_id)
-            ack_bytes = self._post(BATCHES_PATH, batch.data)
+            ack_bytes = self._deliver(batch.batch_id, batch.data, tracker)
             try:
                 outcome = apply_ack(
                     self.store,
@@ -220,6 +255,7 @@ class OutboxClient:
                     self._("The town hall's answer could not be verified; the applications stay safely queued."),
                     detail=f"ack for batch {batch.batch_id} rejected: {exc.code}",
                 ) from exc
+            tracker.batch_done(len(batch.data), len(batch.references))
             report.acknowledged += 1
             report.sent += len(batch.references) - len(outcome.refused)
             report.batch_ids.append(batch.batch_id)
@@ -229,6 +265,25 @@ class OutboxClient:
                 len(batch.references) - len(outcome.refused),
                 len(outcome.refused),
             )
+
+    def _deliver(self, batch_id: str, data: bytes, tracker: ProgressTracker) -> bytes:
+        """The acknowledgement bytes for one batch: in chunks, or in one piece when it is small
+        or the town hall is older than resumable uploads."""
+        if self._chunked and len(data) > ONE_SHOT_BYTES:
+            try:
+                return self.uploader.upload(batch_id, data, tracker.batch_offset)
+            except UploadsUnsupported:
+                log.info("the town hall has no resumable uploads; sending batches in one piece")
+                self._chunked = False
+            except Refused as refused:
+                raise self._refusal("/v1/uploads", refused.response) from None
+            except SyncError as exc:
+                raise self._no_connection(exc.detail) from None
+        tracker.batch_offset(0, len(data))
+        return self._post(BATCHES_PATH, data)
+
+    def _fetch_statuses_step(self, report: SyncReport) -> None:
+        report.statuses = self._fetch_statuses()
 
     def _fetch_statuses(self) -> int:
         request = build_status_request(
@@ -274,10 +329,13 @@ class OutboxClient:
                 last_detail = f"{path}: HTTP {response.status_code}"
                 continue
             raise self._refusal(path, response)
-        raise SyncError(
+        raise self._no_connection(last_detail)
+
+    def _no_connection(self, detail: str) -> SyncError:
+        return SyncError(
             self._("No connection to the town hall right now. The applications wait safely here and are sent automatically later."),
             transient=True,
-            detail=last_detail,
+            detail=detail,
         )
 
     def _refusal(self, path: str, response: httpx.Response) -> SyncError:

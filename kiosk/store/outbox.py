@@ -82,6 +82,20 @@ def open_store(path: Path) -> "Store":
     return Store(db, path)
 
 
+_ITEM_FRAMING_BYTES = 4 + 67
+"""What a batch adds per item: its length prefix and its digest in the header (hex, quoted)."""
+
+
+def _first_within(rows: list, max_bytes: int) -> list:
+    """The leading rows whose sealed items, framed, stay within ``max_bytes`` (at least one)."""
+    total = 0
+    for count, row in enumerate(rows):
+        total += len(row[1]) + _ITEM_FRAMING_BYTES
+        if total > max_bytes and count:
+            return rows[:count]
+    return rows
+
+
 class Store:
     """The outbox, its batches and the kiosk's small settings; safe to share between threads."""
 
@@ -148,11 +162,15 @@ class Store:
 
     # -- sending -------------------------------------------------------------------------------
 
-    def take_batch(self, build: BuildBatch, *, max_items: int = 200) -> PendingBatch | None:
+    def take_batch(
+        self, build: BuildBatch, *, max_items: int = 200, max_bytes: int | None = None
+    ) -> PendingBatch | None:
         """The batch to send now: the unacknowledged one again, or a new one of queued items.
 
-        A new batch holds the oldest queued items; its bytes come from ``build`` and are stored
-        together with the items' move to SENT in one transaction. ``None`` when nothing waits.
+        A new batch holds the oldest queued items, at most ``max_items`` of them and, when
+        ``max_bytes`` is given, no more sealed bytes than that (but always at least one item);
+        its bytes come from ``build`` and are stored together with the items' move to SENT in one
+        transaction. ``None`` when nothing waits.
         """
         if max_items < 1:
             raise ValueError("max_items must be at least 1")
@@ -167,6 +185,8 @@ class Store:
             ).fetchall()
             if not rows:
                 return None
+            if max_bytes is not None:
+                rows = _first_within(rows, max_bytes)
             sequence = db.execute("SELECT COALESCE(MAX(sequence), 0) + 1 FROM batches").fetchone()[0]
             batch_id = secrets.token_hex(16)
             created_at = utc_timestamp()
@@ -378,6 +398,17 @@ class Store:
                     " ORDER BY position"
                 )
             ]
+
+    def waiting_bytes(self) -> int:
+        """Sealed bytes not yet at the town hall: about what the next uploads will carry."""
+        with self._tx.read() as db:
+            return int(
+                db.execute(
+                    "SELECT COALESCE(SUM(LENGTH(sealed)), 0) FROM outbox"
+                    " WHERE state IN (?, ?) AND refused_code IS NULL",
+                    [OutboxState.QUEUED.value, OutboxState.SENT.value],
+                ).fetchone()[0]
+            )
 
     def waiting_count(self) -> int:
         """Submissions that have not reached the town hall yet (queued or on their way)."""

@@ -137,6 +137,7 @@ class KioskApp(App[None]):
     def on_submission_queued(self, message: SubmissionQueued) -> None:
         """Sealed and queued: the answers leave memory, the receipt is all that remains."""
         if self.session is None:
+            self.send_soon()
             return  # the visit was cleared meanwhile; the application waits in the queue all the same
         if not isinstance(self.screen, ReviewScreen):
             if any(isinstance(screen, ReviewScreen) for screen in self.screen_stack):
@@ -147,6 +148,7 @@ class KioskApp(App[None]):
         form = self.session.form
         self.session = None
         self.switch_screen(ReceiptScreen(form, message.queued))
+        self.send_soon()
 
     def ask_to_cancel(self) -> None:
         """Confirm before the answers of an unfinished application are thrown away."""
@@ -273,6 +275,12 @@ class KioskApp(App[None]):
         self._sync_worker = self.run_worker(
             self._sync_once, thread=True, group="sync", exit_on_error=False
         )
+
+    def send_soon(self) -> None:
+        """No needless waiting: while the town hall is reachable, a new application leaves at
+        once instead of at the next timed round."""
+        if self.runtime.config.server_url and self.runtime.link_up:
+            self.sync_in_background()
 
     def _sync_once(self) -> None:
         """One attempt per round: the next round is the retry, and a dead link never keeps the

@@ -59,6 +59,8 @@ from sync.intake import receive_batch, status_updates_for
 from sync.keys import TownhallKeys, load_townhall_keys
 from sync.server.serving import ThrottledWarning, quiet_accept_errors
 from sync.server.storage import Storage, open_storage
+from sync.server.upload_store import open_upload_store
+from sync.server.uploads import UploadEndpoints
 
 log = logging.getLogger("rathaus.server")
 log_busy = ThrottledWarning("request answered 503: request bodies already fill the memory allowed")
@@ -349,6 +351,10 @@ def create_app(
         lambda data: status_updates_for(store, enrolled, data, townhall=keys),
     )
 
+    uploads = UploadEndpoints(
+        open_upload_store(townhall_dir), store, enrolled, keys, max_batch_bytes=max_body, status_for=status_for
+    )
+
     async def health(request: Request) -> Response:
         return JSONResponse({"ok": True})
 
@@ -363,6 +369,7 @@ def create_app(
         try:
             yield
         finally:
+            uploads.close()
             if owns_storage:
                 store.close()
 
@@ -371,6 +378,7 @@ def create_app(
             Route("/v1/batches", post_batch, methods=["POST"]),
             Route("/v1/status", post_status, methods=["POST"]),
             Route("/v1/health", health, methods=["GET"]),
+            *uploads.routes,
         ],
         middleware=[
             Middleware(_NeverFiveHundred),

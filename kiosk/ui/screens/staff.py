@@ -32,6 +32,7 @@ from kiosk.ui.widgets.connection_line import connection_text
 from kiosk.ui.widgets.key_hints import KeyHints
 from sync import usb
 from sync.outbox import BACKGROUND_TIMEOUTS, RetryPolicy, attention_notice
+from sync.progress import UploadProgress, describe_progress
 
 log = logging.getLogger("rathaus.kiosk.ui")
 
@@ -138,6 +139,7 @@ class StaffScreen(LanguageAware, Screen):
         self.pin_too_short = pin_too_short  # an older kiosk's PIN: ask staff to set a longer one
         self._folder = ""  # filled from the settings when first shown; kept over a language switch
         self._outcome: TransferOutcome | None = None
+        self._progress = ""  # how far a running exchange has got, while busy
         self.busy = False
 
     def compose(self) -> ComposeResult:
@@ -190,7 +192,7 @@ class StaffScreen(LanguageAware, Screen):
     def _result_text(self) -> str:
         _ = self.app.gettext
         if self.busy:
-            return _("Please wait …")
+            return self._progress or _("Please wait …")
         if self._outcome is None:
             return ""
         return describe_outcome(self._outcome, self.app.lang)
@@ -221,6 +223,7 @@ class StaffScreen(LanguageAware, Screen):
             return
         self.busy = True
         self._outcome = None
+        self._progress = ""
         self._show_result()
         if action == "sync":
             self._run_sync(self.app.lang)
@@ -277,7 +280,10 @@ class StaffScreen(LanguageAware, Screen):
         _ = translator(lang)
         try:
             report = self.app.runtime.sync_now(
-                lang=lang, policy=STAFF_SYNC_POLICY, timeouts=BACKGROUND_TIMEOUTS
+                lang=lang,
+                policy=STAFF_SYNC_POLICY,
+                timeouts=BACKGROUND_TIMEOUTS,
+                progress=lambda progress: self.app.call_from_thread(self._show_progress, progress, lang),
             )
             outcome = TransferOutcome("sync", report=report)
         except RathausError as exc:
@@ -287,6 +293,12 @@ class StaffScreen(LanguageAware, Screen):
         except Exception as exc:
             outcome = self._unexpected(exc, "sync", lang)
         self.post_message(self.TransferFinished(outcome))
+
+    def _show_progress(self, progress: UploadProgress, lang: str) -> None:
+        """Items, bytes and time left of the running exchange, where its outcome will appear."""
+        if self.busy:
+            self._progress = describe_progress(progress, lang)
+            self.query_one("#staff-result", Static).update(self._progress)
 
     @staticmethod
     def _unexpected(exc: Exception, action: str, lang: str) -> TransferOutcome:
