@@ -36,7 +36,7 @@ from sync.envelope import (
 from sync.envelope.acks import batch_digest, settle
 from sync.keys import KioskKeys, TownhallPublicKeys
 from sync.progress import ProgressCallback, ProgressTracker
-from sync.uploader import FIRST_CHUNK, ChunkedUploader, Refused, UploadsUnsupported
+from sync.uploader import FIRST_CHUNK, ChunkedUploader, ChunkSizer, Refused, UploadsUnsupported
 
 log = logging.getLogger("rathaus.outbox")
 
@@ -168,7 +168,7 @@ class OutboxClient:
         max_bytes: int = MAX_BATCH_SEND_BYTES,
         timeouts: httpx.Timeout = TIMEOUTS,
         progress: ProgressCallback | None = None,
-        uploader: ChunkedUploader | None = None,
+        sizer: ChunkSizer | None = None,
     ) -> None:
         self.store = store
         self.kiosk = kiosk
@@ -187,13 +187,14 @@ class OutboxClient:
             transport=transport,
             headers={"Content-Type": "application/octet-stream"},
         )
-        self.uploader = uploader or ChunkedUploader(
+        self.uploader = ChunkedUploader(
             self._client,
             kiosk,
             attempts=self.policy.attempts,
             delay=self.policy.delay,
             sleep=self._sleep,
             rng=self._rng,
+            sizer=sizer,
         )
         self._chunked = True  # until the town hall turns out not to know /v1/uploads
 

@@ -97,6 +97,8 @@ class UploadStats:
     """What went over the link for uploads in one round (for progress, tests and the benchmark)."""
 
     chunk_bytes: int = 0
+    """Bytes put into chunks, those lost in a drop included."""
+    largest_chunk: int = 0
     requests: int = 0
     drops: int = 0
 
@@ -224,6 +226,7 @@ class ChunkedUploader:
 
     def _patch(self, upload_id: str, offset: int, chunk: bytes) -> int | bytes:
         self.stats.chunk_bytes += len(chunk)
+        self.stats.largest_chunk = max(self.stats.largest_chunk, len(chunk))
         response = self._send(
             "PATCH",
             f"{UPLOADS_PATH}/{upload_id}",
