@@ -9,7 +9,8 @@ connection (a reset, like a link that is gone), refuses new ones during an outag
 of bytes from the client. It counts bytes both ways as the client puts them on the link, so bytes
 lost in a cut count too.
 
-A run repeats: drop times, stalls and jitter come from ``random.Random(seed)``. ``LinkProfile``
+A run repeats: drop times, stalls and jitter come from ``random.Random`` streams of their own,
+seeded from ``seed``, so the drop schedule is the same whatever traffic the link carries. ``LinkProfile``
 times are seconds of the simulated link; ``profile.scaled(f)`` multiplies every time by ``f`` and
 divides every bandwidth by ``f``, so a link that drops every 7.5–22.5 s carries the same bytes
 between drops at ``f = 0.05`` in a twentieth of the time (what tests do to stay quick).
@@ -181,9 +182,12 @@ class LinkSimulator:
     ) -> None:
         _require_loopback(upstream_host)
         self.profile = profile
+        self.seed = seed
         self.upstream = (upstream_host, upstream_port)
         self.stats = LinkStats()
-        self._rng = random.Random(seed)
+        self._jitter_rng = random.Random(f"{seed}/jitter")
+        self._drop_rng = random.Random(f"{seed}/drops")
+        self._stall_rng = random.Random(f"{seed}/stalls")
         self._up = _Radio(profile.up_bytes_per_second)
         self._down = _Radio(profile.down_bytes_per_second)
         self._connections: set[_Connection] = set()
@@ -192,6 +196,13 @@ class LinkSimulator:
         self._server: asyncio.base_events.Server | None = None
         self._schedules: list[asyncio.Task] = []
         self.port = 0
+
+    def drop_schedule(self, count: int) -> list[float]:
+        """The first ``count`` gaps between drops this seed gives (without using them up)."""
+        if not self.profile.drop_every:
+            return []
+        rng = random.Random(f"{self.seed}/drops")
+        return [rng.uniform(*self.profile.drop_every) for _ in range(count)]
 
     # -- lifetime --------------------------------------------------------------------------------
 
@@ -231,7 +242,7 @@ class LinkSimulator:
     async def _drops(self, every: tuple[float, float]) -> None:
         loop = asyncio.get_running_loop()
         while True:
-            await asyncio.sleep(self._rng.uniform(*every))
+            await asyncio.sleep(self._drop_rng.uniform(*every))
             self.cut_all()
             self._refuse_until = loop.time() + self.profile.outage
 
@@ -247,7 +258,7 @@ class LinkSimulator:
     async def _stalls(self, every: tuple[float, float]) -> None:
         loop = asyncio.get_running_loop()
         while True:
-            await asyncio.sleep(self._rng.uniform(*every))
+            await asyncio.sleep(self._stall_rng.uniform(*every))
             until = loop.time() + self.profile.stall_for
             for radio in (self._up, self._down):
                 radio.free_at = max(radio.free_at, until)
@@ -314,7 +325,7 @@ class LinkSimulator:
                     self.stats.bytes_down += len(data)
                 now = loop.time()
                 left = radio.send(len(data), now)
-                delay = self.profile.rtt / 2 + self._rng.uniform(-self.profile.jitter, self.profile.jitter)
+                delay = self.profile.rtt / 2 + self._jitter_rng.uniform(-self.profile.jitter, self.profile.jitter)
                 last_arrival = max(left + max(0.0, delay), last_arrival)
                 queue.put_nowait((last_arrival, data, cut_after))
                 if cut_after:
@@ -392,3 +403,35 @@ def running_link(profile: LinkProfile, *, upstream_port: int, seed: int = 0) -> 
         loop.call_soon_threadsafe(loop.stop)
         thread.join(10)
         loop.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m bench.linksim --preset edge --upstream 8080``: shape a local server by hand."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description="A rural link between a client and a server on 127.0.0.1.")
+    parser.add_argument("--preset", choices=sorted(PRESETS), default="edge")
+    parser.add_argument("--upstream", type=int, required=True, metavar="PORT", help="server port on 127.0.0.1")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--scale", type=float, default=1.0, help="multiply every time by this (bandwidth divided)")
+    args = parser.parse_args(argv)
+    profile = PRESETS[args.preset].scaled(args.scale) if args.scale != 1.0 else PRESETS[args.preset]
+
+    async def run() -> None:
+        simulator = LinkSimulator(profile, upstream_port=args.upstream, seed=args.seed)
+        port = await simulator.start()
+        print(f"{profile.name}: http://127.0.0.1:{port} -> 127.0.0.1:{args.upstream} (Ctrl+C ends)", flush=True)
+        try:
+            while True:
+                await asyncio.sleep(10)
+                print(simulator.stats, flush=True)
+        finally:
+            await simulator.stop()
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(run())
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -132,3 +132,19 @@ def test_b_all_applications_arrive_once_over_a_link_that_drops_every_7_to_22_sec
     assert link.stats.drops >= 1, "the link must have dropped during the upload"
     on_the_wire = link.stats.bytes_up + link.stats.bytes_down
     assert on_the_wire < 1.5 * len(batch), f"{on_the_wire} bytes for a batch of {len(batch)}"
+
+
+def test_progress_reports_applications_bytes_and_time_left_while_a_long_upload_runs(kiosk_with_queue):
+    kiosk_dir, townhall_dir, _references = kiosk_with_queue
+    seen = []
+    with start_embedded_server(create_app(townhall_dir)) as server:
+        save_config(kiosk_dir, KioskConfig(server_url=server.url))
+        with open_runtime(kiosk_dir) as runtime:
+            report = runtime.sync_now(lang="en", progress=seen.append)
+    assert report.error is None and report.sent == 200
+    assert len(seen) > 3  # one report per confirmed chunk
+    assert [p.bytes_sent for p in seen] == sorted(p.bytes_sent for p in seen)
+    assert all(p.items_total == 200 for p in seen)
+    assert any(p.seconds_left is not None for p in seen)
+    last = seen[-1]
+    assert last.items_sent == 200 and last.bytes_sent == last.bytes_total

@@ -1,0 +1,167 @@
+"""The kiosk's chunked upload without a network: chunk sizes, older town halls, progress words."""
+
+from __future__ import annotations
+
+import io
+import secrets
+
+import httpx
+import pytest
+
+from kiosk.store import open_store
+from sync.allowlist import Allowlist
+from sync.cli_sync import ProgressLine
+from sync.envelope import ItemMeta, seal_item
+from sync.intake import receive_batch
+from sync.keys import load_kiosk_keys, load_pinned_townhall, load_townhall_keys
+from sync.outbox import OutboxClient, RetryPolicy, batch_builder
+from sync.progress import ProgressTracker, UploadProgress, describe_progress
+from sync.server import open_storage
+from sync.uploader import MAX_CHUNK, MIN_CHUNK, ChunkSizer
+
+
+def test_chunks_halve_after_a_drop_and_grow_after_successes_up_to_a_few_seconds_of_the_link():
+    sizer = ChunkSizer(first=16 * 1024, seconds=4.0)
+    sizer.dropped()
+    assert sizer.size == 8 * 1024
+    for _ in range(5):
+        sizer.dropped()
+    assert sizer.size == MIN_CHUNK  # never below the smallest chunk the town hall takes
+    # 6,250 bytes/s (50 kbit/s): growth stops at about 4 s worth of the link.
+    for _ in range(20):
+        sizer.succeeded(sizer.size, sizer.size / 6250)
+    assert 16 * 1024 <= sizer.size <= 4 * 6250
+    # A fast link lets chunks grow to the largest allowed, and the town hall's bounds hold.
+    for _ in range(40):
+        sizer.succeeded(sizer.size, sizer.size / 10_000_000)
+    assert sizer.size == MAX_CHUNK
+    sizer.limit(MIN_CHUNK, 64 * 1024)
+    assert sizer.size == 64 * 1024
+
+
+@pytest.fixture
+def world(enrol):
+    kiosk_dir, townhall_dir = enrol("kiosk-1")
+    store = open_store(kiosk_dir / "kiosk.db")
+    storage = open_storage(townhall_dir)
+    yield {
+        "store": store,
+        "storage": storage,
+        "kiosk": load_kiosk_keys(kiosk_dir),
+        "pinned": load_pinned_townhall(kiosk_dir),
+        "townhall": load_townhall_keys(townhall_dir, need_encryption=False),
+        "allowlist": Allowlist(townhall_dir),
+    }
+    store.close()
+    storage.close()
+
+
+def _queue_large(world, count: int) -> None:
+    for _ in range(count):
+        def seal(reference, captured_at):
+            meta = ItemMeta("nachricht", "1.0", "ab" * 32, "kiosk-1", reference, captured_at)
+            # Random text does not compress: each item stays several KiB after sealing.
+            return seal_item(meta, {"message": secrets.token_hex(4000)}, world["pinned"].encryption)
+
+        world["store"].queue_submission(form_id="nachricht", form_version="1.0", form_hash="ab" * 32, seal=seal)
+
+
+def test_an_older_town_hall_without_uploads_gets_the_batch_in_one_piece(world):
+    _queue_large(world, 6)
+    calls = []
+
+    def older_town_hall(request: httpx.Request) -> httpx.Response:
+        calls.append((request.method, request.url.path))
+        if request.url.path == "/v1/batches":
+            result = receive_batch(world["storage"], world["allowlist"], request.content, townhall=world["townhall"])
+            return httpx.Response(200, content=result.ack)
+        if request.url.path == "/v1/status":
+            from sync.intake import status_updates_for
+
+            body = status_updates_for(world["storage"], world["allowlist"], request.content, townhall=world["townhall"])
+            return httpx.Response(200, content=body)
+        return httpx.Response(404, json={"error": "not_found"})
+
+    with OutboxClient(
+        world["store"],
+        kiosk=world["kiosk"],
+        townhall=world["pinned"],
+        server_url="https://rathaus.example",
+        transport=httpx.MockTransport(older_town_hall),
+        policy=RetryPolicy(attempts=1),
+        sleep=lambda s: None,
+    ) as client:
+        report = client.sync_once()
+    assert report.error is None and report.sent == 6
+    assert calls[:2] == [("POST", "/v1/uploads"), ("POST", "/v1/batches")]
+    assert world["storage"].counts().items == 6
+
+
+def test_a_refused_upload_keeps_the_applications_and_says_why(world):
+    _queue_large(world, 6)
+
+    def refusing(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(403, json={"error": "revoked_kiosk", "message": "gesperrt"})
+
+    with OutboxClient(
+        world["store"],
+        kiosk=world["kiosk"],
+        townhall=world["pinned"],
+        server_url="https://rathaus.example",
+        transport=httpx.MockTransport(refusing),
+        lang="en",
+    ) as client:
+        report = client.sync_once()
+    assert report.refused and "does not accept this kiosk" in report.error
+    assert world["store"].waiting_count() == 6
+
+
+def test_batches_are_bounded_by_bytes_as_well_as_by_count(world):
+    _queue_large(world, 6)
+    build = batch_builder(world["kiosk"], world["pinned"])
+    first = world["store"].take_batch(build, max_items=200, max_bytes=12_000)
+    assert 1 < len(first.references) < 6 and len(first.data) <= 12_000 + 1024
+    world["store"].mark_acknowledged(first.batch_id)
+    single = world["store"].take_batch(build, max_items=200, max_bytes=10)
+    assert len(single.references) == 1  # one item always goes, however small the bound
+
+
+def test_progress_counts_confirmed_bytes_and_estimates_the_time_left():
+    seen: list[UploadProgress] = []
+    now = [100.0]
+    tracker = ProgressTracker(seen.append, items_total=200, bytes_total=120_000, clock=lambda: now[0])
+    tracker.batch_offset(20_000, 120_000)  # resumed: 20 KB were there before this round
+    now[0] += 10
+    tracker.batch_offset(70_000, 120_000)  # 50 KB in 10 s
+    assert seen[-1].bytes_sent == 70_000 and seen[-1].seconds_left == pytest.approx(10.0)
+    tracker.batch_done(120_000, 200)
+    assert seen[-1].items_sent == 200 and seen[-1].bytes_sent == seen[-1].bytes_total == 120_000
+
+    assert describe_progress(seen[1], "en") == (
+        "Sending: 0 of 200 applications, 68 KB of 117 KB, about 10 seconds left"
+    )
+    assert describe_progress(UploadProgress(3, 200, 1000, 900_000, 130.0), "de") == (
+        "Übertragung: 3 von 200 Anträgen, 1000 B von 878 KB, noch etwa 3 Minuten"
+    )
+    assert describe_progress(UploadProgress(0, 1, 0, 20_000, None), "de") == (
+        "Übertragung: 0 von 1 Antrag, 0 B von 19 KB"
+    )
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_rathaus_sync_rewrites_one_line_on_a_terminal_and_stays_quiet_in_a_log():
+    terminal = _Terminal()
+    line = ProgressLine(terminal, "en")
+    line(UploadProgress(0, 2, 0, 40_000, None))
+    line(UploadProgress(1, 2, 20_000, 40_000, 3.0))
+    line.finish()
+    assert terminal.getvalue().count("\r") == 2 and terminal.getvalue().endswith("left\n")
+    log = io.StringIO()
+    quiet = ProgressLine(log, "en", every=3600)
+    quiet(UploadProgress(1, 2, 20_000, 40_000, 3.0))
+    quiet.finish()
+    assert log.getvalue() == ""  # a quick round prints nothing into a log
