@@ -29,7 +29,7 @@ CHUNK_CONTENT_TYPE = "application/offset+octet-stream"
 MIN_CHUNK = 4 * 1024
 MAX_CHUNK = 256 * 1024
 FIRST_CHUNK = 16 * 1024
-CHUNK_SECONDS = 4.0
+CHUNK_SECONDS = 3.0
 """A chunk should take about this long at the throughput measured so far."""
 _TRANSIENT = {408, 425, 429, 500, 502, 503, 504}
 _REOPEN_LIMIT = 3

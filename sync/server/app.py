@@ -352,7 +352,7 @@ def create_app(
     )
 
     uploads = UploadEndpoints(
-        open_upload_store(townhall_dir), store, enrolled, keys, max_batch_bytes=max_body, status_for=status_for
+        open_upload_store(townhall_dir), store, enrolled, keys, max_batch_bytes=max_body, refusal=_refusal
     )
 
     async def health(request: Request) -> Response:

@@ -29,6 +29,8 @@ UPLOADS_DB_NAME = "uploads.db"
 DEFAULT_EXPIRY_SECONDS = 48 * 3600
 DEFAULT_MAX_PER_KIOSK = 4
 DEFAULT_MAX_TOTAL_BYTES = 256 * 1024 * 1024
+FINISHED_KEPT_SECONDS = 30 * 24 * 3600
+"""How long the acknowledgement of a finished upload is kept to hand out again at once."""
 _BUSY_TIMEOUT_MS = 10_000
 
 _SCHEMA = """
@@ -42,6 +44,14 @@ CREATE TABLE IF NOT EXISTS uploads (
     created_at   REAL NOT NULL,
     touched_at   REAL NOT NULL,
     UNIQUE (kiosk_id, batch_id)
+);
+CREATE TABLE IF NOT EXISTS finished_uploads (
+    kiosk_id     TEXT NOT NULL,
+    batch_id     TEXT NOT NULL,
+    batch_digest TEXT NOT NULL,
+    ack          BLOB NOT NULL,
+    finished_at  REAL NOT NULL,
+    PRIMARY KEY (kiosk_id, batch_id)
 );
 CREATE TABLE IF NOT EXISTS upload_chunks (
     upload_id TEXT NOT NULL REFERENCES uploads(upload_id) ON DELETE CASCADE,
@@ -195,6 +205,26 @@ class UploadStore:
             )
             return offset + len(chunk)
 
+    def finish(self, record: UploadRecord, ack: bytes) -> None:
+        """The upload was taken in: forget its chunks, keep its acknowledgement for a while, so a
+        kiosk that missed the answer gets it again for a ticket instead of sending the batch again."""
+        with self._transaction() as db:
+            db.execute("DELETE FROM uploads WHERE upload_id = ?", [record.upload_id])
+            db.execute(
+                "INSERT OR REPLACE INTO finished_uploads (kiosk_id, batch_id, batch_digest, ack, finished_at)"
+                " VALUES (?, ?, ?, ?, ?)",
+                [record.kiosk_id, record.batch_id, record.batch_digest, ack, self._clock()],
+            )
+
+    def finished_ack(self, ticket: UploadTicket) -> bytes | None:
+        """The acknowledgement of this very batch (same kiosk, id and digest), if it was taken in."""
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT ack FROM finished_uploads WHERE kiosk_id = ? AND batch_id = ? AND batch_digest = ?",
+                [ticket.kiosk_id, ticket.batch_id, ticket.batch_digest],
+            ).fetchone()
+        return None if row is None else bytes(row[0])
+
     def discard(self, upload_id: str) -> None:
         """Forget an upload and its chunks (finished, refused, or replaced)."""
         with self._transaction() as db:
@@ -221,6 +251,7 @@ class UploadStore:
     # -- inside -------------------------------------------------------------------------------
 
     def _purge(self, db: sqlite3.Connection, now: float) -> int:
+        db.execute("DELETE FROM finished_uploads WHERE finished_at <= ?", [now - FINISHED_KEPT_SECONDS])
         return db.execute(
             "DELETE FROM uploads WHERE touched_at <= ?", [now - self.expiry_seconds]
         ).rowcount

@@ -82,10 +82,6 @@ def _error(code: str, status: int, headers: dict[str, str] | None = None) -> JSO
     return JSONResponse({"error": code, "message": _(_MESSAGES[code])}, status_code=status, headers=headers)
 
 
-def _refusal(exc: EnvelopeError, status: int) -> JSONResponse:
-    return JSONResponse({"error": exc.code, "message": exc.message}, status_code=status)
-
-
 def _offset_headers(record: UploadRecord, offset: int) -> dict[str, str]:
     return {
         "Upload-Offset": str(offset),
@@ -116,7 +112,8 @@ class UploadEndpoints:
     allowlist: Allowlist
     townhall: TownhallKeys
     max_batch_bytes: int
-    status_for: Callable[[str], int]
+    refusal: Callable[[EnvelopeError, int | None], Response]
+    """The server's one way to answer a refused envelope (a stranger learns only "refused")."""
     read_seconds: float = CHUNK_READ_SECONDS
 
     @property
@@ -139,7 +136,7 @@ class UploadEndpoints:
         except _Refused as refused:
             return refused.response
         except EnvelopeError as exc:
-            return _refusal(exc, self.status_for(exc.code))
+            return self.refusal(exc, None)
         except ClientDisconnect:
             return Response(status_code=400)
 
@@ -153,13 +150,13 @@ class UploadEndpoints:
             raise
         if ticket.length > self.max_batch_bytes:
             raise _Refused(
-                _refusal(envelope_error(TOO_LARGE, KIND_UPLOAD_TICKET, detail=f"{ticket.length} bytes"), 413)
+                self.refusal(envelope_error(TOO_LARGE, KIND_UPLOAD_TICKET, detail=f"{ticket.length} bytes"), 413)
             )
-        known = self.storage.find_batch(ticket.batch_id)
-        if known is not None and known.kiosk_id == ticket.kiosk_id:
-            # Stored already: the kiosk missed the answer to its last chunk. Nothing to send again.
+        ack = self.uploads.finished_ack(ticket)
+        if ack is not None:
+            # Taken in already: the kiosk missed the answer to its last chunk. Nothing to send again.
             log.info("upload of batch %s from kiosk %s: already stored", ticket.batch_id, ticket.kiosk_id)
-            return Response(_acknowledgement(known, self.townhall), media_type="application/octet-stream")
+            return Response(ack, media_type="application/octet-stream", headers={"Cache-Control": "no-store"})
         try:
             record = self.uploads.open(ticket)
         except UploadsFull as exc:
@@ -223,7 +220,7 @@ class UploadEndpoints:
         except _Refused as refused:
             return refused.response
         except EnvelopeError as exc:
-            return _refusal(exc, self.status_for(exc.code))
+            return self.refusal(exc, None)
         except ClientDisconnect:
             log.info("chunk of upload %s… cut off on the way; nothing of it kept", request.path_params["upload_id"][:8])
             return Response(status_code=400)
@@ -257,16 +254,16 @@ class UploadEndpoints:
                 DIGEST_MISMATCH,
             )
             error = envelope_error(DIGEST_MISMATCH, KIND_UPLOAD_TICKET, detail="bytes differ from the signed digest")
-            return _refusal(error, 400)
+            return self.refusal(error, 400)
         try:
             result = receive_batch(self.storage, self.allowlist, data, townhall=self.townhall)
         except EnvelopeError as exc:
             self.uploads.discard(record.upload_id)  # the same bytes would be refused again
-            return _refusal(exc, 413 if exc.code == TOO_LARGE else self.status_for(exc.code))
+            return self.refusal(exc, 413 if exc.code == TOO_LARGE else None)
         if result.batch_id != record.batch_id or result.kiosk_id != record.kiosk_id:
             # Signed by this kiosk, yet not the batch its ticket named: taken in, but said plainly.
             log.warning("upload %s… carried batch %s, its ticket named %s", record.upload_id[:8], result.batch_id, record.batch_id)
-        self.uploads.discard(record.upload_id)
+        self.uploads.finish(record, result.ack)
         return Response(
             result.ack,
             status_code=200,
@@ -286,7 +283,7 @@ class UploadEndpoints:
             raise envelope_error(MALFORMED, kind, detail="Content-Length is not a number")
         length = int(declared)
         if length > limit:
-            raise _Refused(_refusal(envelope_error(TOO_LARGE, kind, detail=f"Content-Length {length}"), 413))
+            raise _Refused(self.refusal(envelope_error(TOO_LARGE, kind, detail=f"Content-Length {length}"), 413))
         if length < minimum:
             raise envelope_error(MALFORMED, kind, detail="empty body")
 
@@ -307,9 +304,3 @@ class UploadEndpoints:
             raise ClientDisconnect()
         return body
 
-
-def _acknowledgement(record: object, townhall: TownhallKeys) -> bytes:
-    """The signed acknowledgement of a batch stored before, exactly as the intake gives it again."""
-    from sync.intake import _acknowledge  # the intake owns how an acknowledgement is made
-
-    return _acknowledge(record, townhall, new=False).ack  # type: ignore[arg-type]

@@ -21,16 +21,16 @@ from sync.uploader import MAX_CHUNK, MIN_CHUNK, ChunkSizer
 
 
 def test_chunks_halve_after_a_drop_and_grow_after_successes_up_to_a_few_seconds_of_the_link():
-    sizer = ChunkSizer(first=16 * 1024, seconds=4.0)
+    sizer = ChunkSizer(first=16 * 1024, seconds=3.0)
     sizer.dropped()
     assert sizer.size == 8 * 1024
     for _ in range(5):
         sizer.dropped()
     assert sizer.size == MIN_CHUNK  # never below the smallest chunk the town hall takes
-    # 6,250 bytes/s (50 kbit/s): growth stops at about 4 s worth of the link.
+    # 6,250 bytes/s (50 kbit/s): growth stops at about 3 s worth of the link.
     for _ in range(20):
         sizer.succeeded(sizer.size, sizer.size / 6250)
-    assert 16 * 1024 <= sizer.size <= 4 * 6250
+    assert 16 * 1024 <= sizer.size <= 3 * 6250
     # A fast link lets chunks grow to the largest allowed, and the town hall's bounds hold.
     for _ in range(40):
         sizer.succeeded(sizer.size, sizer.size / 10_000_000)
