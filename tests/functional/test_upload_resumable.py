@@ -148,3 +148,36 @@ def test_progress_reports_applications_bytes_and_time_left_while_a_long_upload_r
     assert any(p.seconds_left is not None for p in seen)
     last = seen[-1]
     assert last.items_sent == 200 and last.bytes_sent == last.bytes_total
+
+
+class PowerCut(Exception):
+    """The kiosk loses power in the middle of an upload."""
+
+
+def test_a_kiosk_restarted_halfway_through_an_upload_sends_only_the_rest(kiosk_with_queue):
+    """The kiosk keeps nothing about an upload on its disk: after a restart its new ticket finds
+    the upload the town hall holds, at the offset it reached."""
+    kiosk_dir, townhall_dir, references = kiosk_with_queue
+    with start_embedded_server(create_app(townhall_dir)) as server:
+        save_config(kiosk_dir, KioskConfig(server_url=server.url))
+        held = []
+        with open_runtime(kiosk_dir) as runtime:
+            batch = _batch_of_everything(runtime)
+
+            def power_cut_halfway(progress):
+                if progress.bytes_sent > len(batch) // 2:
+                    held.append(progress.bytes_sent)
+                    raise PowerCut()
+
+            with pytest.raises(PowerCut):
+                runtime.sync_now(lang="en", progress=power_cut_halfway)
+            assert runtime.waiting_count() == 200
+        with open_runtime(kiosk_dir) as runtime:  # started again
+            with OutboxClient(
+                runtime.store, kiosk=runtime.kiosk_keys, townhall=runtime.townhall, server_url=server.url
+            ) as client:
+                report = client.sync_once()
+            assert report.error is None and report.sent == 200
+            assert client.uploader.stats.chunk_bytes == len(batch) - held[0]
+    held_refs, batches = _townhall_holds(townhall_dir)
+    assert sorted(held_refs) == sorted(references) and batches == 1
