@@ -141,13 +141,10 @@ class ChunkedUploader:
         known = False  # ``offset`` is what the town hall last said, with nothing lost since
         failures = 0  # attempts in a row in which no chunk got through
         progressed = False
-        reopened = 0
+        reopened = 0  # the town hall lost the upload (or claims all of it) and it is opened again
         while True:
             try:
                 if upload_id is None:
-                    reopened += 1
-                    if reopened > _REOPEN_LIMIT:
-                        raise SyncError("", transient=True, detail=f"upload of batch {batch_id} keeps vanishing")
                     opened = self._open(batch_id, digest, length)
                     if isinstance(opened, bytes):
                         return opened
@@ -159,8 +156,7 @@ class ChunkedUploader:
                     offset = self._head(upload_id)
                     known = True
                 if offset >= length:
-                    upload_id = None  # every byte there, none taken in: the ticket brings the answer
-                    continue
+                    raise _Gone()  # every byte there, none taken in: a new ticket brings the answer
                 started = self._clock()
                 chunk = data[offset : offset + self.sizer.size]
                 result = self._patch(upload_id, offset, chunk)
@@ -173,6 +169,9 @@ class ChunkedUploader:
                 if progress:
                     progress(offset, length)
             except _Gone:
+                reopened += 1
+                if reopened > _REOPEN_LIMIT:
+                    raise SyncError("", transient=True, detail=f"upload of batch {batch_id} keeps vanishing") from None
                 upload_id = None
             except _Moved as moved:
                 offset, known = moved.offset, True

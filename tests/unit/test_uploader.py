@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import io
+import random
 import secrets
 
 import httpx
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from kiosk.errors import SyncError
 from kiosk.store import open_store
 from sync.allowlist import Allowlist
 from sync.cli_sync import ProgressLine
@@ -17,7 +20,7 @@ from sync.keys import load_kiosk_keys, load_pinned_townhall, load_townhall_keys
 from sync.outbox import OutboxClient, RetryPolicy, batch_builder
 from sync.progress import ProgressTracker, UploadProgress, describe_progress
 from sync.server import open_storage
-from sync.uploader import MAX_CHUNK, MIN_CHUNK, ChunkSizer
+from sync.uploader import MAX_CHUNK, MIN_CHUNK, ChunkedUploader, ChunkSizer
 
 
 def test_chunks_halve_after_a_drop_and_grow_after_successes_up_to_a_few_seconds_of_the_link():
@@ -165,3 +168,78 @@ def test_rathaus_sync_rewrites_one_line_on_a_terminal_and_stays_quiet_in_a_log()
     quiet(UploadProgress(1, 2, 20_000, 40_000, 3.0))
     quiet.finish()
     assert log.getvalue() == ""  # a quick round prints nothing into a log
+
+
+class FakeTownHall:
+    """The upload protocol in memory, behind a scripted link: each entry decides one request."""
+
+    def __init__(self, length: int, script=()):
+        self.length = length
+        self.held = bytearray()
+        self.script = list(script)
+        self.calls: list[tuple[str, str]] = []
+        self.patched = 0
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        step = self.script.pop(0) if self.script else "ok"
+        self.calls.append((request.method, step))
+        if step == "down":
+            raise httpx.ConnectError("no route to host")
+        if request.method == "POST":
+            opened = {"upload_id": "a" * 32, "offset": len(self.held), "min_chunk": MIN_CHUNK, "max_chunk": MAX_CHUNK}
+            return httpx.Response(201, json=opened)
+        if request.method == "HEAD":
+            return httpx.Response(200, headers={"Upload-Offset": str(len(self.held))})
+        chunk = request.read()
+        self.patched += len(chunk)
+        if step == "drop-sending":  # cut before the chunk arrived whole: nothing kept
+            raise httpx.WriteError("connection reset")
+        if int(request.headers["Upload-Offset"]) != len(self.held):
+            return httpx.Response(409, headers={"Upload-Offset": str(len(self.held))})
+        self.held += chunk
+        if step == "drop-answer":  # kept, but the answer is lost on the way back
+            raise httpx.ReadError("connection reset")
+        if len(self.held) == self.length:
+            return httpx.Response(200, content=b"ACK")
+        return httpx.Response(204, headers={"Upload-Offset": str(len(self.held))})
+
+
+class _Kiosk:
+    kiosk_id = "kiosk-1"
+
+    def __init__(self):
+        self.signing = Ed25519PrivateKey.generate()
+
+
+def _uploader(town_hall, attempts=3):
+    waits: list[float] = []
+    client = httpx.Client(base_url="https://rathaus.example", transport=httpx.MockTransport(town_hall))
+    uploader = ChunkedUploader(
+        client, _Kiosk(), attempts=attempts, delay=lambda n, rng: float(n), sleep=waits.append, rng=random.Random(1)
+    )
+    return uploader, waits
+
+
+BATCH = bytes(range(256)) * 400  # 100 KiB: seven chunks of 16 KiB
+
+
+def test_a_drop_after_progress_goes_on_at_once_from_the_town_halls_offset():
+    town_hall = FakeTownHall(len(BATCH), ["ok", "ok", "drop-sending", "ok", "ok", "drop-answer"])
+    uploader, waits = _uploader(town_hall, attempts=1)  # even with a single attempt per round
+    assert uploader.upload("ab" * 16, BATCH) == b"ACK"
+    assert bytes(town_hall.held) == BATCH
+    assert waits == []  # each connection got a chunk through: no waiting
+    assert [method for method, _ in town_hall.calls].count("HEAD") == 2  # one question per drop
+    # The chunk cut on its way is sent again; the one whose answer was lost is not.
+    lost = 16 * 1024
+    assert town_hall.patched == len(BATCH) + lost
+    assert uploader.stats.drops == 2
+
+
+def test_a_link_that_stays_down_is_left_for_the_next_round_after_its_attempts():
+    town_hall = FakeTownHall(len(BATCH), ["down"] * 10)
+    uploader, waits = _uploader(town_hall, attempts=3)
+    with pytest.raises(SyncError) as caught:
+        uploader.upload("ab" * 16, BATCH)
+    assert caught.value.transient
+    assert len(town_hall.calls) == 3 and waits == [1.0, 2.0]  # backing off between tries
