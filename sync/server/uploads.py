@@ -30,13 +30,16 @@ from kiosk.errors import EnvelopeError
 from kiosk.i18n import N_, language_from_environment, translator
 from sync.allowlist import Allowlist
 from sync.envelope import fields as f
-from sync.envelope.failures import DIGEST_MISMATCH, MALFORMED, TOO_LARGE, envelope_error
+from sync.envelope.batches import BATCH_LABEL
+from sync.envelope.failures import DIGEST_MISMATCH, KIND_BATCH, MALFORMED, TOO_LARGE, envelope_error
+from sync.envelope.limits import MAX_BATCH_HEADER_BYTES
 from sync.envelope.uploads import (
     KIND_UPLOAD_TICKET,
     MAX_TICKET_BYTES,
     parse_upload_ticket,
     verify_upload_ticket,
 )
+from sync.envelope.wire import read_header
 from sync.intake import receive_batch
 from sync.keys import TownhallKeys
 from sync.server.storage import Storage
@@ -222,7 +225,9 @@ class UploadEndpoints:
         except EnvelopeError as exc:
             return self.refusal(exc, None)
         except ClientDisconnect:
-            log.info("chunk of upload %s… cut off on the way; nothing of it kept", request.path_params["upload_id"][:8])
+            log.info(
+                "chunk of upload %s… cut off on the way; nothing of it kept", request.path_params["upload_id"][:8]
+            )
             return Response(status_code=400)
 
     @staticmethod
@@ -256,13 +261,18 @@ class UploadEndpoints:
             error = envelope_error(DIGEST_MISMATCH, KIND_UPLOAD_TICKET, detail="bytes differ from the signed digest")
             return self.refusal(error, 400)
         try:
+            _check_named_batch(data, record)
             result = receive_batch(self.storage, self.allowlist, data, townhall=self.townhall)
         except EnvelopeError as exc:
             self.uploads.discard(record.upload_id)  # the same bytes would be refused again
+            log.warning(
+                "upload %s… of batch %s from kiosk %s refused (%s)",
+                record.upload_id[:8],
+                record.batch_id,
+                record.kiosk_id,
+                exc.code,
+            )
             return self.refusal(exc, 413 if exc.code == TOO_LARGE else None)
-        if result.batch_id != record.batch_id or result.kiosk_id != record.kiosk_id:
-            # Signed by this kiosk, yet not the batch its ticket named: taken in, but said plainly.
-            log.warning("upload %s… carried batch %s, its ticket named %s", record.upload_id[:8], result.batch_id, record.batch_id)
         self.uploads.finish(record, result.ack)
         return Response(
             result.ack,
@@ -304,3 +314,10 @@ class UploadEndpoints:
             raise ClientDisconnect()
         return body
 
+
+
+def _check_named_batch(data: bytes, record: UploadRecord) -> None:
+    """The bytes must be the batch the ticket named (its id, its kiosk), before the intake."""
+    header = read_header(data, BATCH_LABEL, KIND_BATCH, limit=MAX_BATCH_HEADER_BYTES).fields
+    if header.get("batch_id") != record.batch_id or header.get("kiosk_id") != record.kiosk_id:
+        raise envelope_error(MALFORMED, KIND_BATCH, detail="not the batch its upload ticket names")

@@ -225,3 +225,13 @@ def test_a_signed_ticket_for_a_batch_the_intake_refuses_stores_nothing(town):
     answer = _patch(client, upload_id, 4096, not_a_batch[4096:])
     assert 400 <= answer.status_code < 500
     _nothing_stored(townhall_dir)
+
+
+def test_a_batch_sent_under_a_ticket_for_another_batch_is_not_taken_in(town):
+    client, townhall_dir, kiosk, _other, batch = town
+    upload_id = _open(client, _ticket(kiosk, batch, batch_id="ef" * 16)).json()["upload_id"]
+    offset = 0
+    while offset + 8192 < len(batch):
+        offset = int(_patch(client, upload_id, offset, batch[offset : offset + 8192]).headers["Upload-Offset"])
+    _refused(_patch(client, upload_id, offset, batch[offset:]), 400, "malformed")
+    _nothing_stored(townhall_dir)
