@@ -114,3 +114,39 @@ async def test_staff_see_applications_bytes_and_time_left_while_the_exchange_run
             release.set()
         await visitor.settle()
         assert "200 Anträge wurden an das Rathaus geschickt." in visitor.text
+
+
+async def test_leaving_the_staff_screen_never_disturbs_a_running_upload(open_kiosk, visitor_for, monkeypatch):
+    runtime = open_kiosk(server_url="http://127.0.0.1:9", sync_interval_seconds=3600)
+    left, finished = threading.Event(), threading.Event()
+    problems: list[Exception] = []
+
+    def long_upload(**options):
+        if "progress" not in options:
+            return SyncReport(error="no link")  # the round at start
+        options["progress"](UploadProgress(3, 200, 70_000, 120_000, 75.0))
+        left.wait(20)
+        try:
+            options["progress"](UploadProgress(150, 200, 90_000, 120_000, 20.0))  # the screen is gone
+        except Exception as exc:  # noqa: BLE001 - what the upload would die of
+            problems.append(exc)
+        finished.set()
+        return SyncReport(sent=200)
+
+    monkeypatch.setattr(runtime, "sync_now", long_upload)
+    app = KioskApp(runtime, kiosk_mode=True, lang="de")
+    async with app.run_test(size=SCREEN_SIZE) as pilot:
+        visitor = visitor_for(pilot)
+        await app.workers.wait_for_complete()
+        await visitor.press("f12")
+        await visitor.type(STAFF_PIN)
+        await visitor.press("enter")
+        await pilot.pause()
+        await visitor.press_button("Jetzt mit dem Rathaus abgleichen")
+        await _wait_until(pilot, lambda: "Übertragung" in visitor.text)
+        await visitor.press("escape")  # staff walk back to the kiosk while it runs
+        await pilot.pause()
+        left.set()
+        await _wait_until(pilot, finished.is_set)
+        await app.workers.wait_for_complete()
+    assert problems == []

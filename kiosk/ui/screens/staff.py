@@ -283,7 +283,7 @@ class StaffScreen(LanguageAware, Screen):
                 lang=lang,
                 policy=STAFF_SYNC_POLICY,
                 timeouts=BACKGROUND_TIMEOUTS,
-                progress=lambda progress: self.app.call_from_thread(self._show_progress, progress, lang),
+                progress=lambda progress: self._report_progress(progress, lang),
             )
             outcome = TransferOutcome("sync", report=report)
         except RathausError as exc:
@@ -294,10 +294,17 @@ class StaffScreen(LanguageAware, Screen):
             outcome = self._unexpected(exc, "sync", lang)
         self.post_message(self.TransferFinished(outcome))
 
+    def _report_progress(self, progress: UploadProgress, lang: str) -> None:
+        """From the worker thread; showing progress must never disturb the upload itself."""
+        try:
+            self.app.call_from_thread(self._show_progress, progress, lang)
+        except Exception:  # the screen or the app is closing meanwhile: the upload goes on
+            log.debug("upload progress not shown", exc_info=True)
+
     def _show_progress(self, progress: UploadProgress, lang: str) -> None:
         """Items, bytes and time left of the running exchange, where its outcome will appear."""
-        if self.busy:
-            self._progress = describe_progress(progress, lang)
+        self._progress = describe_progress(progress, lang)
+        if self.busy and self.is_mounted:
             self.query_one("#staff-result", Static).update(self._progress)
 
     @staticmethod
