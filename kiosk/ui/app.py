@@ -25,7 +25,7 @@ from textual.app import App
 from rich.text import Text
 from textual.binding import Binding
 from textual.screen import ModalScreen
-from textual.worker import Worker
+from textual.worker import Worker, WorkerState
 
 from kiosk.errors import RathausError, StoreError, StoreFullError
 from kiosk.forms import FormDefinition, FormSession
@@ -49,6 +49,7 @@ from sync.outbox import BACKGROUND_TIMEOUTS, RetryPolicy
 
 log = logging.getLogger("rathaus.kiosk.ui")
 BACKGROUND_SYNC_POLICY = RetryPolicy(attempts=1)
+_ENDED = (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED)
 
 class KioskApp(App[None]):
     """The citizen kiosk. ``kiosk_mode`` locks it for a public terminal."""
@@ -86,6 +87,7 @@ class KioskApp(App[None]):
         self._last_activity = monotonic()
         self._idle_prompt_open = False
         self._sync_worker: Worker | None = None
+        self._send_again = False  # an application was queued while a round was already running
         self.townhall_refuses = False  # the last exchange was refused (e.g. the kiosk is revoked)
         for theme in THEMES:
             self.register_theme(theme)
@@ -279,8 +281,12 @@ class KioskApp(App[None]):
     def send_soon(self) -> None:
         """No needless waiting: while the town hall is reachable, a new application leaves at
         once instead of at the next timed round."""
-        if self.runtime.config.server_url and self.runtime.link_up:
-            self.sync_in_background()
+        if not (self.runtime.config.server_url and self.runtime.link_up):
+            return
+        if self._sync_worker is not None and self._sync_worker.is_running:
+            self._send_again = True  # that round may be past its uploads: one more right after it
+            return
+        self.sync_in_background()
 
     def _sync_once(self) -> None:
         """One attempt per round: the next round is the retry, and a dead link never keeps the
@@ -305,6 +311,12 @@ class KioskApp(App[None]):
         elif not error:  # only a successful exchange shows that the town hall accepts us again
             self.townhall_refuses = False
         self.refresh_connection_lines()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A round that ended while an application waited for it: the next one starts now."""
+        if event.worker is self._sync_worker and event.state in _ENDED and self._send_again:
+            self._send_again = False
+            self.send_soon()
 
     def refresh_connection_lines(self) -> None:
         """Read the queue again for the start screen's footer (after a sync or a USB transfer)."""

@@ -150,3 +150,26 @@ async def test_leaving_the_staff_screen_never_disturbs_a_running_upload(open_kio
         await _wait_until(pilot, finished.is_set)
         await app.workers.wait_for_complete()
     assert problems == []
+
+
+async def test_an_application_queued_during_a_round_gets_a_round_right_after_it(open_kiosk, monkeypatch):
+    runtime = open_kiosk(server_url="http://127.0.0.1:9", sync_interval_seconds=3600)
+    first_round_may_end = threading.Event()
+    rounds: list[int] = []
+
+    def sync_now(**options):
+        rounds.append(len(rounds) + 1)
+        if len(rounds) == 1:
+            first_round_may_end.wait(20)  # e.g. already past its uploads, fetching answers
+        return SyncReport()
+
+    monkeypatch.setattr(runtime, "sync_now", sync_now)
+    app = KioskApp(runtime, kiosk_mode=True, lang="de")
+    async with app.run_test(size=SCREEN_SIZE) as pilot:
+        await _wait_until(pilot, lambda: rounds == [1])
+        app.post_message(SubmissionQueued(_queue_message(runtime)))
+        await pilot.pause(0.1)
+        assert rounds == [1]  # one exchange at a time
+        first_round_may_end.set()
+        await _wait_until(pilot, lambda: rounds == [1, 2])  # not an hour later
+        await app.workers.wait_for_complete()
