@@ -12,13 +12,14 @@ from kiosk.forms import FormSession
 from kiosk.runtime import open_runtime
 from kiosk.ui.app import KioskApp
 from kiosk.ui.messages import SubmissionQueued
+from kiosk.ui.screens.staff import StaffScreen
 from sync.embedded import start_embedded_server
 from sync.outbox import SyncReport
 from sync.progress import UploadProgress
 from sync.server import create_app, open_storage
 
 SCREEN_SIZE = (100, 40)
-STAFF_PIN = "2468"  # the PIN the open_kiosk fixture sets
+STAFF_PIN = "246813"  # the PIN the open_kiosk fixture sets
 MESSAGE = {
     "topic": "strassen",
     "message": "Die Straßenlaterne vor Hausnummer 12 ist seit einer Woche dunkel.",
@@ -33,6 +34,13 @@ def _queue_message(runtime):
     while not session.at_review:
         session.answer(MESSAGE[session.current.id])
     return runtime.submit(form, session.answers())
+
+
+async def _open_staff_screen(visitor) -> None:
+    await visitor.press("f12")
+    await visitor.type(STAFF_PIN)
+    await visitor.press("enter")
+    await _wait_until(visitor.pilot, lambda: isinstance(visitor.app.screen, StaffScreen))
 
 
 async def _wait_until(pilot, condition, seconds: float = 15.0) -> None:
@@ -102,10 +110,7 @@ async def test_staff_see_applications_bytes_and_time_left_while_the_exchange_run
     async with app.run_test(size=SCREEN_SIZE) as pilot:
         visitor = visitor_for(pilot)
         await app.workers.wait_for_complete()
-        await visitor.press("f12")
-        await visitor.type(STAFF_PIN)
-        await visitor.press("enter")
-        await pilot.pause()
+        await _open_staff_screen(visitor)
         await visitor.press_button("Jetzt mit dem Rathaus abgleichen")
         try:
             await _wait_until(pilot, lambda: "Übertragung: 3 von 200 Anträgen" in visitor.text)
@@ -138,10 +143,7 @@ async def test_leaving_the_staff_screen_never_disturbs_a_running_upload(open_kio
     async with app.run_test(size=SCREEN_SIZE) as pilot:
         visitor = visitor_for(pilot)
         await app.workers.wait_for_complete()
-        await visitor.press("f12")
-        await visitor.type(STAFF_PIN)
-        await visitor.press("enter")
-        await pilot.pause()
+        await _open_staff_screen(visitor)
         await visitor.press_button("Jetzt mit dem Rathaus abgleichen")
         await _wait_until(pilot, lambda: "Übertragung" in visitor.text)
         await visitor.press("escape")  # staff walk back to the kiosk while it runs
