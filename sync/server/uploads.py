@@ -59,8 +59,8 @@ MIN_CHUNK_BYTES = 4 * 1024
 """Every chunk but the last is at least this long: an upload is never more than 2048 rows."""
 MAX_CHUNK_BYTES = 256 * 1024
 CHUNK_READ_SECONDS = 120.0
-"""A whole chunk must arrive within this time (256 KiB at 20 kbit/s); a body held open longer is
-dropped and nothing of it is kept."""
+"""A whole chunk must arrive within this time (256 KiB at 20 kbit/s), else 408 and nothing of it
+is kept. (The server's own read deadline, no byte for 60 s, applies as well.)"""
 
 UNKNOWN_UPLOAD = "unknown_upload"
 OFFSET_MISMATCH = "offset_mismatch"
@@ -309,7 +309,9 @@ class UploadEndpoints:
             body = await asyncio.wait_for(whole(), timeout=self.read_seconds)
         except asyncio.TimeoutError:
             log.info("body to %s not complete within %.0f s; dropped", request.url.path, self.read_seconds)
-            raise ClientDisconnect() from None
+            _ = translator(language_from_environment())
+            timeout = {"error": "timeout", "message": _("The request body did not arrive in time.")}
+            raise _Refused(JSONResponse(timeout, status_code=408, headers={"Connection": "close"})) from None
         if len(body) != length:
             raise ClientDisconnect()
         return body

@@ -235,3 +235,56 @@ def test_a_batch_sent_under_a_ticket_for_another_batch_is_not_taken_in(town):
         offset = int(_patch(client, upload_id, offset, batch[offset : offset + 8192]).headers["Upload-Offset"])
     _refused(_patch(client, upload_id, offset, batch[offset:]), 400, "malformed")
     _nothing_stored(townhall_dir)
+
+
+def test_a_chunk_held_open_short_of_its_length_is_dropped_in_bounded_time(enrol, tmp_path):
+    """The same endpoints, with a one-second chunk deadline instead of two minutes."""
+    import socket
+    import time
+
+    from starlette.applications import Starlette
+    from starlette.responses import JSONResponse
+
+    from sync.keys import load_townhall_keys
+    from sync.server.upload_store import open_upload_store
+    from sync.server.uploads import UploadEndpoints
+
+    kiosk_dir, townhall_dir = enrol("kiosk-a")
+    kiosk = load_kiosk_keys(kiosk_dir)
+    storage = open_storage(townhall_dir)
+    endpoints = UploadEndpoints(
+        open_upload_store(townhall_dir),
+        storage,
+        Allowlist(townhall_dir),
+        load_townhall_keys(townhall_dir, need_encryption=False),
+        max_batch_bytes=8 * 1024 * 1024,
+        refusal=lambda exc, status: JSONResponse({"error": exc.code}, status_code=status or 400),
+        read_seconds=1.0,
+    )
+    batch = b"rathaus-batch/1\n" + b"\0" * 20_000
+    try:
+        with start_embedded_server(Starlette(routes=endpoints.routes)) as server:
+            with httpx.Client(base_url=server.url, timeout=10) as client:
+                ticket = build_upload_ticket(
+                    kiosk_id="kiosk-a",
+                    batch_id="ab" * 16,
+                    batch_digest=hashlib.sha256(batch).hexdigest(),
+                    length=len(batch),
+                    signing_key=kiosk.signing,
+                )
+                upload_id = _open(client, ticket).json()["upload_id"]
+            host, port = server.url.removeprefix("http://").split(":")
+            started = time.monotonic()
+            with socket.create_connection((host, int(port)), timeout=10) as sock:
+                sock.sendall(
+                    f"PATCH /v1/uploads/{upload_id} HTTP/1.1\r\nHost: x\r\nUpload-Kiosk: kiosk-a\r\n"
+                    f"Upload-Offset: 0\r\nContent-Type: {CHUNK}\r\nContent-Length: 8192\r\n\r\n".encode()
+                    + b"\0" * 4000  # and then nothing more
+                )
+                answer = sock.recv(4096)
+            assert answer.startswith(b"HTTP/1.1 408") and time.monotonic() - started < 8
+            with httpx.Client(base_url=server.url, timeout=10) as client:
+                assert _head(client, upload_id).headers["Upload-Offset"] == "0"  # nothing of it kept
+    finally:
+        endpoints.close()
+        storage.close()
