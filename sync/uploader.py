@@ -256,8 +256,8 @@ class ChunkedUploader:
             raise _LinkFailed(f"{method} {path}: {type(exc).__name__}", dropped=False) from None
         except httpx.TransportError as exc:  # cut off while sending or waiting for the answer
             raise _LinkFailed(f"{method} {path}: {type(exc).__name__}", dropped=sent) from None
-        if response.status_code in _TRANSIENT:
-            raise _LinkFailed(f"{method} {path}: HTTP {response.status_code}", dropped=False)
+        if response.status_code in _TRANSIENT:  # 408: the chunk was too slow for the link, like a drop
+            raise _LinkFailed(f"{method} {path}: HTTP {response.status_code}", dropped=response.status_code == 408)
         return response
 
 
