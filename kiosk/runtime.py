@@ -8,17 +8,20 @@ the store, the keys or the network directly, and nothing here knows about termin
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from kiosk import refcode
 from kiosk.config import KioskConfig, load_config
-from kiosk.errors import RathausError
+from kiosk.errors import RathausError, SyncError
 from kiosk.forms import FormDefinition, load_forms
 from kiosk.i18n import N_, language_from_environment, translator
-from kiosk.store import DB_NAME, OutboxState, QueuedSubmission, StatusView, Store, open_store
+from kiosk.store import DB_NAME, STATUS_CHANNEL, OutboxState, QueuedSubmission, StatusView, Store, open_store
 from kiosk.submission import submit_application
 from sync.envelope.suites import RecipientPublicKey
 from sync.keys import (
@@ -28,7 +31,12 @@ from sync.keys import (
     load_kiosk_keys,
     load_pinned_townhall,
 )
-from sync.outbox import OutboxClient, SyncReport
+from sync.outbox import OutboxClient, RetryPolicy, SyncReport
+
+log = logging.getLogger("rathaus.kiosk")
+
+# A look-up waits at most a few seconds for the town hall; then it shows what the kiosk holds.
+LOOKUP_TIMEOUTS = httpx.Timeout(3.0)
 
 # What a citizen reads about their application, by the town hall's status (sync.envelope.STATUSES).
 STATUS_SENTENCES: dict[str, str] = {
@@ -81,6 +89,7 @@ class KioskRuntime:
         """Seal and queue one application; the result holds the receipt code."""
         if self.kiosk_keys is None:
             raise RuntimeError("a kiosk without its signing key cannot seal applications")
+        self._refresh_townhall()  # a key rotation may have come by stick since the last one
         return submit_application(
             self.store,
             form,
@@ -136,11 +145,54 @@ class KioskRuntime:
             townhall=self.townhall,
             server_url=self.config.server_url,
             lang=lang or language_from_environment(),
+            kiosk_dir=self.data_dir,
             **client_options,
         ) as client:
             report = client.sync_once()
+            self._follow_townhall(client.townhall)
         self.link_up = report.error is None
         return report
+
+    def fetch_answers(self, *, lang: str | None = None, **client_options: Any) -> bool:
+        """Only the downloads (answers, key updates), one quick try: for a receipt look-up.
+
+        Returns whether the town hall was reached; ``False`` without a link or address. The
+        screen bounds its own wait; this call ends within ``LOOKUP_TIMEOUTS`` per step.
+        """
+        if not self.config.server_url or self.kiosk_keys is None or self.townhall is None:
+            return False
+        options = {"policy": RetryPolicy(attempts=1), "timeouts": LOOKUP_TIMEOUTS, **client_options}
+        with OutboxClient(
+            self.store,
+            kiosk=self.kiosk_keys,
+            townhall=self.townhall,
+            server_url=self.config.server_url,
+            lang=lang or language_from_environment(),
+            kiosk_dir=self.data_dir,
+            **options,
+        ) as client:
+            try:
+                client.fetch_downloads()
+            except SyncError as exc:
+                log.info("answers not fetched for a look-up: %s", exc.detail or exc.message)
+                return False
+            self._follow_townhall(client.townhall)
+        return True
+
+    def answers_as_of(self) -> str | None:
+        """The town hall's as-of time of the answers this kiosk holds (UTC), or ``None``."""
+        return self.store.channel_state(STATUS_CHANNEL).as_of
+
+    def _refresh_townhall(self) -> None:
+        """The pinned key file is what this kiosk trusts; follow it if it changed on disk."""
+        if self.townhall is not None:
+            self._follow_townhall(load_pinned_townhall(self.data_dir))
+
+    def _follow_townhall(self, townhall: TownhallPublicKeys) -> None:
+        """After a key rotation came down: seal for the new key from the next application on."""
+        if townhall != self.townhall:
+            self.townhall = townhall
+            self.recipient = townhall.encryption
 
     def close(self) -> None:
         self.store.close()

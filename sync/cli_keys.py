@@ -128,6 +128,28 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_townhall_dir_argument(listing)
     listing.set_defaults(handler=run_list)
 
+    rotate = commands.add_parser(
+        "rotate",
+        help=_("make a new encryption key; kiosks learn it on their next exchange"),
+        description=_(
+            "Make a new encryption key for the town hall (with --signing also a new signing key). "
+            "The new keys/townhall.json, signed by the old signing key, reaches every kiosk on its "
+            "next exchange; the old private keys stay in keys/previous-encryption/ to open what is still on "
+            "its way. Run it where staff open applications, then restart the server."
+        ),
+    )
+    add_townhall_dir_argument(rotate)
+    rotate.add_argument(
+        "--signing", action="store_true", help=_("also replace the signing key (for example after a leak)")
+    )
+    rotate.add_argument(
+        "--suite",
+        choices=SUITES,
+        default=None,
+        help=_("the new key's encryption suite (default: the same as now), e.g. mlkem768-x25519"),
+    )
+    rotate.set_defaults(handler=run_rotate)
+
     show = commands.add_parser(
         "show",
         help=_("show the fingerprints of this computer's keys"),
@@ -258,6 +280,26 @@ def run_list(args: argparse.Namespace) -> int:
             if entry.revoke_reason:
                 state += f" ({entry.revoke_reason})"
         print(f"{entry.kiosk_id:<24} {entry.fingerprint}  {state}")
+    return 0
+
+
+def run_rotate(args: argparse.Namespace) -> int:
+    from sync.rotation import rotate_townhall_keys
+
+    _ = translator(language_from_environment())
+    rotation = rotate_townhall_keys(townhall_dir(args), signing=args.signing, suite=args.suite)
+    if rotation.resumed:
+        first = _("An interrupted key rotation was finished (rotation {number}); no new one was made.")
+    else:
+        first = _("Town-hall keys rotated (rotation {number}).")
+    lines = [first.format(number=rotation.version)]
+    lines += _townhall_lines(_, rotation.new)
+    lines.append(
+        _("Kiosks take the new keys on their next exchange (network or USB stick); "
+          "applications sealed for the old key can still be opened.")
+    )
+    lines.append(_("Please restart the server now: systemctl restart rathaus-server"))
+    print("\n".join(lines))
     return 0
 
 

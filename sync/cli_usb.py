@@ -87,6 +87,7 @@ def _print_report(report: TransferReport, _) -> None:
         (report.acks_applied, _("acknowledgement(s) applied")),
         (report.statuses_applied, _("status update(s) applied")),
         (report.bundles_written, _("status file(s) written")),
+        (report.downloads_applied, _("download(s) from the town hall applied")),
     ]
     printed = False
     for count, text in lines:
@@ -173,7 +174,9 @@ def _run_townhall(args: argparse.Namespace, lang: str):
     storage = open_storage(data_dir)
     try:
         if args.usb_command == "import":
-            return townhall_import(args.directory, storage, allowlist, townhall=keys, lang=lang)
+            return townhall_import(
+                args.directory, storage, allowlist, townhall=keys, townhall_dir=data_dir, lang=lang
+            )
         return townhall_export_statuses(
             args.directory, storage, allowlist, townhall=keys, kiosk_ids=kiosk_ids, lang=lang
         )

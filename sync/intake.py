@@ -119,7 +119,7 @@ def receive_batch(
 def _check_addressed_to_us(batch: Batch, townhall: TownhallKeys) -> None:
     header = batch.header  # its version was refused with its magic line if not ours
     ours = townhall.public.encryption_key_id
-    if header.recipient_key_id != ours:
+    if header.recipient_key_id not in townhall.held_encryption_key_ids:  # also keys before a rotation
         raise envelope_error(
             WRONG_RECIPIENT,
             KIND_BATCH,

@@ -78,6 +78,9 @@ __all__ = [
     "load_pinned_townhall",
     "load_townhall_keys",
     "load_townhall_public",
+    "parse_townhall_public_bytes",
+    "pin_townhall_public",
+    "townhall_public_bytes",
     "previous_encryption_key_ids",
     "read_enrolment_file",
     "require_kiosk_keys",
@@ -95,6 +98,8 @@ TOWNHALL_PUBLIC = "townhall.json"
 KIOSK_SIGNING_KEY = "kiosk-signing.key"
 KIOSK_IDENTITY = "kiosk.json"
 PREVIOUS_ENCRYPTION_DIR = "previous-encryption"
+PREVIOUS_SIGNING_DIR = "previous-signing"  # signing keys replaced by ``rathaus keys rotate --signing``
+PREVIOUS_TOWNHALL_DIR = "previous-townhall"  # public: the townhall.json of each earlier key, <key-id>.json
 TOWNHALL_PUBLIC_FORMAT = "rathaus-townhall-keys/2"
 TOWNHALL_PUBLIC_FORMAT_V1 = "rathaus-townhall-keys/1"
 KIOSK_IDENTITY_FORMAT = "rathaus-kiosk-key/1"
@@ -310,8 +315,12 @@ def _load_encryption_key(path: Path, hint: str) -> RecipientPrivateKey:
     raise _broken(path, "holds neither an X25519 key nor an ML-KEM-768 + X25519 key pair")
 
 
+def _json_bytes(value: dict[str, Any]) -> bytes:
+    return (json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
+
+
 def _write_json(path: Path, value: dict[str, Any], *, overwrite: bool = False) -> bytes:
-    data = (json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
+    data = _json_bytes(value)
     atomic_write(path, data, mode=0o644, overwrite=overwrite)
     return data
 
@@ -427,6 +436,30 @@ def _parse_townhall_public(value: dict[str, Any], path: Path) -> TownhallPublicK
     return keys
 
 
+def townhall_public_bytes(keys: TownhallPublicKeys, created_at: str) -> bytes:
+    """The exact bytes of a ``townhall.json`` for these keys (as ``init_townhall`` writes them)."""
+    return _json_bytes(keys.to_json(created_at))
+
+
+def parse_townhall_public_bytes(data: bytes, path: Path) -> TownhallPublicKeys:
+    """A ``townhall.json`` that came as bytes (a key update); ``path`` names it in messages."""
+    try:
+        value = json.loads(bytes(data).decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise _broken(path, "not JSON") from None
+    if not isinstance(value, dict):
+        raise _broken(path, "not a JSON object")
+    return _parse_townhall_public(value, path)
+
+
+def pin_townhall_public(kiosk_dir: Path, data: bytes) -> TownhallPublicKeys:
+    """Replace the kiosk's pinned ``townhall.json`` by verified new bytes (a key rotation)."""
+    path = Path(kiosk_dir) / KEYS_DIR / TOWNHALL_PUBLIC
+    keys = parse_townhall_public_bytes(data, path)
+    atomic_write(path, bytes(data), mode=0o644, overwrite=True)
+    return keys
+
+
 def load_townhall_public(path: Path) -> TownhallPublicKeys:
     """Read a ``townhall.json`` (the town hall's, or a copy a kiosk was given)."""
     path = Path(path)
@@ -459,6 +492,13 @@ class TownhallKeys:
     encryption: RecipientPrivateKey | None = field(repr=False)
     signing: Ed25519PrivateKey = field(repr=False)
     public: TownhallPublicKeys
+    earlier_encryption_key_ids: frozenset[str] = frozenset()
+    """Encryption keys before a rotation (from ``keys/previous-townhall/``, public files the server
+    may read): batches sealed for them are still taken."""
+
+    @property
+    def held_encryption_key_ids(self) -> frozenset[str]:
+        return self.earlier_encryption_key_ids | {self.public.encryption_key_id}
 
     @property
     def signing_public(self) -> Ed25519PublicKey:
@@ -563,7 +603,20 @@ def load_townhall_keys(townhall_dir: Path, *, need_encryption: bool = True) -> T
         )
         if key_id(encryption.public_key()) != public.encryption_key_id:
             raise _broken(encryption_path, "does not belong to townhall.json")
-    return TownhallKeys(encryption=encryption, signing=signing, public=public)
+    return TownhallKeys(
+        encryption=encryption,
+        signing=signing,
+        public=public,
+        earlier_encryption_key_ids=_earlier_encryption_key_ids(keys),
+    )
+
+
+def _earlier_encryption_key_ids(keys: Path) -> frozenset[str]:
+    """The encryption key ids of the ``townhall.json`` files kept by ``rathaus keys rotate``."""
+    return frozenset(
+        load_townhall_public(path).encryption_key_id
+        for path in sorted((keys / PREVIOUS_TOWNHALL_DIR).glob("*.json"))
+    )
 
 
 # -- the town hall's keyring: every encryption key items may still be sealed for ----------------

@@ -19,20 +19,16 @@ import logging
 import random
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable
 
 import httpx
 
 from kiosk.errors import EnvelopeError, SyncError
 from kiosk.i18n import ntranslator, translator
-from kiosk.store import StatusRecord, Store
-from sync.envelope import (
-    build_batch,
-    build_status_request,
-    parse_batch,
-    verify_ack,
-    verify_status_bundle,
-)
+from kiosk.store import Store
+from sync.downloads import fetch_downloads
+from sync.envelope import build_batch, item_recipient_key_id, parse_batch, verify_ack
 from sync.envelope.acks import batch_digest, settle
 from sync.keys import KioskKeys, TownhallPublicKeys
 from sync.progress import ProgressCallback, ProgressTracker
@@ -41,7 +37,7 @@ from sync.uploader import FIRST_CHUNK, ChunkedUploader, ChunkSizer, Refused, Upl
 log = logging.getLogger("rathaus.outbox")
 
 BATCHES_PATH = "/v1/batches"
-STATUS_PATH = "/v1/status"
+DOWNLOADS_PATH = "/v1/downloads"
 # Slow rural links: a generous connect time and long reads; a dead link still ends within minutes.
 TIMEOUTS = httpx.Timeout(connect=20.0, read=90.0, write=90.0, pool=20.0)
 # For rounds in the background of the kiosk screen: the next round is the retry, and a dead link
@@ -142,7 +138,8 @@ def batch_builder(kiosk: KioskKeys, townhall: TownhallPublicKeys) -> Callable[[l
             kiosk_id=kiosk.kiosk_id,
             sequence=sequence,
             signing_key=kiosk.signing,
-            recipient_key_id=townhall.encryption_key_id,
+            # Items sealed before a key rotation keep their key (``take_batch`` groups by it).
+            recipient_key_id=item_recipient_key_id(items[0]) if items else townhall.encryption_key_id,
             batch_id=batch_id,
         )
 
@@ -169,6 +166,7 @@ class OutboxClient:
         timeouts: httpx.Timeout = TIMEOUTS,
         progress: ProgressCallback | None = None,
         sizer: ChunkSizer | None = None,
+        kiosk_dir: Path | None = None,
     ) -> None:
         self.store = store
         self.kiosk = kiosk
@@ -181,6 +179,7 @@ class OutboxClient:
         self._max_items = max_items
         self._max_bytes = max_bytes
         self._progress = progress
+        self.kiosk_dir = Path(kiosk_dir) if kiosk_dir is not None else self.store.path.parent
         self._client = httpx.Client(
             base_url=self.server_url,
             timeout=timeouts,
@@ -212,7 +211,7 @@ class OutboxClient:
     def steps(self) -> list[Callable[[SyncReport], None]]:
         """What one round does, in order; a step that fails ends the round (the rest waits for
         the next one). Each step is safe to repeat."""
-        return [self._send_waiting, self._fetch_statuses_step]
+        return [self._fetch_downloads_step, self._send_waiting]  # first: what comes down never waits
 
     def sync_once(self) -> SyncReport:
         """Run every step of a round. Never raises for a bad link."""
@@ -239,7 +238,9 @@ class OutboxClient:
             bytes_total=self.store.waiting_bytes(),
         )
         while (
-            batch := self.store.take_batch(build, max_items=self._max_items, max_bytes=self._max_bytes)
+            batch := self.store.take_batch(
+                build, max_items=self._max_items, max_bytes=self._max_bytes, group_of=item_recipient_key_id
+            )
         ) is not None:
             self.store.record_attempt(batch.batch_id)
             ack_bytes = self._deliver(batch.batch_id, batch.data, tracker)
@@ -283,33 +284,25 @@ class OutboxClient:
         tracker.batch_offset(0, len(data))
         return self._post(BATCHES_PATH, data)
 
-    def _fetch_statuses_step(self, report: SyncReport) -> None:
-        report.statuses = self._fetch_statuses()
+    def _fetch_downloads_step(self, report: SyncReport) -> None:
+        report.statuses = self.fetch_downloads()
 
-    def _fetch_statuses(self) -> int:
-        request = build_status_request(
-            kiosk_id=self.kiosk.kiosk_id,
-            since_serial=self.store.status_cursor(),
-            signing_key=self.kiosk.signing,
-        )
-        bundle = self._post(STATUS_PATH, request)
+    def fetch_downloads(self) -> int:
+        """Signed downloads of every channel (answers, key rotations); returns status changes."""
         try:
-            updates = verify_status_bundle(bundle, self.townhall.signing, kiosk_id=self.kiosk.kiosk_id)
+            outcome = fetch_downloads(
+                lambda request: self._post(DOWNLOADS_PATH, request),
+                store=self.store,
+                kiosk=self.kiosk,
+                kiosk_dir=self.kiosk_dir,
+            )
         except EnvelopeError as exc:
             raise SyncError(
-                self._("The status updates from the town hall could not be verified."),
-                detail=f"status bundle rejected: {exc.code}",
+                self._("The downloads from the town hall could not be verified; the applications stay safely queued."),
+                detail=f"download rejected: {exc.code}",
             ) from exc
-        return self.store.apply_status(
-            StatusRecord(
-                reference=u.reference,
-                status=u.status,
-                message=u.message,
-                updated_at=u.updated_at,
-                serial=u.serial,
-            )
-            for u in updates
-        )
+        self.townhall = outcome.townhall  # after a key rotation: seal and verify with the new keys
+        return outcome.changed.get("status", 0)
 
     # -- transport -----------------------------------------------------------------------------
 

@@ -5,7 +5,9 @@ checks on them (``sync.intake``). Layout under the chosen directory (docs/transp
 
     rathaus-transfer/
       to-townhall/<kiosk-id>/<sequence>-<batch-id>.batch   signed batch of sealed applications
-      to-townhall/<kiosk-id>/status.request                signed "what is new since serial N?"
+      to-townhall/<kiosk-id>/download.request              signed "this is what I hold" (docs/downloads.md)
+      to-townhall/<kiosk-id>/status.request                the same from a kiosk before protocol 1.1
+      to-kiosk/<kiosk-id>/download-<nnn>.answer            signed downloads, applied first
       to-kiosk/<kiosk-id>/<batch-id>.ack                   signed acknowledgement
       to-kiosk/<kiosk-id>/status.bundle                    signed status updates (status-NNN.bundle
                                                            when the town hall writes unasked)
@@ -34,7 +36,6 @@ from sync.envelope import (
     MAX_STATUS_UPDATES,
     StatusUpdate,
     build_status_bundle,
-    build_status_request,
     parse_status_request,
     verify_status_bundle,
 )
@@ -44,9 +45,12 @@ from sync.envelope.limits import (
     MAX_STATUS_BUNDLE_BYTES,
     MAX_STATUS_REQUEST_BYTES,
 )
+from sync.downloads import apply_download, download_request
+from sync.envelope.downloads import MAX_DOWNLOAD_BYTES, MAX_DOWNLOAD_REQUEST_BYTES, parse_download_request
 from sync.intake import receive_batch, status_updates_for
-from sync.keys import KioskKeys, TownhallKeys, TownhallPublicKeys
+from sync.keys import KioskKeys, TownhallKeys, TownhallPublicKeys, load_pinned_townhall
 from sync.outbox import apply_ack, attention_notice, batch_builder
+from sync.server.downloads import answer_download_pages
 from sync.server.storage import Storage
 from sync.stickfs import (
     DEVICE,
@@ -69,6 +73,8 @@ ROOT = "rathaus-transfer"
 TO_TOWNHALL = "to-townhall"
 TO_KIOSK = "to-kiosk"
 STATUS_REQUEST = "status.request"
+DOWNLOAD_REQUEST = "download.request"
+DOWNLOAD_ANSWERS = "download-*.answer"
 STATUS_BUNDLE = "status.bundle"
 STATUS_BUNDLES = "status*.bundle"
 BATCH_SUFFIX = ".batch"
@@ -100,6 +106,7 @@ class TransferReport:
     acks_applied: int = 0
     statuses_applied: int = 0
     bundles_written: int = 0
+    downloads_applied: int = 0
     kiosks_written: list[str] = field(default_factory=list)  # kiosks whose answers are on the stick
     kiosks_without_answers: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
@@ -268,6 +275,24 @@ def _collect(
     if inbox is None:
         return
     entries = _listing(inbox, report, _)
+    answers = sorted((e for e in entries if fnmatch.fnmatchcase(e.name, DOWNLOAD_ANSWERS)), key=lambda e: e.name)
+    for entry in answers:  # first: after a key rotation the acknowledgements are signed by the new key
+        data = _read(inbox, entry, MAX_DOWNLOAD_BYTES, report, _)
+        if data is None:
+            continue
+        try:
+            outcome = apply_download(data, store=store, kiosk=kiosk, kiosk_dir=store.path.parent)
+        except EnvelopeError as exc:
+            report.problems.append(
+                _("{name}: not a valid download from the town hall ({code}); ignored.").format(
+                    name=inbox.path_of(entry.name), code=exc.code
+                )
+            )
+            continue
+        report.statuses_applied += outcome.changed.get("status", 0)
+        report.downloads_applied += 1
+        inbox.remove(entry.name)
+    townhall = load_pinned_townhall(store.path.parent)  # the pinned file: also after a rotation
     sent_folder: list[StickFolder | None] = []  # opened on the first acknowledgement
     for entry in entries:
         if not entry.name.endswith(ACK_SUFFIX):
@@ -314,7 +339,7 @@ def _collect(
             StatusRecord(u.reference, u.status, u.message, u.updated_at, u.serial) for u in updates
         )
         inbox.remove(entry.name)
-    if report.acks_applied or report.statuses_applied:
+    if report.acks_applied or report.statuses_applied or report.downloads_applied:
         store.record_sync()  # the town hall's signed replies arrived: that is a completed exchange
 
 
@@ -336,6 +361,7 @@ def kiosk_export(
         # nowhere safe to put this kiosk's batch: refused before anything is taken from the queue
         outbox = _make(_make(root, TO_TOWNHALL, stack, _), kiosk.kiosk_id, stack, _)
         _collect(root, stack, store, kiosk=kiosk, townhall=townhall, report=report, lang=lang)
+        townhall = load_pinned_townhall(store.path.parent)  # seal and sign for the keys now pinned
 
         batch = store.take_batch(batch_builder(kiosk, townhall), max_items=MAX_ITEMS_PER_BATCH)
         report.nothing_waiting = batch is None
@@ -345,10 +371,7 @@ def kiosk_export(
                 store.record_attempt(batch.batch_id)
                 report.batches_written += 1
                 report.items_written += len(batch.references)
-        request = build_status_request(
-            kiosk_id=kiosk.kiosk_id, since_serial=store.status_cursor(), signing_key=kiosk.signing
-        )
-        if _write(outbox, STATUS_REQUEST, request, report, _):
+        if _write(outbox, DOWNLOAD_REQUEST, download_request(store, kiosk), report, _):
             report.status_requests_written += 1
     return report
 
@@ -362,9 +385,12 @@ def townhall_import(
     allowlist: Allowlist,
     *,
     townhall: TownhallKeys,
+    townhall_dir: Path | None = None,
     lang: str = "de",
 ) -> TransferReport:
-    """Receive every batch on the stick with the server's own checks; leave acks and statuses."""
+    """Receive every batch on the stick with the server's own checks; leave acks and downloads.
+
+    ``townhall_dir`` lets the downloads carry key rotations (``keys/key-updates/``)."""
     _ = translator(lang)
     report = TransferReport()
     with contextlib.ExitStack() as stack:
@@ -382,7 +408,10 @@ def townhall_import(
             if entry.kind == FOLDER:
                 folder = _kiosk_folder(incoming, entry.name, stack, report, _, create=False)
                 if folder is not None:
-                    _import_from(folder, storage, allowlist, replies, townhall=townhall, report=report, _=_)
+                    _import_from(
+                        folder, storage, allowlist, replies,
+                        townhall=townhall, townhall_dir=townhall_dir, report=report, _=_,
+                    )
             elif entry.kind != FILE:  # a stray ordinary file is nobody's business; a link is named
                 _refused(report, incoming.path_of(entry.name), entry.kind, FOLDER, _)
     return report
@@ -395,10 +424,11 @@ def _import_from(
     replies: _Replies,
     *,
     townhall: TownhallKeys,
+    townhall_dir: Path | None,
     report: TransferReport,
     _,
 ) -> None:
-    """One ``to-townhall/<kiosk-id>/`` folder: its batches, then its status request."""
+    """One ``to-townhall/<kiosk-id>/`` folder: its batches, then its download (or status) request."""
     entries = _listing(folder, report, _)
     for entry in entries:
         if not entry.name.endswith(BATCH_SUFFIX):
@@ -422,6 +452,9 @@ def _import_from(
             report.batches_received += 1
         else:
             report.batches_duplicate += 1
+    for entry in entries:
+        if entry.name == DOWNLOAD_REQUEST:
+            _answer_download(folder, entry, storage, allowlist, replies, townhall, townhall_dir, report, _)
     for entry in entries:
         if entry.name != STATUS_REQUEST:
             continue
@@ -449,6 +482,42 @@ def _import_from(
             folder.remove(STATUS_REQUEST)
             report.bundles_written += 1
             report.kiosks_written.append(kiosk_id)
+
+
+def _answer_download(
+    folder: StickFolder,
+    entry: Entry,
+    storage: Storage,
+    allowlist: Allowlist,
+    replies: _Replies,
+    townhall: TownhallKeys,
+    townhall_dir: Path | None,
+    report: TransferReport,
+    _,
+) -> None:
+    """A kiosk's download request: its answers (as many pages as wait) go into its reply folder."""
+    request = _read(folder, entry, MAX_DOWNLOAD_REQUEST_BYTES, report, _)
+    if request is None:
+        return
+    try:
+        answers = answer_download_pages(
+            storage, allowlist, request, townhall=townhall, townhall_dir=townhall_dir,
+            max_age_seconds=USB_REQUEST_MAX_AGE,
+        )
+    except EnvelopeError as exc:
+        report.problems.append(
+            _("{name}: download request rejected ({code}): {reason}").format(
+                name=folder.path_of(entry.name), code=exc.code, reason=exc.message
+            )
+        )
+        return
+    # The folder a request lies in is only a name on a stick; the signed request says who asked.
+    kiosk_id = parse_download_request(request).kiosk_id
+    written = [replies.write(kiosk_id, f"download-{n:03d}.answer", a) for n, a in enumerate(answers, start=1)]
+    if all(written):
+        folder.remove(DOWNLOAD_REQUEST)
+        report.bundles_written += len(answers)
+        report.kiosks_written.append(kiosk_id)
 
 
 def kiosks_for_stick(allowlist: Allowlist, named: Sequence[str], *, all_kiosks: bool, lang: str = "de") -> list[str]:

@@ -4,8 +4,9 @@ No personal data is stored in plain text: only sealed bytes and metadata (refere
 times, states). See ``docs/architecture.md`` (Queue).
 """
 
-from kiosk.store.outbox import DB_NAME, BuildBatch, Seal, Store, digest_of, open_store
+from kiosk.store.outbox import DB_NAME, STATUS_CHANNEL, BuildBatch, Seal, Store, digest_of, open_store
 from kiosk.store.records import (
+    ChannelState,
     OutboxState,
     PendingBatch,
     PinFailures,
@@ -19,7 +20,9 @@ from kiosk.store.records import (
 
 __all__ = [
     "DB_NAME",
+    "STATUS_CHANNEL",
     "BuildBatch",
+    "ChannelState",
     "OutboxState",
     "PendingBatch",
     "PinFailures",

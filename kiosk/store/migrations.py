@@ -95,6 +95,36 @@ def _refused_items(db: sqlite_utils.Database) -> None:
     )
 
 
+@_step("0004_download_channels")
+def _download_channels(db: sqlite_utils.Database) -> None:
+    """Per download channel the version held and the town hall's as-of time of it; entries of
+    channels without a table of their own. The status cursor becomes channel ``status``."""
+    db.execute(
+        """
+        CREATE TABLE channels (
+            name TEXT PRIMARY KEY,
+            version INTEGER NOT NULL CHECK (version >= 0),
+            as_of TEXT
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE channel_entries (
+            channel TEXT NOT NULL REFERENCES channels (name),
+            position INTEGER NOT NULL CHECK (position >= 0),
+            entry TEXT NOT NULL,
+            PRIMARY KEY (channel, position)
+        )
+        """
+    )
+    db.execute(
+        "INSERT INTO channels (name, version, as_of)"
+        " SELECT 'status', CAST(value AS INTEGER), NULL FROM settings WHERE key = 'status_cursor'"
+    )
+    db.execute("DELETE FROM settings WHERE key = 'status_cursor'")
+
+
 def migrate(db: sqlite_utils.Database, *, stop_before: str | None = None) -> None:
     """Bring ``db`` to the current schema inside one transaction that blocks other writers.
 

@@ -17,6 +17,7 @@ The store holds no keys and does no encryption: ``seal`` and ``build`` callbacks
 from __future__ import annotations
 
 import hashlib
+from itertools import takewhile
 import secrets
 import sqlite3
 from collections.abc import Callable, Iterable, Mapping
@@ -32,6 +33,7 @@ from kiosk.refcode import new_reference
 from kiosk.store.database import Transactions, connect, store_error
 from kiosk.store.migrations import migrate
 from kiosk.store.records import (
+    ChannelState,
     OutboxState,
     PendingBatch,
     PinFailures,
@@ -42,17 +44,18 @@ from kiosk.store.records import (
     StatusView,
     utc_timestamp,
 )
+from kiosk.store import channels
 from kiosk.store.settings import (
     LAST_SYNC_AT,
     PIN_FAILURES,
     PIN_LOCKED_UNTIL,
-    STATUS_CURSOR,
     delete_setting,
     get_setting,
     set_setting,
 )
 
 DB_NAME = "kiosk.db"
+STATUS_CHANNEL = "status"
 _REFERENCE_ATTEMPTS = 50
 
 Seal = Callable[[str, str], bytes]
@@ -163,14 +166,21 @@ class Store:
     # -- sending -------------------------------------------------------------------------------
 
     def take_batch(
-        self, build: BuildBatch, *, max_items: int = 200, max_bytes: int | None = None
+        self,
+        build: BuildBatch,
+        *,
+        max_items: int = 200,
+        max_bytes: int | None = None,
+        group_of: Callable[[bytes], str] | None = None,
     ) -> PendingBatch | None:
         """The batch to send now: the unacknowledged one again, or a new one of queued items.
 
         A new batch holds the oldest queued items, at most ``max_items`` of them and, when
         ``max_bytes`` is given, no more sealed bytes than that (but always at least one item);
         its bytes come from ``build`` and are stored together with the items' move to SENT in one
-        transaction. ``None`` when nothing waits.
+        transaction. ``None`` when nothing waits. With ``group_of`` a batch holds only the oldest
+        items of one group (the town-hall key they are sealed for: items sealed before a key
+        rotation go in a batch of their own).
         """
         if max_items < 1:
             raise ValueError("max_items must be at least 1")
@@ -185,6 +195,9 @@ class Store:
             ).fetchall()
             if not rows:
                 return None
+            if group_of is not None:
+                first = group_of(bytes(rows[0][1]))
+                rows = list(takewhile(lambda row: group_of(bytes(row[1])) == first, rows))
             if max_bytes is not None:
                 rows = _first_within(rows, max_bytes)
             sequence = db.execute("SELECT COALESCE(MAX(sequence), 0) + 1 FROM batches").fetchone()[0]
@@ -301,12 +314,20 @@ class Store:
 
     # -- answers from the town hall ------------------------------------------------------------
 
-    def apply_status(self, updates: Iterable[StatusRecord]) -> int:
+    def apply_status(
+        self,
+        updates: Iterable[StatusRecord],
+        *,
+        version: int | None = None,
+        as_of: str | None = None,
+    ) -> int:
         """Take the town hall's status updates; returns how many submissions changed.
 
         Only references of this kiosk count, and an update never replaces a newer one (higher
         ``serial``), so applying the same bundle twice, or out of order, is harmless. A submission
         still waiting at the kiosk keeps QUEUED (it must still be sent) but shows the status.
+        ``version`` and ``as_of`` (from a download) move channel ``status`` forward in the same
+        transaction; without them the highest serial is the version.
         """
         updates = list(updates)
         changed = 0
@@ -328,21 +349,42 @@ class Store:
                         update.serial,
                     ],
                 ).rowcount
-            if updates:
-                highest = max(update.serial for update in updates)
-                if highest > self._status_cursor(db):
-                    set_setting(db, STATUS_CURSOR, str(highest))
+            highest = max((update.serial for update in updates), default=0)
+            channels.advance_channel(db, STATUS_CHANNEL, version=max(highest, version or 0), as_of=as_of)
         return changed
 
     def status_cursor(self) -> int:
         """The highest status serial seen so far: ask the town hall only for newer ones."""
-        with self._tx.read() as db:
-            return self._status_cursor(db)
+        return self.channel_state(STATUS_CHANNEL).version
 
-    @staticmethod
-    def _status_cursor(db: sqlite_utils.Database) -> int:
-        value = get_setting(db, STATUS_CURSOR)
-        return int(value) if value is not None else 0
+    # -- download channels ---------------------------------------------------------------------
+
+    def channel_state(self, name: str) -> ChannelState:
+        """Version and as-of time held of one download channel (0 and ``None`` if nothing yet)."""
+        with self._tx.read() as db:
+            return channels.channel_state(db, name)
+
+    def channel_states(self) -> dict[str, ChannelState]:
+        """Every channel the kiosk has held something of."""
+        with self._tx.read() as db:
+            return channels.all_channels(db)
+
+    def record_channel(self, name: str, *, version: int, as_of: str | None) -> None:
+        """A channel applied outside the database (the pinned key file): remember how far."""
+        with self._tx.write() as db:
+            channels.advance_channel(db, name, version=version, as_of=as_of)
+
+    def replace_channel_entries(
+        self, name: str, entries: Iterable[object], *, version: int, as_of: str | None
+    ) -> None:
+        """A snapshot channel without a table of its own: hold exactly ``entries`` (JSON values)."""
+        with self._tx.write() as db:
+            channels.replace_entries(db, name, entries)
+            channels.advance_channel(db, name, version=version, as_of=as_of)
+
+    def channel_entries(self, name: str) -> list[object]:
+        with self._tx.read() as db:
+            return channels.entries(db, name)
 
     # -- looking things up ---------------------------------------------------------------------
 

@@ -94,6 +94,15 @@ class StatusRecord:
     serial: int
 
 
+@dataclass(frozen=True)
+class ChannelState:
+    """What the kiosk holds of one download channel: its version and the town hall's as-of time."""
+
+    name: str
+    version: int
+    as_of: str | None
+
+
 def utc_timestamp(now: datetime | None = None) -> str:
     """A moment as ``YYYY-MM-DDTHH:MM:SSZ`` in UTC; a naive ``now`` is taken as UTC already."""
     moment = now or datetime.now(UTC)

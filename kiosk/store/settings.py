@@ -1,6 +1,7 @@
-"""Small facts the kiosk keeps between restarts: when it last reached the town hall, how far it has
-read the town hall's status updates, and how many wrong staff PINs were typed since the last right
-one (with the moment F12 may be tried again). Values are text; callers convert.
+"""Small facts the kiosk keeps between restarts: when it last reached the town hall and how many
+wrong staff PINs were typed since the last right one (with the moment F12 may be tried again); how
+far it has read each download channel is in ``kiosk.store.channels``. Values are text; callers
+convert.
 
 These functions run inside the caller's transaction, so a setting changes together with the rows
 it describes.
@@ -11,7 +12,6 @@ from __future__ import annotations
 import sqlite_utils
 
 LAST_SYNC_AT = "last_sync_at"
-STATUS_CURSOR = "status_cursor"
 PIN_FAILURES = "staff_pin_failures"
 PIN_LOCKED_UNTIL = "staff_pin_locked_until"  # seconds since the epoch (wall clock: survives a restart)
 

@@ -66,7 +66,8 @@ class StatusRequest:
     created_at: str
 
 
-def _check_update(value: object, position: int) -> StatusUpdate:
+def check_update(value: object, position: int) -> StatusUpdate:
+    """One update object (also an entry of the download channel ``status``)."""
     fields = f.Fields(value, KIND_STATUS_BUNDLE, _UPDATE_KEYS, where=f"update {position}")
     return StatusUpdate(
         reference=fields.text("reference", f.REFERENCE),
@@ -82,7 +83,7 @@ def _check_bundle(header: object) -> tuple[str, list[StatusUpdate]]:
     kiosk_id = fields.text("kiosk_id", f.KIOSK_ID)
     fields.timestamp("created_at")
     entries = fields.objects("updates", maximum=MAX_STATUS_UPDATES)
-    return kiosk_id, [_check_update(entry, i) for i, entry in enumerate(entries)]
+    return kiosk_id, [check_update(entry, i) for i, entry in enumerate(entries)]
 
 
 def _read(data: bytes, label: str, kind: str, limit: int) -> SignedFrame:

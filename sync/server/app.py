@@ -57,6 +57,8 @@ from sync.envelope.failures import (
 from sync.envelope.limits import MAX_BATCH_BYTES, MAX_STATUS_REQUEST_BYTES
 from sync.intake import receive_batch, status_updates_for
 from sync.keys import TownhallKeys, load_townhall_keys
+from sync.envelope.downloads import KIND_DOWNLOAD_REQUEST, MAX_DOWNLOAD_REQUEST_BYTES
+from sync.server.downloads import DOWNLOADS_PATH, answer_download_request
 from sync.server.serving import ThrottledWarning, quiet_accept_errors
 from sync.server.storage import Storage, open_storage
 from sync.server.upload_store import open_upload_store
@@ -351,6 +353,12 @@ def create_app(
         lambda data: status_updates_for(store, enrolled, data, townhall=keys),
     )
 
+    post_downloads = exchange(
+        MAX_DOWNLOAD_REQUEST_BYTES,
+        KIND_DOWNLOAD_REQUEST,
+        lambda data: answer_download_request(store, enrolled, data, townhall=keys, townhall_dir=townhall_dir),
+    )
+
     uploads = UploadEndpoints(
         open_upload_store(townhall_dir), store, enrolled, keys, max_batch_bytes=max_body, refusal=_refusal
     )
@@ -376,7 +384,8 @@ def create_app(
     return Starlette(
         routes=[
             Route("/v1/batches", post_batch, methods=["POST"]),
-            Route("/v1/status", post_status, methods=["POST"]),
+            Route("/v1/status", post_status, methods=["POST"]),  # kiosks before protocol 1.1
+            Route(DOWNLOADS_PATH, post_downloads, methods=["POST"]),
             Route("/v1/health", health, methods=["GET"]),
             *uploads.routes,
         ],

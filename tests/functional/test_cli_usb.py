@@ -96,7 +96,7 @@ def test_a_kiosk_export_with_nothing_waiting_says_it_wrote_a_request_for_answers
     code, out = run(capsys, "usb", "export", str(stick), "--data-dir", str(kiosk_dir))
     assert code == 0 and "Nothing to transfer" not in out
     assert "No applications were waiting." in out and "1 request(s) for answers written" in out
-    assert (stick / "rathaus-transfer" / "to-townhall" / "kiosk-usb" / "status.request").is_file()
+    assert (stick / "rathaus-transfer" / "to-townhall" / "kiosk-usb" / "download.request").is_file()
 
     monkeypatch.setenv("RATHAUS_LANG", "de")
     code, out = run(capsys, "usb", "export", str(stick), "--data-dir", str(kiosk_dir))

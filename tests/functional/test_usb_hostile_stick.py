@@ -95,14 +95,15 @@ def test_a_link_to_the_encryption_key_named_like_a_half_written_file_leaves_the_
     before = digest(key)
     replies = transfer / "to-kiosk" / KIOSK
     replies.mkdir(parents=True, exist_ok=True)
-    (replies / "status.bundle.part").symlink_to(key)
+    (replies / "download-001.answer.part").symlink_to(key)
 
     code, out = run(capsys, "usb", "import", stick, "--data-dir", townhall_dir)
 
     assert digest(key) == before
-    assert code == 1 and "status.bundle.part" in out and "link" in out and "refused" in out
+    assert code == 1 and "download-001.answer.part" in out and "link" in out and "refused" in out
     assert "1 new batch(es) received" in out  # the sound batch beside it still came in
-    assert (replies / "status.bundle").is_file() and not (replies / "status.bundle").is_symlink()
+    answer = replies / "download-001.answer"
+    assert answer.is_file() and not answer.is_symlink()
 
 
 def test_export_at_the_town_hall_writes_no_answer_through_a_link_to_the_key(places, capsys):
@@ -198,15 +199,15 @@ def test_a_link_to_the_kiosk_database_leaves_the_queue_alone(places, capsys, fil
         form = runtime.form("nachricht")
         runtime.submit(form, fill(form, {"topic": "lob", "message": "Gut.", "name": "", "wants_reply": False}))
     database = kiosk_dir / DB_NAME
-    (transfer / "to-townhall" / KIOSK / "status.request.part").symlink_to(database)
+    (transfer / "to-townhall" / KIOSK / "download.request.part").symlink_to(database)
 
     code, out = run(capsys, "usb", "export", stick, "--data-dir", kiosk_dir)
 
-    assert "status.request.part" in out and "link" in out and "refused" in out
+    assert "download.request.part" in out and "link" in out and "refused" in out
     assert "1 batch(es) with 1 application(s) written" in out
     assert database.read_bytes().startswith(b"SQLite format 3\x00") and not database.is_symlink()
     assert waiting_at_kiosk(kiosk_dir) == 2  # the kiosk still opens, its queue whole
-    assert not (transfer / "to-townhall" / KIOSK / "status.request").is_symlink()
+    assert not (transfer / "to-townhall" / KIOSK / "download.request").is_symlink()
 
 
 def test_named_pipes_among_the_replies_are_named_and_the_kiosk_import_finishes(places, capsys):
@@ -266,7 +267,7 @@ async def test_the_staff_screen_names_what_it_refused_and_the_queue_stays_whole(
     kiosk_dir, _townhall_dir, stick, transfer, _reference = places
     save_config(kiosk_dir, KioskConfig(staff_pin_hash=_staff_pin_hash))
     database = kiosk_dir / DB_NAME
-    (transfer / "to-townhall" / KIOSK / "status.request.part").symlink_to(database)
+    (transfer / "to-townhall" / KIOSK / "download.request.part").symlink_to(database)
     replies = transfer / "to-kiosk" / KIOSK
     replies.mkdir(parents=True)
     (replies / "status.bundle").symlink_to(database)  # (a pipe here is for the tests above: a
@@ -287,7 +288,7 @@ async def test_the_staff_screen_names_what_it_refused_and_the_queue_stays_whole(
                 await visitor.press_button("Anträge auf USB-Stick schreiben")
                 await visitor.settle()
             text = visitor.text
-            assert "status.request.part: abgelehnt" in text and "Verweis" in text
+            assert "download.request.part: abgelehnt" in text and "Verweis" in text
             assert "status.bundle: abgelehnt" in text
         assert runtime.waiting_count() == 1
     assert database.read_bytes().startswith(b"SQLite format 3\x00")
@@ -296,8 +297,14 @@ async def test_the_staff_screen_names_what_it_refused_and_the_queue_stays_whole(
 # -- whatever a stick holds -------------------------------------------------------------------------
 
 PLACES = {
-    "to-townhall": ["00000005-f.batch", "status.request", "status.request.part", "00000005-f.batch.part"],
-    "to-kiosk": ["f" * 32 + ".ack", "status.bundle", "status-001.bundle", "status.bundle.part", "status-001.bundle.part"],
+    "to-townhall": [
+        "00000005-f.batch", "status.request", "status.request.part", "00000005-f.batch.part",
+        "download.request", "download.request.part",
+    ],
+    "to-kiosk": [
+        "f" * 32 + ".ack", "status.bundle", "status-001.bundle", "status.bundle.part", "status-001.bundle.part",
+        "download-001.answer", "download-001.answer.part",
+    ],
 }
 SPOTS = [(side, name) for side, names in PLACES.items() for name in names]
 KINDS = ["link to the key", "link to the queue", "link to a folder", "pipe", "folder", "junk"]

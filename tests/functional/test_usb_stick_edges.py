@@ -53,7 +53,7 @@ def test_status_updates_go_to_the_kiosk_that_asked_even_from_a_misfiled_request(
     report, _counts = _import(townhall_dir, stick)
     assert report.bundles_written == 1 and not report.problems
     replies = stick / "rathaus-transfer" / "to-kiosk"
-    assert (replies / "kiosk-usb" / "status.bundle").is_file()
+    assert (replies / "kiosk-usb" / "download-001.answer").is_file()
     assert not (replies / "copied-by-hand").exists()
 
 
@@ -64,14 +64,14 @@ def test_a_huge_reply_file_is_refused_at_the_kiosk_without_reading_it_whole(enro
     kiosk_dir, _townhall_dir = enrol("kiosk-usb")
     replies = tmp_path / "stick" / "rathaus-transfer" / "to-kiosk" / "kiosk-usb"
     replies.mkdir(parents=True)
-    for name in ("0" * 32 + ".ack", "status.bundle"):
+    for name in ("0" * 32 + ".ack", "status.bundle", "download-001.answer"):
         with open(replies / name, "wb") as fh:
             fh.truncate(64 * 1024**3)
     with open_runtime(kiosk_dir) as runtime:
         report = kiosk_collect_replies(
             tmp_path / "stick", runtime.store, kiosk=load_kiosk_keys(kiosk_dir), townhall=load_pinned_townhall(kiosk_dir)
         )
-    assert len(report.problems) == 2 and all("too_large" in problem for problem in report.problems)
+    assert len(report.problems) == 3 and all("too_large" in problem for problem in report.problems)
 
 
 def test_replies_forged_on_the_stick_change_nothing_at_the_kiosk(enrol, fill, tmp_path, monkeypatch):

@@ -14,6 +14,7 @@ from sync.intake import receive_batch, status_updates_for
 from sync.keys import load_kiosk_keys, load_pinned_townhall, load_townhall_keys
 from sync.outbox import OutboxClient, RetryPolicy
 from sync.server import open_storage
+from sync.server.downloads import answer_download_request
 
 
 @pytest.fixture
@@ -67,6 +68,8 @@ class TownHall:
         if request.url.path == "/v1/batches":
             result = receive_batch(w["storage"], w["allowlist"], request.content, townhall=w["townhall"])
             body = result.ack
+        elif request.url.path == "/v1/downloads":
+            body = answer_download_request(w["storage"], w["allowlist"], request.content, townhall=w["townhall"])
         else:
             body = status_updates_for(w["storage"], w["allowlist"], request.content, townhall=w["townhall"])
         if step == "drop-after":  # the town hall stored it, the answer is lost on the way back
@@ -103,8 +106,9 @@ def test_transient_failures_are_retried_with_growing_jittered_waits(world):
 
 def test_a_lost_acknowledgement_resends_the_same_batch_and_the_town_hall_stores_it_once(world):
     queue(world, 2)
-    # Every attempt of the first run loses the answer: the items stay "sent", nothing is lost.
-    c, _ = client(world, TownHall(world, ["drop-after"] * 2), attempts=2)
+    # The download comes through; every attempt of the batch loses the answer: the items stay
+    # "sent", nothing is lost.
+    c, _ = client(world, TownHall(world, ["ok"] + ["drop-after"] * 2), attempts=2)
     report = c.sync_once()
     assert not report.ok and world["store"].waiting_count() == 2
     assert world["storage"].counts().items == 2 and world["storage"].counts().batches == 1

@@ -222,7 +222,8 @@ def test_a_town_hall_that_refuses_the_kiosk_is_reported_and_nothing_is_lost(kios
         first = runtime.submit(runtime.form("hinweis"), fill_in(runtime))
         report = runtime.sync_now(lang="en", transport=refuse)
         assert report.refused and report.error
-        assert runtime.lookup(first.reference, "en").state is OutboxState.SENT  # batch kept to resend
+        # Refused at the download, which comes first: nothing left the kiosk, nothing is lost.
+        assert runtime.lookup(first.reference, "en").state is OutboxState.QUEUED
         assert runtime.waiting_count() == 1
 
 
@@ -251,8 +252,9 @@ def test_a_round_with_the_town_hall_delivers_once_and_brings_the_answer_back(
 ):
     """The real town-hall intake behind an in-memory link whose first acknowledgement is lost."""
     from sync.allowlist import Allowlist
-    from sync.intake import receive_batch, status_updates_for
+    from sync.intake import receive_batch
     from sync.keys import enrolment_request_path
+    from sync.server.downloads import answer_download_request
     from sync.server.storage import open_storage
 
     allowlist = Allowlist(townhall_dir)
@@ -268,8 +270,8 @@ def test_a_round_with_the_town_hall_delivers_once_and_brings_the_answer_back(
             if len(answered_batches) == 1:
                 return httpx.Response(503)  # stored, but the answer never reaches the kiosk
             return httpx.Response(200, content=result.ack)
-        bundle = status_updates_for(storage, allowlist, request.content, townhall=keys)
-        return httpx.Response(200, content=bundle)
+        answer = answer_download_request(storage, allowlist, request.content, townhall=keys)
+        return httpx.Response(200, content=answer)
 
     link = httpx.MockTransport(town_hall)
     save_config(kiosk_dir, KioskConfig(forms_dir="forms", server_url="http://townhall.test"))

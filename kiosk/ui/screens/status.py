@@ -1,11 +1,14 @@
 """Type the code from the receipt, see where the application is, in plain words.
 
 Only the service, the state and the town hall's message are shown: nothing of what was filled in
-(the kiosk does not have it any more).
+(the kiosk does not have it any more). With a link, the kiosk first asks the town hall for news
+(for at most ``FETCH_WAIT_SECONDS``), so an answer given a moment ago shows at once; without one
+it shows what it holds, and always how recent that is ("As of …").
 """
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from textual import on
@@ -21,6 +24,9 @@ from kiosk.receipt import parse_moment
 from kiosk.ui.screens.base import LanguageAware
 from kiosk.ui.widgets.key_hints import KeyHints
 from kiosk.ui.wording import status_sentence
+
+FETCH_WAIT_SECONDS = 3.0
+
 
 class StatusScreen(LanguageAware, Screen):
     CSS_PATH = "status.tcss"
@@ -43,6 +49,7 @@ class StatusScreen(LanguageAware, Screen):
             with Horizontal(id="status-entry"):
                 yield Input(value=self._typed, max_length=20, id="code")
                 yield Button(_("Check"), id="check", variant="primary")
+            yield Static(_("One moment, asking the town hall for news …"), id="status-wait", classes="-empty")
             yield Static(self._problem, id="status-problem", classes="" if self._problem else "-empty")
             with Vertical(id="status-result", classes="" if self._view else "-empty"):
                 if self._view is not None:
@@ -70,6 +77,12 @@ class StatusScreen(LanguageAware, Screen):
                 _("Last update: {when}").format(when=format_datetime(parse_moment(view.updated_at), lang)),
                 id="status-updated",
             )
+        as_of = self.app.runtime.answers_as_of()
+        if as_of:
+            yield Static(
+                _("As of: {when}").format(when=format_datetime(parse_moment(as_of), lang)),
+                id="status-as-of",
+            )
 
     def on_mount(self) -> None:
         self.focus_default()
@@ -95,11 +108,30 @@ class StatusScreen(LanguageAware, Screen):
     @on(Button.Pressed, "#check")
     async def _check(self) -> None:
         self._typed = self.query_one("#code", Input).value
+        await self._fetch_news()
         self._lookup_quietly()
         await self.recompose()
         # Also after an answer: someone with several receipts types the next code at once
         # (the code in the box is selected, so typing replaces it).
         self.focus_default()
+
+    async def _fetch_news(self) -> None:
+        """Ask the town hall for new answers first, but never keep the person waiting long: after
+        ``FETCH_WAIT_SECONDS`` the kiosk shows what it holds (a late answer is applied anyway)."""
+        runtime = self.app.runtime
+        if not runtime.config.server_url:
+            return
+        note = self.query_one("#status-wait", Static)
+        note.remove_class("-empty")
+        try:
+            await asyncio.wait_for(
+                asyncio.shield(asyncio.to_thread(runtime.fetch_answers, lang=self.app.lang)),
+                FETCH_WAIT_SECONDS,
+            )
+        except asyncio.TimeoutError:
+            pass
+        finally:
+            note.add_class("-empty")
 
     @on(Button.Pressed, "#close")
     def action_close(self) -> None:
