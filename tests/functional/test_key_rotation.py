@@ -57,8 +57,12 @@ def sealed_for_dir(kiosk_dir, reference: str) -> str:
         return sealed_for(runtime, reference)
 
 
-@pytest.mark.parametrize("signing", [False, True], ids=["encryption-key", "both-keys"])
-def test_a_rotation_while_applications_wait_on_the_kiosk_loses_nothing(enrol, fill, capsys, signing):
+@pytest.mark.parametrize(
+    "signing, suite",
+    [(False, None), (True, None), (False, "mlkem768-x25519")],
+    ids=["encryption-key", "both-keys", "to-the-hybrid-suite"],
+)
+def test_a_rotation_while_applications_wait_on_the_kiosk_loses_nothing(enrol, fill, capsys, signing, suite):
     kiosk_dir, townhall_dir = enrol("kiosk-lueder")
     old = load_townhall_keys(townhall_dir, need_encryption=False).public
     with start_embedded_server(create_app(townhall_dir)) as server:
@@ -70,11 +74,13 @@ def test_a_rotation_while_applications_wait_on_the_kiosk_loses_nothing(enrol, fi
     assert sealed_for_dir(kiosk_dir, in_batch) == sealed_for_dir(kiosk_dir, queued) == old.encryption_key_id
 
     argv = ["keys", "rotate", "--data-dir", str(townhall_dir)] + (["--signing"] if signing else [])
+    argv += ["--suite", suite] if suite else []
     assert main(argv) == 0
     assert "systemctl restart rathaus-server" in capsys.readouterr().out
     new = load_townhall_keys(townhall_dir, need_encryption=True).public
     assert new.encryption_key_id != old.encryption_key_id
     assert (new.signing_key_id != old.signing_key_id) is signing
+    assert new.suite == (suite or old.suite)
 
     with start_embedded_server(create_app(townhall_dir)) as server:  # restarted with the new keys
         save_config(kiosk_dir, KioskConfig(server_url=server.url, sync_interval_seconds=3600))
