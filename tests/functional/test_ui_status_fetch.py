@@ -11,12 +11,19 @@ import pytest
 from kiosk.config import KioskConfig, save_config
 from kiosk.runtime import open_runtime
 from kiosk.ui.app import KioskApp
+from kiosk.ui.wording import status_sentence
 from sync.allowlist import Allowlist
 from sync.embedded import start_embedded_server
 from sync.inbox import Inbox
 from sync.keys import enrolment_request_path, init_kiosk, init_townhall, townhall_public_keys_path
 from sync.server import create_app
 from tests.functional.test_ui_status import SCREEN_SIZE, look_up, open_status, send_message, wait_for_text
+
+
+def said(runtime, code: str) -> str:
+    """The sentence the status screen shows for what the kiosk holds about ``code``."""
+    view = runtime.lookup(code, "de")
+    return status_sentence(view, runtime.form(view.form_id).kind, "de", by_stick=False)
 
 
 def set_up(tmp_path):
@@ -45,7 +52,7 @@ async def test_an_answer_set_at_the_town_hall_shows_at_the_next_look_up(tmp_path
                 await open_status(visitor)
                 await look_up(visitor, code)
                 await wait_for_text(visitor, "Der Bescheid liegt im Bürgerbüro bereit.", seconds=5)
-                assert "Ihr Antrag wurde bewilligt." in visitor.text
+                assert said(runtime, code) in visitor.text  # "approved", in the service's own words
                 assert "Stand:" in visitor.text
                 assert runtime.store.lookup(code).status == "accepted"
 
@@ -95,7 +102,7 @@ async def test_a_hanging_link_keeps_nobody_waiting_and_shows_what_the_kiosk_hold
                 visitor = visitor_for(pilot)
                 await open_status(visitor)
                 await look_up(visitor, code)
-                await wait_for_text(visitor, "Ihr Antrag wird im Rathaus bearbeitet.", seconds=10)
+                await wait_for_text(visitor, said(runtime, code), seconds=10)
                 assert "Stand:" in visitor.text
                 assert "Einen Moment" not in visitor.text
                 assert runtime.answers_as_of() == as_of
