@@ -54,10 +54,10 @@ from sync.envelope.failures import (
     WRONG_KIOSK,
     envelope_error,
 )
+from sync.envelope.downloads import KIND_DOWNLOAD_REQUEST, MAX_DOWNLOAD_REQUEST_BYTES
 from sync.envelope.limits import MAX_BATCH_BYTES, MAX_STATUS_REQUEST_BYTES
 from sync.intake import receive_batch, status_updates_for
 from sync.keys import TownhallKeys, load_townhall_keys
-from sync.envelope.downloads import KIND_DOWNLOAD_REQUEST, MAX_DOWNLOAD_REQUEST_BYTES
 from sync.server.downloads import DOWNLOADS_PATH, answer_download_request
 from sync.server.serving import ThrottledWarning, quiet_accept_errors
 from sync.server.storage import Storage, open_storage
