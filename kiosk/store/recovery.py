@@ -14,7 +14,8 @@ design that loses nothing that can be trusted:
    or already in a batch on its way: batches are built anew, and the town hall keeps an item it
    already holds once, so an application that had arrived is not duplicated.
 4. Finished applications keep their receipt look-up (state and the town hall's answer); the
-   small settings (last sync, status cursor) are kept when readable.
+   small settings (last sync) and each download channel's version and as-of time (the status
+   cursor among them) are kept when readable.
 5. The fresh file is written next to the damaged one, checked, and only then put in its place.
 
 The store holds no keys, so none of this decrypts anything.
@@ -34,6 +35,7 @@ from typing import Any
 
 from kiosk.errors import StoreCorruptError, StoreError
 from kiosk.i18n import language_from_environment, translator
+from kiosk.store import channels
 from kiosk.store.database import check_integrity, connect
 from kiosk.store.migrations import migrate
 from kiosk.store.records import OutboxState, utc_timestamp
@@ -80,10 +82,10 @@ def recover_store(path: Path) -> RecoveryReport:
             ).format(path=path, folder=kept),
             detail="schema of the outbox unreadable",
         )
-    outbox, batches, settings, unreadable = left
+    outbox, batches, settings, channel_rows, unreadable = left
     fresh = path.with_name(path.name + ".recovering")
     _remove_with_side_files(fresh)
-    waiting, finished, refused = _write_fresh(fresh, outbox, batches, settings)
+    waiting, finished, refused = _write_fresh(fresh, outbox, batches, settings, channel_rows)
     unreadable += refused
     for suffix in _SIDE_FILES:  # the damaged log must never be applied to the fresh file
         Path(f"{path}{suffix}").unlink(missing_ok=True)
@@ -129,7 +131,7 @@ def _fsync_folder(folder: Path) -> None:
 Row = dict[str, Any]
 
 
-def _read_what_is_left(path: Path) -> tuple[list[Row], list[Row], list[Row], int] | None:
+def _read_what_is_left(path: Path) -> tuple[list[Row], list[Row], list[Row], list[Row], int] | None:
     """The readable rows of the queue's tables and how many queue rows were lost; ``None`` when
     not even the queue's schema can be read (then nothing can be told apart from noise)."""
     try:
@@ -143,7 +145,8 @@ def _read_what_is_left(path: Path) -> tuple[list[Row], list[Row], list[Row], int
         outbox, unreadable = _readable_rows(conn, "outbox")
         batches, _lost = _readable_rows(conn, "batches")
         settings, _lost = _readable_rows(conn, "settings")
-        return outbox, batches, settings, unreadable
+        channel_rows, _lost = _readable_rows(conn, "channels")  # none before the download channels
+        return outbox, batches, settings, channel_rows, unreadable
     finally:
         conn.close()
 
@@ -195,7 +198,7 @@ def _readable_rows(conn: sqlite3.Connection, table: str) -> tuple[list[Row], int
 
 
 def _write_fresh(
-    fresh: Path, outbox: list[Row], batches: list[Row], settings: list[Row]
+    fresh: Path, outbox: list[Row], batches: list[Row], settings: list[Row], channel_rows: list[Row]
 ) -> tuple[int, int, int]:
     """Write what can be trusted; returns (waiting, finished, refused rows)."""
     db = connect(fresh)
@@ -245,8 +248,15 @@ def _write_fresh(
                     waiting += 1
                 else:
                     finished += 1
+            for row in channel_rows:
+                name, version, as_of = row.get("name"), row.get("version"), row.get("as_of")
+                if isinstance(name, str) and isinstance(version, int) and version >= 0:
+                    channels.advance_channel(db, name, version=version, as_of=as_of if isinstance(as_of, str) else None)
             for setting in settings:
-                if isinstance(setting.get("key"), str) and isinstance(setting.get("value"), str):
+                if setting.get("key") == "status_cursor" and str(setting.get("value")).isdigit():
+                    # a database from before the download channels: its cursor is channel status
+                    channels.advance_channel(db, "status", version=int(setting["value"]))
+                elif isinstance(setting.get("key"), str) and isinstance(setting.get("value"), str):
                     conn.execute(
                         "INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)",
                         [setting["key"], setting["value"]],

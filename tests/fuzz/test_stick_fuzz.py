@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from kiosk.store import open_store
 from sync.allowlist import Allowlist
+from sync.keys import townhall_public_keys_path
 from sync.server.storage import SqliteStorage
 from sync.usb import kiosk_collect_replies, kiosk_export, townhall_import
 from tests.fuzz.support import fuzz_settings
@@ -47,6 +48,9 @@ class Kiosk:
 
     def __init__(self, town, folder: Path, keys, references: tuple[str, ...]) -> None:
         self.town, self.keys = town, keys
+        # like every kiosk's data directory, the queue lies beside the pinned town-hall keys
+        (folder / "keys").mkdir(exist_ok=True)
+        shutil.copyfile(townhall_public_keys_path(town.townhall_dir), folder / "keys" / "townhall.json")
         self.store = open_store(folder / "kiosk.db")
         for reference in references:
             self.store.queue_submission(
@@ -79,7 +83,7 @@ def _import(town, stick: Path, storage):
 
 @pytest.fixture(scope="module")
 def written(town, tmp_path_factory):
-    """A stick as kiosks a and b left it (each one batch and a status request), kept as a template."""
+    """A stick as kiosks a and b left it (each one batch and a download request), kept as a template."""
     root = tmp_path_factory.mktemp("written")
     stick = root / "stick"
     stick.mkdir()
@@ -163,21 +167,21 @@ def test_damaged_or_foreign_replies_on_the_stick_acknowledge_nothing_at_the_kios
         with SqliteStorage(folder / "townhall.db") as storage:
             _import(town, stick, storage)
         acks = {p.parent.name: p for p in stick.rglob("*.ack")}
-        bundles = {p.parent.name: p for p in stick.rglob("*.bundle")}
+        answers = {p.parent.name: p for p in stick.rglob("download-*.answer")}
         assert set(acks) == {"kiosk-a", "kiosk-b"}
         mine, theirs = acks["kiosk-a"], acks["kiosk-b"]
-        case = data.draw(st.sampled_from(["damage-ack", "their-ack-under-my-name", "damage-bundle",
-                                          "their-bundle"]))
+        case = data.draw(st.sampled_from(["damage-ack", "their-ack-under-my-name", "damage-answer",
+                                          "their-answer"]))
         if case == "damage-ack":
             mine.write_bytes(_damage(data, mine.read_bytes()))
         elif case == "their-ack-under-my-name":
             mine.write_bytes(theirs.read_bytes())
-        elif case == "damage-bundle":
+        elif case == "damage-answer":
             mine.unlink()
-            bundles["kiosk-a"].write_bytes(_damage(data, bundles["kiosk-a"].read_bytes()))
+            answers["kiosk-a"].write_bytes(_damage(data, answers["kiosk-a"].read_bytes()))
         else:
             mine.unlink()
-            bundles["kiosk-a"].write_bytes(bundles["kiosk-b"].read_bytes())
+            answers["kiosk-a"].write_bytes(answers["kiosk-b"].read_bytes())
         waiting = kiosk.store.waiting_count()
         cursor = kiosk.store.status_cursor()
         report = kiosk.collect(stick)
