@@ -38,6 +38,7 @@ from sync.envelope.downloads import (
     verify_download_with_keys,
 )
 from sync.envelope.failures import MALFORMED, envelope_error
+from sync.envelope.status import build_status_request, verify_status_bundle
 from sync.envelope.keyupdates import KIND_KEY_UPDATE, KeyUpdate
 from sync.keys import (
     KEYS_DIR,
@@ -187,6 +188,24 @@ def _acceptable(part: ChannelPart, held: int) -> bool:
     return part.mode == "snapshot" or part.from_version <= held
 
 
+class DownloadsUnsupported(Exception):
+    """The town hall answers no download requests (it runs protocol 1.0)."""
+
+
+def fetch_status_bundle(
+    post: Callable[[bytes], bytes], *, store: Store, kiosk: KioskKeys, townhall: TownhallPublicKeys
+) -> int:
+    """Status updates from a town hall before protocol 1.1 (envelope.md §7–8), so kiosks can be
+    updated before their town hall; returns how many applications changed."""
+    request = build_status_request(
+        kiosk_id=kiosk.kiosk_id, since_serial=store.status_cursor(), signing_key=kiosk.signing
+    )
+    updates = verify_status_bundle(post(request), townhall.signing, kiosk_id=kiosk.kiosk_id)
+    return store.apply_status(
+        StatusRecord(u.reference, u.status, u.message, u.updated_at, u.serial) for u in updates
+    )
+
+
 def pinned_townhall(kiosk_dir: Path) -> tuple[bytes, TownhallPublicKeys]:
     """The kiosk's pinned ``townhall.json``: its bytes and keys. The file, not what a caller
     holds in memory, is what the kiosk trusts (a stick may have brought a rotation meanwhile)."""
@@ -263,10 +282,12 @@ def fetch_downloads(
 __all__ = [
     "ChannelSink",
     "DownloadOutcome",
+    "DownloadsUnsupported",
     "KioskContext",
     "apply_download",
     "download_request",
     "fetch_downloads",
+    "fetch_status_bundle",
     "pinned_townhall",
     "register_sink",
     "snapshot_sink",

@@ -27,7 +27,7 @@ import httpx
 from kiosk.errors import EnvelopeError, SyncError
 from kiosk.i18n import ntranslator, translator
 from kiosk.store import Store
-from sync.downloads import fetch_downloads
+from sync.downloads import DownloadsUnsupported, fetch_downloads, fetch_status_bundle
 from sync.envelope import build_batch, item_recipient_key_id, parse_batch, verify_ack
 from sync.envelope.acks import batch_digest, settle
 from sync.keys import KioskKeys, TownhallPublicKeys
@@ -38,6 +38,7 @@ log = logging.getLogger("rathaus.outbox")
 
 BATCHES_PATH = "/v1/batches"
 DOWNLOADS_PATH = "/v1/downloads"
+STATUS_PATH = "/v1/status"  # town halls before protocol 1.1
 # Slow rural links: a generous connect time and long reads; a dead link still ends within minutes.
 TIMEOUTS = httpx.Timeout(connect=20.0, read=90.0, write=90.0, pool=20.0)
 # For rounds in the background of the kiosk screen: the next round is the retry, and a dead link
@@ -291,11 +292,23 @@ class OutboxClient:
         """Signed downloads of every channel (answers, key rotations); returns status changes."""
         try:
             outcome = fetch_downloads(
-                lambda request: self._post(DOWNLOADS_PATH, request),
+                lambda request: self._post(DOWNLOADS_PATH, request, missing=DownloadsUnsupported),
                 store=self.store,
                 kiosk=self.kiosk,
                 kiosk_dir=self.kiosk_dir,
             )
+        except DownloadsUnsupported:  # a town hall before protocol 1.1: its status bundles instead
+            log.info("the town hall has no downloads yet; asking for status updates the older way")
+            try:
+                return fetch_status_bundle(
+                    lambda request: self._post(STATUS_PATH, request), store=self.store, kiosk=self.kiosk,
+                    townhall=self.townhall,
+                )
+            except EnvelopeError as exc:
+                raise SyncError(
+                    self._("The downloads from the town hall could not be verified; the applications stay safely queued."),
+                    detail=f"status bundle rejected: {exc.code}",
+                ) from exc
         except EnvelopeError as exc:
             raise SyncError(
                 self._("The downloads from the town hall could not be verified; the applications stay safely queued."),
@@ -306,8 +319,10 @@ class OutboxClient:
 
     # -- transport -----------------------------------------------------------------------------
 
-    def _post(self, path: str, body: bytes) -> bytes:
-        """POST with retries on transient failures; returns the response body of a 200."""
+    def _post(self, path: str, body: bytes, *, missing: type[Exception] | None = None) -> bytes:
+        """POST with retries on transient failures; returns the response body of a 200.
+
+        With ``missing``, a 404 (an older town hall without this endpoint) raises that instead."""
         last_detail = ""
         for attempt in range(self.policy.attempts):
             if attempt:
@@ -322,6 +337,8 @@ class OutboxClient:
             if response.status_code in _TRANSIENT_STATUS:
                 last_detail = f"{path}: HTTP {response.status_code}"
                 continue
+            if missing is not None and response.status_code == 404:
+                raise missing(path)
             raise self._refusal(path, response)
         raise self._no_connection(last_detail)
 

@@ -306,3 +306,21 @@ def test_a_kiosk_updated_from_an_older_version_keeps_its_status_cursor(tmp_path)
         assert store.status_cursor() == 17
         assert store.channel_state("status").version == 17
         assert store.channel_state("status").as_of is None
+
+
+def test_a_town_hall_before_downloads_still_sends_its_answers_as_a_status_bundle(world):
+    from sync.intake import status_updates_for
+
+    reference = queue_one(world)
+    deliver(world, reference)
+    world["storage"].add_status(reference, "accepted", "Genehmigt.", "2026-11-20T09:00:00Z")
+
+    def older(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/v1/status":
+            body = status_updates_for(world["storage"], world["allowlist"], request.content, townhall=world["townhall"])
+            return httpx.Response(200, content=body)
+        return httpx.Response(404, json={"error": "not_found"})
+
+    report = client(world, older).sync_once()
+    assert report.ok and report.statuses == 1
+    assert world["store"].lookup(reference).message == "Genehmigt."

@@ -96,7 +96,10 @@ def test_an_older_town_hall_without_uploads_gets_the_batch_in_one_piece(world):
     ) as client:
         report = client.sync_once()
     assert report.error is None and report.sent == 6
-    assert calls[:2] == [("POST", "/v1/uploads"), ("POST", "/v1/batches")]
+    # downloads first; the older town hall has none, so its status bundle is asked for instead
+    assert calls[:4] == [
+        ("POST", "/v1/downloads"), ("POST", "/v1/status"), ("POST", "/v1/uploads"), ("POST", "/v1/batches")
+    ]
     assert world["storage"].counts().items == 6
 
 
