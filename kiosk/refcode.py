@@ -60,12 +60,17 @@ def display(code: str) -> str:
     return "-".join(code[i : i + 3] for i in range(0, len(code), 3))
 
 
+# What people put between the groups: the receipt screen shows an en dash, and word processors
+# and phones turn "-" into en or em dashes, minus signs or non-breaking hyphens.
+_SEPARATORS = frozenset(" \t-_.\u2010\u2011\u2012\u2013\u2014\u2212")
+
+
 def parse(text: str, lang: str = "de") -> str:
     """Turn what a person typed into the compact code, or say plainly what is wrong."""
     _ = translator(lang)
     # Only ASCII is upper-cased: "ı".upper() is "I" and "ſ".upper() is "S", which no receipt shows.
     upper = "".join(ch.upper() if ch.isascii() else ch for ch in text)
-    cleaned = "".join(ch for ch in upper if ch not in " -_.\t").translate(_LOOKALIKES)
+    cleaned = "".join(ch for ch in upper if ch not in _SEPARATORS).translate(_LOOKALIKES)
     if not cleaned:
         raise ReferenceCodeError(_("Please type the code from your receipt."))
     bad = sorted({ch for ch in cleaned if ch not in ALPHABET})

@@ -238,6 +238,8 @@ def _refcode_vectors() -> dict:
         {"typed": "3mipqz7wm", "code": "3M1PQZ7WM"},
         {"typed": "3MLPQZ7WM", "code": "3M1PQZ7WM"},
         {"typed": "0O0-000-000", "code": "000000000"},
+        {"typed": "7KQ \u2013 M2X \u2013 9TJ", "code": "7KQM2X9TJ"},
+        {"typed": "7kq\u2014m2x\u22129tj", "code": "7KQM2X9TJ"},
     ]
     invalid = [
         {"typed": "7KQM2X9TD", "why": "wrong check symbol (the 1.0 spec's own example)"},
