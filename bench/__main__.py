@@ -10,7 +10,9 @@ between machines and runs.
 - batch: building and verifying a signed batch of 200 items vs bare Ed25519 sign + verify over the
   same bytes.
 
-``python -m bench compression`` measures the codecs for sealed answers instead (``bench.compression``).
+``python -m bench compression`` measures the codecs for sealed answers instead (``bench.compression``);
+``python -m bench rural`` our sync against one POST per submission over a simulated rural link
+(``bench.rural``; ``make bench`` runs it after these).
 """
 
 from __future__ import annotations
@@ -119,6 +121,10 @@ def main() -> None:
 
         compression_main()
         return
+    if sys.argv[1:2] == ["rural"]:
+        from bench.rural import main as rural_main
+
+        raise SystemExit(rural_main(sys.argv[2:]))
     print(__doc__.strip().splitlines()[0])
     bench_seal()
     with tempfile.TemporaryDirectory() as folder:
