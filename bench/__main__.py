@@ -130,6 +130,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         bench_queue(Path(folder))
     bench_batch()
+    from bench.rural import main as rural_main
+
+    rural_main([])
 
 
 if __name__ == "__main__":
