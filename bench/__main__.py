@@ -12,7 +12,8 @@ between machines and runs.
 
 ``python -m bench compression`` measures the codecs for sealed answers instead (``bench.compression``);
 ``python -m bench rural`` our sync against one POST per submission over a simulated rural link
-(``bench.rural``; ``make bench`` runs it after these).
+(``bench.rural``); ``python -m bench coldstart`` the kiosk's cold start and memory against a bare
+Textual app (``bench.coldstart``). ``make bench`` runs both after these.
 """
 
 from __future__ import annotations
@@ -121,6 +122,11 @@ def main() -> None:
 
         compression_main()
         return
+    if sys.argv[1:] == ["coldstart"]:
+        from bench.coldstart import main as coldstart_main
+
+        coldstart_main()
+        return
     if sys.argv[1:2] == ["rural"]:
         from bench.rural import main as rural_main
 
@@ -130,8 +136,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         bench_queue(Path(folder))
     bench_batch()
+    from bench.coldstart import main as coldstart_main
     from bench.rural import main as rural_main
 
+    coldstart_main()
     rural_main([])
 
 
