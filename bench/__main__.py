@@ -13,7 +13,8 @@ between machines and runs.
 ``python -m bench compression`` measures the codecs for sealed answers instead (``bench.compression``);
 ``python -m bench rural`` our sync against one POST per submission over a simulated rural link
 (``bench.rural``); ``python -m bench coldstart`` the kiosk's cold start and memory against a bare
-Textual app (``bench.coldstart``). ``make bench`` runs both after these.
+Textual app (``bench.coldstart``); ``python -m bench queue`` submit and queue listing with 100,000
+items queued against 100 (``bench.queue_scale``). ``make bench`` runs these three after the above.
 """
 
 from __future__ import annotations
@@ -127,6 +128,11 @@ def main() -> None:
 
         coldstart_main()
         return
+    if sys.argv[1:] == ["queue"]:
+        from bench.queue_scale import main as queue_main
+
+        queue_main()
+        return
     if sys.argv[1:2] == ["rural"]:
         from bench.rural import main as rural_main
 
@@ -137,8 +143,10 @@ def main() -> None:
         bench_queue(Path(folder))
     bench_batch()
     from bench.coldstart import main as coldstart_main
+    from bench.queue_scale import main as queue_main
     from bench.rural import main as rural_main
 
+    queue_main()
     coldstart_main()
     rural_main([])
 
