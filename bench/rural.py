@@ -94,6 +94,9 @@ class Run:
     """One side on one preset."""
 
     delivered: int
+    """Distinct applications the town hall holds after the run."""
+    stored: int
+    """Applications it holds, duplicates counted (equal to ``delivered`` when none is twice)."""
     seconds: float
     link: LinkStats
     counter: Counter
@@ -135,7 +138,7 @@ def queue_applications(folder: Path, count: int) -> tuple[Path, Path, list[bytes
     return townhall_dir, kiosk_dir, sealed
 
 
-def run_ours(profile: LinkProfile, scale: float, townhall_dir: Path, kiosk_dir: Path, count: int) -> Run:
+def run_ours(profile: LinkProfile, scale: float, townhall_dir: Path, kiosk_dir: Path) -> Run:
     """The outbox, round after round, until nothing waits (or ``GIVE_UP``)."""
     counter = Counter()
     policy = RetryPolicy(attempts=4, base_delay=2.0 * scale, max_delay=60.0 * scale)
@@ -167,8 +170,7 @@ def run_ours(profile: LinkProfile, scale: float, townhall_dir: Path, kiosk_dir: 
         references = [item.reference for item in storage.items()]
     finally:
         storage.close()
-    delivered = len(set(references)) if len(references) == len(set(references)) else -len(references)
-    return Run(delivered, seconds, stats, counter)
+    return Run(len(set(references)), len(references), seconds, stats, counter)
 
 
 def run_baseline(profile: LinkProfile, scale: float, sealed: list[bytes]) -> Run:
@@ -199,7 +201,7 @@ def run_baseline(profile: LinkProfile, scale: float, sealed: list[bytes]) -> Run
                         failures += 1
             seconds = time.monotonic() - start
             stats = replace(link.stats)
-    return Run(len(received), seconds, stats, counter)
+    return Run(len(received), len(received), seconds, stats, counter)
 
 
 @dataclass
@@ -224,7 +226,7 @@ def bench_preset(name: str, count: int, scale: float) -> Result:
     profile = PRESETS[name].scaled(scale) if scale != 1.0 else PRESETS[name]
     with tempfile.TemporaryDirectory(prefix=f"rathaus-bench-{name}-") as folder:
         townhall_dir, kiosk_dir, sealed = queue_applications(Path(folder), count)
-        ours = run_ours(profile, scale, townhall_dir, kiosk_dir, count)
+        ours = run_ours(profile, scale, townhall_dir, kiosk_dir)
         baseline = run_baseline(profile, scale, sealed)
     assert profile.up_bytes_per_second is not None
     return Result(name, sum(map(len, sealed)), profile.up_bytes_per_second, ours, baseline)
@@ -238,7 +240,7 @@ def print_result(result: Result, count: int, scale: float) -> None:
     ours, base = result.ours, result.baseline
     print(
         f"{result.preset:<8} payload {result.payload:>8} B  "
-        f"ours: {ours.delivered}/{count} arrived in {ours.seconds / scale:7.1f} link-s, "
+        f"ours: {ours.delivered}/{count} arrived ({ours.stored} stored) in {ours.seconds / scale:7.1f} link-s, "
         f"{ours.wire_bytes:>8} B on the wire, {ours.counter.requests:>4} requests, {ours.link.drops} drops, "
         f"efficiency {result.efficiency:.2f}, re-sent {ours.resent_per_drop():.0f} B/drop"
     )

@@ -18,7 +18,7 @@ LINE = re.compile(
 
 def test_every_application_arrives_once_on_both_sides_and_the_line_keeps_its_format():
     result = bench_preset("edge", 6, 0.02)
-    assert result.ours.delivered == 6  # six distinct receipt codes stored, none twice
+    assert result.ours.delivered == result.ours.stored == 6  # six receipt codes stored, none twice
     assert result.baseline.delivered == 6
     assert result.payload > 6 * 200  # sealed applications, not empty bodies
     assert result.ours.counter.requests < result.baseline.counter.requests
@@ -29,5 +29,5 @@ def test_the_command_prints_one_line_per_side_and_the_final_line(capsys):
     assert main(["--count", "3", "--scale", "0.02", "--preset", "rural3g"]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
     assert LINE.match(lines[-1]), lines[-1]
-    assert any("ours: 3/3 arrived" in line for line in lines)
+    assert any("ours: 3/3 arrived (3 stored)" in line for line in lines)
     assert any("base: 3/3 arrived" in line for line in lines)
