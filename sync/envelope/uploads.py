@@ -23,6 +23,7 @@ from sync.envelope.wire import SignedFrame, check_signature, read_signed_frame, 
 
 TICKET_LABEL = "upload"
 KIND_UPLOAD_TICKET = N_("The upload ticket")
+KIND_UPLOAD_CHUNK = N_("The part of the upload")
 MAX_TICKET_BYTES = 4 * 1024
 TICKET_MAX_AGE_SECONDS = 600
 """As for status requests: a ticket overheard on the way cannot be used much later."""

@@ -34,6 +34,7 @@ from sync.envelope.batches import BATCH_LABEL
 from sync.envelope.failures import DIGEST_MISMATCH, KIND_BATCH, MALFORMED, TOO_LARGE, envelope_error
 from sync.envelope.limits import MAX_BATCH_HEADER_BYTES
 from sync.envelope.uploads import (
+    KIND_UPLOAD_CHUNK,
     KIND_UPLOAD_TICKET,
     MAX_TICKET_BYTES,
     parse_upload_ticket,
@@ -216,9 +217,9 @@ class UploadEndpoints:
             if request.headers.get("content-type", "").split(";")[0].strip().lower() != CHUNK_CONTENT_TYPE:
                 return _error(UNSUPPORTED_MEDIA_TYPE, 415)
             remaining = record.length - record.offset
-            chunk = await self._read(request, min(MAX_CHUNK_BYTES, remaining), KIND_UPLOAD_TICKET, minimum=1)
+            chunk = await self._read(request, min(MAX_CHUNK_BYTES, remaining), KIND_UPLOAD_CHUNK, minimum=1)
             if len(chunk) < min(MIN_CHUNK_BYTES, remaining):
-                raise envelope_error(MALFORMED, KIND_UPLOAD_TICKET, detail=f"chunk of {len(chunk)} bytes")
+                raise envelope_error(MALFORMED, KIND_UPLOAD_CHUNK, detail=f"chunk of {len(chunk)} bytes")
             return await run_in_threadpool(self._take, record, offset, chunk)
         except _Refused as refused:
             return refused.response
@@ -234,7 +235,7 @@ class UploadEndpoints:
     def _claimed_offset(request: Request) -> int:
         raw = request.headers.get("upload-offset", "")
         if not raw.isascii() or not raw.isdigit() or len(raw) > 16:
-            raise envelope_error(MALFORMED, KIND_UPLOAD_TICKET, detail="Upload-Offset missing or not a number")
+            raise envelope_error(MALFORMED, KIND_UPLOAD_CHUNK, detail="Upload-Offset missing or not a number")
         return int(raw)
 
     def _take(self, record: UploadRecord, offset: int, chunk: bytes) -> Response:
@@ -258,7 +259,7 @@ class UploadEndpoints:
                 record.kiosk_id,
                 DIGEST_MISMATCH,
             )
-            error = envelope_error(DIGEST_MISMATCH, KIND_UPLOAD_TICKET, detail="bytes differ from the signed digest")
+            error = envelope_error(DIGEST_MISMATCH, KIND_BATCH, detail="bytes differ from the signed digest")
             return self.refusal(error, 400)
         try:
             _check_named_batch(data, record)
