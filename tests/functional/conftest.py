@@ -174,10 +174,7 @@ class KeyboardVisitor:
         """
         kind = field.type
         if kind in ("choice", "yesno") and not (kind == "choice" and field.multiple):
-            await self._choose(field, typed)
-            if confirm:
-                assert isinstance(self.focused, Button) and self.focused.id == "next"
-                await self.press("enter")
+            await self._choose(field, typed)  # Enter on the answer chooses it and goes on
         elif kind == "choice":
             await self._tick(field, set(typed or ()))
             if confirm:
@@ -213,11 +210,14 @@ class KeyboardVisitor:
         await self.pilot.pause()
 
     async def _choose(self, field, value: Any) -> None:
-        """Move to the answer and press Enter; ``None`` chooses nothing and goes to Next."""
+        """Move to the answer and press Enter (it chooses and goes on); ``None`` chooses nothing
+        and presses Next."""
         radio_set = self.app.screen.query_one(RadioSet)
         assert self.focused is radio_set
         if value is None:
             await self.press("tab")
+            assert self.focused.id == "next"
+            await self.press("enter")
             return
         values = [True, False] if field.type == "yesno" else [o.value for o in field.options]
         buttons = list(radio_set.query(RadioButton))
