@@ -233,7 +233,11 @@ class QuestionScreen(LanguageAware, Screen):
         problem.update(message)
         problem.set_class(not message, "-empty")
         self.query_one(AnswerInput).focus_answer(part)
-        self.query_one("#question-body", VerticalScroll).scroll_to_widget(problem, animate=False)
+        # The message is the last thing in the body: scroll to the end once it has its height (a
+        # message that was empty has none yet, and scrolled to at once it stayed below the visible
+        # part, with only a scrollbar to hint at it: an address on a small console).
+        body = self.query_one("#question-body", VerticalScroll)
+        self.call_after_refresh(body.scroll_end, animate=False)
 
     # --- events ----------------------------------------------------------------------------
 
