@@ -245,3 +245,16 @@ async def test_the_receipt_list_goes_away_with_the_staff_screen_when_left_alone(
                 break
             await pilot.pause(0.05)
         assert isinstance(app.screen, StartScreen) and len(app.screen_stack) == 1
+
+
+async def test_the_staff_screen_opens_with_the_focus_on_the_stick_folder(runtime, visitor_for, tmp_path):
+    """Staff who type the stick's folder straight away find it in the folder box, not lost."""
+    app = KioskApp(runtime, kiosk_mode=True, lang="de")
+    async with app.run_test(size=(80, 25)) as pilot:
+        visitor = visitor_for(pilot)
+        await open_staff_screen(visitor)
+        box = app.screen.query_one("#usb-dir", Input)
+        assert visitor.focused is box
+        await visitor.press("end")
+        await visitor.type("/stick2")
+        assert box.value.endswith("/stick2")

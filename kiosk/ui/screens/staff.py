@@ -201,8 +201,12 @@ class StaffScreen(LanguageAware, Screen):
         self.focus_default()
 
     def focus_default(self) -> None:
-        first = self.query_one("#usb-export", Button)
-        (self.query_one("#back", Button) if first.disabled else first).focus()
+        """The stick folder first, so that what staff type straight away lands in it (on a button
+        it was lost); during a transfer, Back (the folder is read when the transfer starts)."""
+        if self.busy:
+            self.query_one("#back", Button).focus()
+        else:
+            self.query_one("#usb-dir", Input).focus()
 
     async def apply_language(self) -> None:
         self._folder = self.query_one("#usb-dir", Input).value
