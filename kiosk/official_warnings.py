@@ -91,7 +91,7 @@ def _shown(alert: Alert, lang: str) -> ShownWarning:
         event=text.event,
         description=text.description,
         instruction=text.instruction,
-        sender=text.sender_name or alert.sender,
+        sender=text.sender_name or dict(alert.parameters).get("sender_langname") or alert.sender,
         onset=alert.onset,
         expires=alert.expires,
     )
