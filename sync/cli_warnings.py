@@ -78,35 +78,41 @@ def run_import_command(args: argparse.Namespace) -> int:
 
 
 def run_list(args: argparse.Namespace) -> int:
+    for line in listing(townhall_dir(args), dt.datetime.now(dt.timezone.utc), language_from_environment()):
+        print(line)
+    return 0
+
+
+def listing(data_dir: Path, now: dt.datetime, lang: str) -> list[str]:
+    """The lines of ``rathaus warnings list`` at ``now``."""
     from sync.warnings.alerts import concerns, never_shown_because, shown_order
     from sync.warnings.config import load_warnings_config
     from sync.warnings.snapshot import for_citizens
     from sync.warnings.store import WarningsStore, as_of_datetime
 
-    lang = language_from_environment()
     _ = translator(lang)
-    config = load_warnings_config(townhall_dir(args))
-    now = dt.datetime.now(dt.timezone.utc)
+    lines: list[str] = []
+    config = load_warnings_config(data_dir)
     areas = ", ".join(key.ars or key.ags for key in config.areas) or _("none")
-    print(_("Areas of the kiosks: {areas}").format(areas=areas))
+    lines.append(_("Areas of the kiosks: {areas}").format(areas=areas))
     with WarningsStore(config.folder) as store:
         as_of = as_of_datetime(store.as_of())
-        print(
+        lines.append(
             _("Complete as of: {when}").format(when=format_datetime(as_of, lang))
             if as_of
             else _("Complete as of: never (the kiosks say that warnings could not be fetched)")
         )
         for source in store.sources():
             if source.last_error and (source.last_ok_at is None or source.last_error_at >= source.last_ok_at):
-                print(_("Source {name}: failing since {when}: {reason}").format(
+                lines.append(_("Source {name}: failing since {when}: {reason}").format(
                     name=source.name, when=source.last_error_at, reason=source.last_error
                 ))
             else:
-                print(_("Source {name}: read {when}").format(name=source.name, when=source.last_ok_at))
+                lines.append(_("Source {name}: read {when}").format(name=source.name, when=source.last_ok_at))
         current = shown_order(store.current(now))
         sent = {a.key for a in for_citizens(current, config.keys())}
     if not current:
-        print(_("No active warning messages are held."))
+        lines.append(_("No active warning messages are held."))
     for alert in current:
         text = alert.text(lang)
         until = format_datetime(as_of_datetime(alert.expires), lang) if alert.expires else _("until lifted")
@@ -120,5 +126,5 @@ def run_list(args: argparse.Namespace) -> int:
                 verdict = _("another area")
             else:
                 verdict = _("not shown")
-        print(f"- [{alert.severity}] {text.headline or text.event} ({alert.identifier}); {until}; {verdict}")
-    return 0
+        lines.append(f"- [{alert.severity}] {text.headline or text.event} ({alert.identifier}); {until}; {verdict}")
+    return lines
