@@ -4,7 +4,7 @@ The town hall reads CAP 1.2 (``sync.warnings.cap``) into ``Alert``: one per CAP 
 ``<info>`` blocks folded together (the highest severity, the latest ``expires``, every language's
 texts, every area), since German warning systems repeat the same warning per language. The same
 ``Alert`` travels to the kiosks as an entry of the ``warnings`` download channel
-(``alert_to_json`` / ``alert_from_json``, docs/downloads.md §10), so both sides apply the same
+(``alert_to_json`` / ``alert_from_json``, docs/downloads.md §11), so both sides apply the same
 rules from this module:
 
 - only ``status`` **Actual** and ``scope`` **Public** reach citizens: Test, Exercise, System and
@@ -199,7 +199,7 @@ def cap_time(text: str) -> str:
 
 
 def alert_to_json(alert: Alert) -> dict[str, Any]:
-    """The entry of the ``warnings`` channel (docs/downloads.md §10)."""
+    """The entry of the ``warnings`` channel (docs/downloads.md §11)."""
     return {
         "areas": [
             {

@@ -1,6 +1,6 @@
 """The ``warnings`` download channel: a signed snapshot of the warnings for the kiosks' areas.
 
-Registered here for both sides (docs/downloads.md §10): the format (a snapshot of at most
+Registered here for both sides (docs/downloads.md §11): the format (a snapshot of at most
 ``MAX_SNAPSHOT_ALERTS`` alerts, each checked by ``alert_from_json``) and the town hall's source.
 The part's ``as_of`` is the time of the last complete import, not the time of the answer: a kiosk
 must see how old the town hall's knowledge is. Its ``version`` is that time in seconds since 1970,
