@@ -64,8 +64,8 @@ def run_import_command(args: argparse.Namespace) -> int:
         )
     report = run_import(config, files=args.files or None)
     print(
-        _("{read} warning message(s) read, {new} new, {refused} refused.").format(
-            read=report.read, new=report.new, refused=len(report.refused)
+        _("{read} warning message(s) read, {new} new, {other} for other areas, {refused} refused.").format(
+            read=report.read, new=report.new, other=report.other_areas, refused=len(report.refused)
         )
     )
     for refusal in report.refused:

@@ -18,14 +18,16 @@ import fcntl
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import httpx
 
 from kiosk.errors import RathausError
 from kiosk.i18n import language_from_environment, translator
-from sync.warnings.alerts import never_shown_because
+from sync.warnings.alerts import concerns, ends_referenced, never_shown_because
+from sync.warnings.area import AreaKey
+from sync.warnings.snapshot import trimmed
 from sync.warnings.config import WarningsConfig
 from sync.warnings.sources import FeedError, Harvest, Refusal, file_away, incoming_files, read_feed, read_file
 from sync.warnings.store import WarningsStore
@@ -40,6 +42,7 @@ class ImportReport:
 
     read: int = 0
     new: int = 0
+    other_areas: int = 0
     not_for_citizens: int = 0
     refused: list[Refusal] = field(default_factory=list)
     failed_feeds: list[str] = field(default_factory=list)
@@ -75,7 +78,7 @@ def run_import(
     with _import_lock(config.folder), WarningsStore(config.folder) as store:
         if files is not None:
             for path in files:
-                _keep(store, read_file(Path(path)), str(path), report, started)
+                _keep(store, read_file(Path(path)), str(path), report, started, config.keys())
             report.as_of = store.as_of()
             return report
         complete = True
@@ -90,7 +93,7 @@ def run_import(
                 report.failed_feeds.append(url)
                 complete = False
                 continue
-            _keep(store, harvest, url, report, started)
+            _keep(store, harvest, url, report, started, config.keys())
             store.record_source(url, ok_at=started)
         if complete and (config.feeds or config.incoming.is_dir()):
             store.complete_run(started)
@@ -98,8 +101,8 @@ def run_import(
         store.prune(started)
         report.as_of = store.as_of()
     log.info(
-        "warnings import: %d read, %d new, %d refused, %d feed(s) failed, as of %s",
-        report.read, report.new, len(report.refused), len(report.failed_feeds), report.as_of or "never",
+        "warnings import: %d read, %d new, %d for other areas, %d refused, %d feed(s) failed, as of %s",
+        report.read, report.new, report.other_areas, len(report.refused), len(report.failed_feeds), report.as_of or "never",
     )
     return report
 
@@ -113,17 +116,30 @@ def _import_folder(store: WarningsStore, config: WarningsConfig, report: ImportR
         return False
     for path in incoming_files(folder):
         harvest = read_file(path)
-        _keep(store, harvest, path.name, report, now)
+        _keep(store, harvest, path.name, report, now, config.keys())
         if path.is_symlink() or path.is_file():  # a link is moved itself, never followed
             file_away(path, folder.parent / ("done" if harvest.alerts else "refused"))
     store.record_source(str(folder), ok_at=now)
     return True
 
 
-def _keep(store: WarningsStore, harvest: Harvest, source: str, report: ImportReport, now: dt.datetime) -> None:
+def _keep(
+    store: WarningsStore, harvest: Harvest, source: str, report: ImportReport, now: dt.datetime, keys: tuple[AreaKey, ...]
+) -> None:
+    """Keep what concerns the configured areas, with only those areas (DWD's national zip holds
+    every municipality with its polygon); an Update or Cancel for elsewhere is kept without areas,
+    for what it ends. With no areas configured everything is kept, for ``rathaus warnings list``."""
     report.refused.extend(harvest.refused)
     for name, alert in harvest.alerts:
         report.read += 1
+        if keys:
+            if not any(concerns(alert, key) for key in keys):
+                report.other_areas += 1
+                if not ends_referenced(alert):
+                    continue
+                alert = replace(alert, areas=())
+            else:
+                alert = trimmed(alert, keys)
         reason = never_shown_because(alert)
         if reason is not None:
             report.not_for_citizens += 1

@@ -42,11 +42,12 @@ def for_citizens(alerts: list[Alert], keys: tuple[AreaKey, ...]) -> list[Alert]:
             continue
         if not any(concerns(alert, key) for key in keys):
             continue
-        kept.append(_trimmed(alert, keys))
+        kept.append(trimmed(alert, keys))
     return shown_order(kept)
 
 
-def _trimmed(alert: Alert, keys: tuple[AreaKey, ...]) -> Alert:
+def trimmed(alert: Alert, keys: tuple[AreaKey, ...]) -> Alert:
+    """Only the areas that concern ``keys``; those found by a code without their polygons."""
     areas = []
     for area in alert.areas:
         by_code = any(code_matches(n, v, key) for n, v in area.shape.geocodes for key in keys)

@@ -111,6 +111,6 @@ def test_cli_import_of_named_files(tmp_path, capsys):
     )
     out = capsys.readouterr().out
     assert code == 0
-    assert "1 Warnmeldung(en) gelesen, 1 neu, 1 abgelehnt." in out
+    assert "1 Warnmeldung(en) gelesen, 1 neu, 0 für andere Gebiete, 1 abgelehnt." in out
     assert "malformed-entities.xml: refused XML construct" in out
     assert "Hinweis: In warnings.toml sind keine Gebiete eingetragen" in out

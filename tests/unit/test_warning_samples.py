@@ -59,7 +59,7 @@ def headlines(store, config=KIOSK, lang="de", now=NOW):
     return [w.headline for w in warnings_view(config, store, lang, now=now).warnings]
 
 
-ALL = [p.name for p in sorted(SAMPLES.iterdir())]
+ALL = [p.name for p in sorted(SAMPLES.iterdir()) if p.suffix in (".xml", ".json") and p.name != "channel.json"]
 
 
 def test_the_kiosk_shows_its_warnings_most_severe_first_and_nothing_else(townhall, kiosk_store, caplog):
@@ -163,3 +163,14 @@ def test_english_texts_are_taken_when_the_alert_has_them(townhall, kiosk_store):
     run_import(load_warnings_config(townhall), now=NOW)
     sync_kiosk(townhall, kiosk_store)
     assert headlines(kiosk_store, lang="en") == ["Boil tap water in Tangerhütte"]
+
+
+def test_warnings_for_other_areas_are_not_kept_and_kept_ones_lose_other_areas(townhall):
+    drop(townhall, "dwd-other-area.xml", "dwd-severe-gusts.xml")
+    report = run_import(load_warnings_config(townhall), now=NOW)
+    assert (report.read, report.other_areas) == (2, 1)
+    from sync.warnings.store import WarningsStore
+
+    with WarningsStore(townhall / "warnings") as store:
+        (storm,) = store.alerts()
+    assert [area.description for area in storm.areas] == ["Gemeinde Tangerhütte"]  # Stendal left out
