@@ -63,7 +63,7 @@ async def test_the_most_severe_warning_on_the_start_screen_and_all_of_them_behin
     async with app.run_test(size=SCREEN_SIZE) as pilot:
         visitor = visitor_for(pilot)
         banner = visitor.text
-        assert "⚠ Amtliche Warnung · Extreme Gefahr: Großbrand in Tangerhütte – starke Rauchentwicklung" in banner
+        assert "⚠ Extreme Gefahr: Großbrand in Tangerhütte – starke Rauchentwicklung" in banner
         assert "(und 1 weitere Warnung) – Stand: 05.12.2026, 11:00" in banner
         assert "TEST-WARNUNG" not in banner and "ÜBUNG" not in banner
         await open_warnings(visitor)
@@ -139,3 +139,14 @@ async def test_a_kiosk_without_a_warning_area_shows_no_banner(runtime, visitor_f
         for _ in range(12):
             await visitor.press("tab")
             assert visitor.focused.id != "warning-banner"
+
+
+async def test_at_80_by_25_the_banner_takes_two_lines_of_text(open_kiosk, tmp_path, visitor_for, monkeypatch):
+    runtime = open_kiosk(**PLACE)
+    synced(runtime, tmp_path, ["mowas-fire-smoke.xml", "dwd-severe-gusts.xml"], monkeypatch=monkeypatch)
+    app = KioskApp(runtime, kiosk_mode=True, lang="de")
+    async with app.run_test(size=(80, 25)) as pilot:
+        await pilot.pause()
+        banner = app.screen.query_one("#warning-banner")
+        assert banner.region.height <= 4  # two lines of text and the button's frame
+        assert banner.region.y < 10

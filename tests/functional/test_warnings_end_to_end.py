@@ -67,7 +67,7 @@ async def test_a_warning_imported_at_the_town_hall_reaches_the_start_screen(enro
             async with app.run_test(size=(100, 40)) as pilot:
                 await pilot.pause()
                 banner = str(app.screen.query_one("#warning-banner").label)
-                assert banner.startswith("⚠ Amtliche Warnung · Große Gefahr: Amtliche UNWETTERWARNUNG vor ORKANARTIGEN BÖEN")
+                assert banner.startswith("⚠ Große Gefahr: Amtliche UNWETTERWARNUNG vor ORKANARTIGEN BÖEN")
                 assert "Stand:" in banner
         finally:
             runtime.close()

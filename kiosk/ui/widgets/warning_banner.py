@@ -15,7 +15,6 @@ from textual.geometry import Size
 from textual.widgets import Button
 
 from kiosk.errors import RathausError
-from kiosk.i18n import translator
 from kiosk.official_warnings import WarningsView, summary_line
 from kiosk.ui.widgets.styles import stylesheet_next_to
 
@@ -52,10 +51,9 @@ class WarningBanner(Button):
         self.set_class(bool(view.warnings), "-error")
         self.set_class(not view.warnings, "-secondary")
         self.set_class(view.state in ("never", "stale"), "-not-current")
-        _ = translator(self._lang)
         text = summary_line(view, self._lang)
         if view.warnings:
-            text = "⚠ " + _("Official warning") + " · " + text
+            text = "⚠ " + text
         self.label = text + "  ›"
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
