@@ -174,3 +174,15 @@ def test_warnings_for_other_areas_are_not_kept_and_kept_ones_lose_other_areas(to
     with WarningsStore(townhall / "warnings") as store:
         (storm,) = store.alerts()
     assert [area.description for area in storm.areas] == ["Gemeinde Tangerhütte"]  # Stendal left out
+
+
+def test_after_a_recovery_the_kiosk_does_not_claim_no_warnings(tmp_path):
+    from kiosk.store.recovery import recover_store
+
+    path = tmp_path / "recovered" / "kiosk.db"
+    with open_store(path) as store:
+        store.replace_warnings([], rank=lambda e: 0, version=version_of("2026-12-05T09:55:00Z"), as_of="2026-12-05T09:55:00Z")
+        assert warnings_view(KIOSK, store, "de", now=NOW).state == "fresh"
+    recover_store(path)
+    with open_store(path) as store:
+        assert warnings_view(KIOSK, store, "de", now=NOW).state == "never"
