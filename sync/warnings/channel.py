@@ -10,7 +10,6 @@ import (or no areas configured), and the kiosk then says that warnings could not
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from typing import Any
 

@@ -7,7 +7,6 @@ import datetime as dt
 import shutil
 from pathlib import Path
 
-import pytest
 
 from kiosk.official_warnings import warnings_view
 from kiosk.ui.app import KioskApp

@@ -16,7 +16,7 @@ from sync.cli_warnings import listing
 from kiosk.cli import main
 from sync.warnings.config import load_warnings_config
 from sync.warnings.importer import run_import
-from sync.warnings.sources import FeedError, fetch, read_feed
+from sync.warnings.sources import FeedError, read_feed
 from sync.warnings.store import WarningsStore
 
 SAMPLES = Path(__file__).resolve().parents[1] / "vectors" / "warnings"
