@@ -150,12 +150,19 @@ class WarningsStore:
         )
 
     def prune(self, now: dt.datetime) -> int:
-        """Forget alerts expired more than ``KEEP_EXPIRED_DAYS`` ago (and their endings' targets)."""
+        """Forget alerts expired more than ``KEEP_EXPIRED_DAYS`` ago, and the endings their Updates
+        and Cancels made (the alerts they ended are gone by then as well)."""
         limit = utc_text(now - dt.timedelta(days=KEEP_EXPIRED_DAYS))
         cursor = self._conn.execute("SELECT COUNT(*) FROM alerts WHERE expires IS NOT NULL AND expires < ?", [limit])
         count = int(cursor.fetchone()[0])
         if count:
-            self._write([("DELETE FROM alerts WHERE expires IS NOT NULL AND expires < ?", [limit])])
+            self._write(
+                [
+                    ("DELETE FROM alerts WHERE expires IS NOT NULL AND expires < ?", [limit]),
+                    # an ending is kept as long as the Update or Cancel that made it
+                    ("DELETE FROM ended WHERE ended_by NOT IN (SELECT identifier FROM alerts)", []),
+                ]
+            )
         return count
 
     # -- reading ---------------------------------------------------------------------------------

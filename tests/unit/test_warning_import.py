@@ -119,3 +119,17 @@ def test_a_link_in_the_incoming_folder_is_not_followed(tmp_path):
     report = run_import(load_warnings_config(townhall), now=NOW)
     assert report.read == 0 and "not a regular file" in report.refused[0].reason
     assert secret.exists()
+
+
+def test_expired_alerts_and_their_endings_are_forgotten_after_two_days(tmp_path):
+    townhall = tmp_path / "townhall"
+    incoming = townhall / "warnings" / "incoming"
+    incoming.mkdir(parents=True)
+    for name in ("flood-alert.xml", "flood-update.xml"):
+        (incoming / name).write_bytes(sample(name))
+    run_import(load_warnings_config(townhall), now=NOW)
+    with WarningsStore(townhall / "warnings") as store:
+        assert len(store.alerts()) == 2 and len(store.ended_keys()) == 1
+    run_import(load_warnings_config(townhall), now=NOW + dt.timedelta(days=5))  # both expired on 7 Dec
+    with WarningsStore(townhall / "warnings") as store:
+        assert store.alerts() == [] and store.ended_keys() == set()
