@@ -48,7 +48,7 @@ MAX_CODES = 32
 MAX_SHAPES = 8
 MAX_POINTS = 2000
 
-_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
+_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 @dataclass(frozen=True)

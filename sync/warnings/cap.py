@@ -50,9 +50,12 @@ class CapError(ValueError):
 
 
 def _cut(text: str | None, limit: int) -> str:
-    text = (text or "").strip()
-    cleaned = "".join(ch if ch in "\n\t" or ch >= " " else " " for ch in text).replace("\t", " ")
-    cleaned = "".join(ch for ch in cleaned if not 0x7F <= ord(ch) <= 0x9F)
+    """Trimmed, tabs as spaces, without control characters (a terminal would act on them) and
+    lone surrogates (JSON can carry them, UTF-8 cannot), at most ``limit`` characters."""
+    text = (text or "").strip().replace("\t", " ")
+    cleaned = "".join(
+        ch for ch in text if ch == "\n" or not (ord(ch) < 0x20 or 0x7F <= ord(ch) <= 0x9F or 0xD800 <= ord(ch) <= 0xDFFF)
+    ).strip()
     return cleaned if len(cleaned) <= limit else cleaned[: limit - 1] + "…"
 
 
@@ -151,7 +154,7 @@ def _required(value: str | None, name: str, limit: int) -> str:
     text = (value or "").strip()
     if not text:
         raise CapError(f"<{name}> is missing or empty")
-    if len(text) > limit or any(ch < " " for ch in text):
+    if len(text) > limit or _cut(text, limit) != text or "\n" in text:
         raise CapError(f"<{name}> is longer than {limit} characters or holds control characters")
     return text
 
@@ -177,7 +180,7 @@ def _references(text: str) -> tuple[tuple[str, str, str], ...]:
         parts = triplet.split(",")
         if len(parts) != 3 or not all(parts):
             raise CapError(f"<references> holds {triplet[:80]!r}, not sender,identifier,sent")
-        found.append((parts[0][:MAX_ID], parts[1][:MAX_ID], parts[2][:64]))
+        found.append((_cut(parts[0], MAX_ID), _cut(parts[1], MAX_ID), _cut(parts[2], 64)))
     return tuple(found[:32])
 
 

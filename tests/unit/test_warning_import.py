@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 import logging
 import zipfile
 from pathlib import Path
@@ -133,3 +134,18 @@ def test_expired_alerts_and_their_endings_are_forgotten_after_two_days(tmp_path)
     run_import(load_warnings_config(townhall), now=NOW + dt.timedelta(days=5))  # both expired on 7 Dec
     with WarningsStore(townhall / "warnings") as store:
         assert store.alerts() == [] and store.ended_keys() == set()
+
+
+def test_escape_sequences_and_lone_surrogates_from_json_never_reach_the_record(tmp_path):
+    warning = json.loads(sample("nina-drinking-water.json"))
+    warning["info"][0]["headline"] = "Trinkwasser\x1b[2J abkochen \ud800"
+    broken = dict(warning, identifier="mow.\ud800")
+    townhall = tmp_path / "townhall"
+    incoming = townhall / "warnings" / "incoming"
+    incoming.mkdir(parents=True)
+    (incoming / "a.json").write_text(json.dumps([warning, broken]), encoding="utf-8")
+    report = run_import(load_warnings_config(townhall), now=NOW)
+    assert report.read == 1 and "control characters" in report.refused[0].reason
+    with WarningsStore(townhall / "warnings") as store:
+        (kept,) = store.alerts()
+    assert kept.texts[0].headline == "Trinkwasser[2J abkochen"
