@@ -23,6 +23,7 @@ from defusedxml import DefusedXmlException
 
 from sync.warnings.alerts import (
     MAX_ID,
+    MAX_LANGUAGES,
     MAX_LONG,
     MAX_SHAPES,
     MAX_SHORT,
@@ -138,11 +139,11 @@ def _alert_from_fields(get: Any, infos: list[Any], info_fields: Any) -> Alert:
         onset=min(onsets) if onsets else None,
         expires=None if (not expiries or None in expiries) else max(e for e in expiries if e),
         references=references,
-        texts=tuple(texts),
+        texts=tuple(texts[:MAX_LANGUAGES]),
         areas=tuple(areas),
         event_codes=_unique(codes),
         parameters=_unique(params),
-        response_types=tuple(dict.fromkeys(responses)),
+        response_types=tuple(dict.fromkeys(_cut(r, 20) for r in responses))[:8],
     )
 
 
@@ -197,6 +198,8 @@ def _shape(geocodes: list[tuple[str, str]], polygons: list[str], circles: list[s
     try:
         rings = tuple(_thin(parse_polygon(p)) for p in polygons[:MAX_SHAPES])
         round_ones = tuple(parse_circle(c) for c in circles[:MAX_SHAPES])
+        if any(radius > 20000 for _, radius in round_ones):
+            raise ValueError("a circle larger than the earth")
     except ValueError as exc:
         raise CapError(f"an area's polygon or circle is not valid: {exc}") from None
     return AreaShape(
@@ -259,7 +262,7 @@ def parse_cap_xml(data: bytes) -> Alert:
         root = SafeET.fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except DefusedXmlException as exc:
         raise CapError(f"refused XML construct ({type(exc).__name__}): DTDs and entities are not allowed") from None
-    except (ParseError, ValueError) as exc:
+    except (ParseError, ValueError, LookupError) as exc:  # LookupError: an unknown encoding declared
         raise CapError(f"not well-formed XML: {exc}") from None
     if root.tag != _q("alert"):
         raise CapError(f"the document is <{root.tag}>, not a CAP 1.2 <alert> ({CAP_NAMESPACE})")

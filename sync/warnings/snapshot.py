@@ -18,12 +18,14 @@ from dataclasses import replace
 from sync.warnings.alerts import (
     MAX_AREAS,
     Alert,
+    alert_from_json,
     alert_to_json,
     concerns,
     is_all_clear,
     never_shown_because,
     shown_order,
 )
+from kiosk.errors import EnvelopeError
 from sync.warnings.area import AreaKey, AreaShape, area_matches, code_matches
 from sync.warnings.config import WarningsConfig
 from sync.warnings.store import WarningsStore
@@ -78,6 +80,19 @@ def within_budget(alerts: list[Alert], budget: int = SNAPSHOT_BUDGET) -> list[Al
     return alerts
 
 
+def _sendable(alerts: list[Alert]) -> list[Alert]:
+    """Only what a kiosk will accept: one entry it would refuse would refuse the whole answer,
+    status and keys included (the import already keeps within the limits; this is the net)."""
+    kept = []
+    for alert in alerts:
+        try:
+            alert_from_json(json.loads(json.dumps(alert_to_json(alert), ensure_ascii=False)))
+            kept.append(alert)
+        except (EnvelopeError, ValueError) as exc:
+            log.warning("warning %s not sent: %s", alert.identifier, getattr(exc, "detail", None) or exc)
+    return kept
+
+
 def kiosk_snapshot(config: WarningsConfig, at: dt.datetime) -> tuple[list[Alert], str | None]:
     """The warnings for the kiosks at ``at`` and the record's as-of time (``None``: never complete,
     or no areas configured: the kiosks then say warnings could not be fetched)."""
@@ -86,4 +101,4 @@ def kiosk_snapshot(config: WarningsConfig, at: dt.datetime) -> tuple[list[Alert]
     if not (config.folder / "warnings.db").exists():
         return [], None
     with WarningsStore(config.folder) as store:
-        return within_budget(for_citizens(store.current(at), config.keys())), store.as_of()
+        return within_budget(_sendable(for_citizens(store.current(at), config.keys()))), store.as_of()

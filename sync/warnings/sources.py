@@ -19,10 +19,12 @@ from __future__ import annotations
 
 import io
 import logging
+import lzma
 import re
 import stat
 import time
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote, urljoin
@@ -152,7 +154,7 @@ def _read_zip(name: str, data: bytes) -> Harvest:
         try:
             with archive.open(member) as stream:
                 content = stream.read(MAX_CAP_BYTES + 1)  # the header may lie about the size
-        except (zipfile.BadZipFile, NotImplementedError, RuntimeError, ValueError, OSError, EOFError) as exc:
+        except (zipfile.BadZipFile, NotImplementedError, RuntimeError, ValueError, OSError, EOFError, zlib.error, lzma.LZMAError) as exc:
             harvest.refuse(where, f"member cannot be read: {exc}")
             continue
         if len(content) > MAX_CAP_BYTES:

@@ -54,9 +54,10 @@ def mangled(draw, original: bytes) -> bytes:
 @given(st.sampled_from(XML).flatmap(mangled))
 def test_mangled_cap_xml_is_an_alert_or_a_cap_error(data):
     try:
-        parse_cap_xml(data)
+        alert = parse_cap_xml(data)
     except CapError:
-        pass
+        return
+    assert alert_from_json(json.loads(json.dumps(alert_to_json(alert), ensure_ascii=False))) == alert
 
 
 @fuzz_settings(40)
@@ -64,6 +65,9 @@ def test_mangled_cap_xml_is_an_alert_or_a_cap_error(data):
 def test_mangled_json_and_zip_files_are_read_or_refused(data):
     harvest = read_document("feed", data)
     assert all(refusal.reason for refusal in harvest.refused)
+    for _name, alert in harvest.alerts:  # whatever is imported, a kiosk accepts on the wire
+        wire = json.dumps(alert_to_json(alert), ensure_ascii=False).encode("utf-8")
+        assert alert_from_json(json.loads(wire)) == alert
 
 
 JSONISH = st.recursive(
