@@ -117,7 +117,7 @@ def _import_folder(store: WarningsStore, config: WarningsConfig, report: ImportR
     for path in incoming_files(folder):
         harvest = read_file(path)
         _keep(store, harvest, path.name, report, now, config.keys())
-        if path.is_symlink() or path.is_file():  # a link is moved itself, never followed
+        if path.is_symlink() or not path.is_dir():  # a link or a pipe is moved itself, never followed or read
             file_away(path, folder.parent / ("done" if harvest.alerts else "refused"))
     store.record_source(str(folder), ok_at=now)
     return True

@@ -17,9 +17,11 @@ One bad alert is one ``Refusal`` (a log line naming the file or member); the res
 
 from __future__ import annotations
 
+import errno
 import io
 import logging
 import lzma
+import os
 import re
 import stat
 import time
@@ -175,23 +177,29 @@ def _read_zip(name: str, data: bytes) -> Harvest:
 
 
 def read_file(path: Path) -> Harvest:
-    """One file given by name (``rathaus warnings import FILE``): regular files only, bounded."""
+    """One file given by name or found in the incoming folder: opened without following a link
+    and without blocking (a pipe put there never hangs the import), regular files only, bounded."""
     harvest = Harvest()
     name = str(path)
     try:
-        info = path.lstat()
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError as exc:
+        reason = "a link is not followed" if exc.errno == errno.ELOOP else f"cannot be read: {exc.strerror or exc}"
+        harvest.refuse(name, "not a regular file (links, folders and devices are not read)" if exc.errno == errno.ELOOP else reason)
+        return harvest
+    with os.fdopen(fd, "rb") as fh:
+        info = os.fstat(fh.fileno())
         if not stat.S_ISREG(info.st_mode):
             harvest.refuse(name, "not a regular file (links, folders and devices are not read)")
             return harvest
-        limit = MAX_ZIP_BYTES
-        if info.st_size > limit:
-            harvest.refuse(name, f"{info.st_size} bytes, at most {limit}")
+        if info.st_size > MAX_ZIP_BYTES:
+            harvest.refuse(name, f"{info.st_size} bytes, at most {MAX_ZIP_BYTES}")
             return harvest
-        with path.open("rb") as fh:
-            data = fh.read(limit + 1)
-    except OSError as exc:
-        harvest.refuse(name, f"cannot be read: {exc.strerror or exc}")
-        return harvest
+        try:
+            data = fh.read(MAX_ZIP_BYTES + 1)
+        except OSError as exc:
+            harvest.refuse(name, f"cannot be read: {exc.strerror or exc}")
+            return harvest
     if len(data) > MAX_ZIP_BYTES:
         harvest.refuse(name, f"more than {MAX_ZIP_BYTES} bytes")
         return harvest

@@ -149,3 +149,16 @@ def test_escape_sequences_and_lone_surrogates_from_json_never_reach_the_record(t
     with WarningsStore(townhall / "warnings") as store:
         (kept,) = store.alerts()
     assert kept.texts[0].headline == "Trinkwasser[2J abkochen"
+
+
+def test_a_pipe_in_the_incoming_folder_never_hangs_the_import(tmp_path):
+    import os
+
+    townhall = tmp_path / "townhall"
+    incoming = townhall / "warnings" / "incoming"
+    incoming.mkdir(parents=True)
+    os.mkfifo(incoming / "pipe.xml")
+    (incoming / "storm.xml").write_bytes(sample("dwd-severe-gusts.xml"))
+    report = run_import(load_warnings_config(townhall), now=NOW)
+    assert report.read == 1 and "not a regular file" in report.refused[0].reason
+    assert [p.name for p in (townhall / "warnings" / "refused").iterdir()] == ["pipe.xml"]
