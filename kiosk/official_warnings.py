@@ -101,9 +101,11 @@ def warnings_view(config: KioskConfig, store: Store, lang: str, *, now: dt.datet
     """What the start screen and the warnings screen show at ``now``."""
     moment = now or dt.datetime.now(dt.timezone.utc)
     hours = max(1, int(config.warnings_stale_hours))
-    key = area_key(config)
-    if key is None:
+    if not config.warning_area:
         return WarningsView("off", stale_hours=hours)
+    key = area_key(config)
+    if key is None:  # set but not usable (kiosk.toml edited by hand): say that we do not know
+        return WarningsView("never", stale_hours=hours)
     entries, state = store.warnings_snapshot()
     if state.version == 0 or state.as_of is None:
         return WarningsView("never", stale_hours=hours)

@@ -186,3 +186,10 @@ def test_after_a_recovery_the_kiosk_does_not_claim_no_warnings(tmp_path):
     recover_store(path)
     with open_store(path) as store:
         assert warnings_view(KIOSK, store, "de", now=NOW).state == "never"
+
+
+def test_a_warning_area_that_is_no_key_is_said_as_not_known(kiosk_store):
+    broken = KioskConfig(warning_area="Tangerhütte")
+    assert summary_line(warnings_view(broken, kiosk_store, "de", now=NOW), "de").startswith(
+        "Amtliche Warnungen konnten nicht abgerufen werden."
+    )
