@@ -88,13 +88,17 @@ def listing(data_dir: Path, now: dt.datetime, lang: str) -> list[str]:
     from sync.warnings.alerts import concerns, never_shown_because, shown_order
     from sync.warnings.config import load_warnings_config
     from sync.warnings.snapshot import for_citizens
-    from sync.warnings.store import WarningsStore, as_of_datetime
+    from sync.warnings.store import DB_NAME, WarningsStore, as_of_datetime
 
     _ = translator(lang)
     lines: list[str] = []
     config = load_warnings_config(data_dir)
     areas = ", ".join(key.ars or key.ags for key in config.areas) or _("none")
     lines.append(_("Areas of the kiosks: {areas}").format(areas=areas))
+    if not (config.folder / DB_NAME).exists():  # nothing imported yet; listing creates nothing
+        lines.append(_("Complete as of: never (the kiosks say that warnings could not be fetched)"))
+        lines.append(_("No active warning messages are held."))
+        return lines
     with WarningsStore(config.folder) as store:
         as_of = as_of_datetime(store.as_of())
         lines.append(

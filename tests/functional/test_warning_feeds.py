@@ -114,3 +114,10 @@ def test_cli_import_of_named_files(tmp_path, capsys):
     assert "1 Warnmeldung(en) gelesen, 1 neu, 0 für andere Gebiete, 1 abgelehnt." in out
     assert "malformed-entities.xml: refused XML construct" in out
     assert "Hinweis: In warnings.toml sind keine Gebiete eingetragen" in out
+
+
+def test_listing_before_any_import_creates_nothing(tmp_path):
+    townhall = tmp_path / "townhall"
+    townhall.mkdir()
+    lines = listing(townhall, NOW, "en")
+    assert lines[1].startswith("Complete as of: never") and not (townhall / "warnings").exists()
