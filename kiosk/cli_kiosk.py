@@ -46,6 +46,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     configure.add_argument("--status-url", help=_("web address printed as QR code, the receipt code is appended"))
     configure.add_argument("--idle-seconds", type=int, help=_("quiet time before 'Do you need more time?'"))
     configure.add_argument("--usb-dir", help=_("where staff mount the USB stick for transfers (default /media/rathaus-stick)"))
+    configure.add_argument(
+        "--warning-area",
+        help=_("official key of this kiosk's municipality for warnings: AGS (8 digits) or ARS (12), e.g. 15090535"),
+    )
+    configure.add_argument(
+        "--warning-coordinates",
+        help=_("latitude,longitude of the kiosk, for warnings given only as an area on the map, e.g. 52.4297,11.8069"),
+    )
     configure.add_argument("--staff-pin", action="store_true", help=_("ask for a new staff PIN (F12 exit)"))
     configure.set_defaults(handler=run_configure)
 
@@ -90,7 +98,8 @@ def run_configure(args: argparse.Namespace) -> int:
     changes = {
         name: getattr(args, name)
         for name in (
-            "municipality", "location", "server_url", "printer", "forms_dir", "status_url", "idle_seconds", "usb_dir"
+            "municipality", "location", "server_url", "printer", "forms_dir", "status_url", "idle_seconds", "usb_dir",
+            "warning_area", "warning_coordinates",
         )
         if getattr(args, name) is not None
     }
@@ -120,6 +129,7 @@ def _check_settings(changes: dict, _) -> None:
         raise RathausError(
             _("Give people at least 30 seconds before asking whether they need more time; nothing was changed.")
         )
+    _check_warning_place(changes, _)
     if changes.get("forms_dir"):
         from kiosk.forms import check_forms
 
@@ -129,6 +139,36 @@ def _check_settings(changes: dict, _) -> None:
                     path=changes["forms_dir"]
                 )
             )
+
+
+def _check_warning_place(changes: dict, _) -> None:
+    """A municipality key must be one (8 or 12 digits of a Land), coordinates must lie in Germany;
+    stored in the form the kiosk reads."""
+    from sync.warnings.area import AreaKeyError, parse_area_key, parse_point
+
+    if changes.get("warning_area"):
+        try:
+            key = parse_area_key(changes["warning_area"])
+        except AreaKeyError:
+            raise RathausError(
+                _(
+                    "The warning area must be the official key of the municipality: 8 digits (AGS, e.g. 15090535 "
+                    "for Tangerhütte) or 12 digits (ARS, e.g. 150900535535); nothing was changed."
+                )
+            ) from None
+        changes["warning_area"] = key.ars or key.ags
+    if changes.get("warning_coordinates"):
+        try:
+            lat, lon = parse_point(changes["warning_coordinates"])
+        except ValueError:
+            lat = lon = float("nan")
+        if not (47.0 <= lat <= 55.2 and 5.8 <= lon <= 15.1):
+            raise RathausError(
+                _(
+                    "The coordinates must be latitude,longitude in Germany, e.g. 52.4297,11.8069; nothing was changed."
+                )
+            )
+        changes["warning_coordinates"] = f"{lat},{lon}"
 
 
 def _lift_pin_lockout(data_dir: Path, _) -> None:

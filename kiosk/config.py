@@ -38,6 +38,9 @@ class KioskConfig:
     printer: str = ""  # CUPS queue for receipts; empty: receipts are saved as PDF only
     status_url: str = ""  # printed as QR code with the reference appended; empty: code only
     usb_dir: str = "/media/rathaus-stick"  # where staff mount the stick for the transfer screen
+    warning_area: str = ""  # AGS (8 digits) or ARS (12) of this kiosk's municipality; empty: no warnings shown
+    warning_coordinates: str = ""  # "lat,lon" for warnings given only as a polygon; empty: codes only
+    warnings_stale_hours: int = 6  # older warnings data is said to be out of date
     extra: dict[str, str] = field(default_factory=dict)
 
     def with_staff_pin(self, pin: str) -> "KioskConfig":

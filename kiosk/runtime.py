@@ -12,7 +12,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -32,6 +32,9 @@ from sync.keys import (
     load_pinned_townhall,
 )
 from sync.outbox import OutboxClient, RetryPolicy, SyncReport
+
+if TYPE_CHECKING:
+    from kiosk.official_warnings import WarningsView
 
 log = logging.getLogger("rathaus.kiosk")
 
@@ -178,6 +181,12 @@ class KioskRuntime:
                 return False
             self._follow_townhall(client.townhall)
         return True
+
+    def warnings(self, lang: str) -> "WarningsView":
+        """The official warnings for this kiosk's area, with their as-of time and freshness."""
+        from kiosk.official_warnings import warnings_view
+
+        return warnings_view(self.config, self.store, lang)
 
     def answers_as_of(self) -> str | None:
         """The town hall's as-of time of the answers this kiosk holds (UTC), or ``None``."""

@@ -40,6 +40,8 @@ from sync.envelope.downloads import (
 from sync.envelope.failures import MALFORMED, envelope_error
 from sync.envelope.status import build_status_request, verify_status_bundle
 from sync.envelope.keyupdates import KIND_KEY_UPDATE, KeyUpdate
+from sync.warnings.alerts import SEVERITY_RANK, alert_to_json
+from sync.warnings.channel import CHANNEL as WARNINGS_CHANNEL
 from sync.keys import (
     KEYS_DIR,
     TOWNHALL_PUBLIC,
@@ -152,8 +154,22 @@ def _apply_keys(context: KioskContext, part: ChannelPart) -> int:
     return len(to_pin)
 
 
+def _apply_warnings(context: KioskContext, part: ChannelPart) -> int:
+    """The warnings snapshot replaces what the kiosk held. Version 0 means the town hall has no
+    complete warnings record: nothing is stored, so the kiosk keeps saying it has none."""
+    if part.version == 0:
+        return 0
+    return context.store.replace_warnings(
+        [alert_to_json(alert) for alert in part.entries],
+        rank=lambda entry: SEVERITY_RANK.get(str(entry["severity"]), 0),
+        version=part.version,
+        as_of=part.as_of,
+    )
+
+
 register_sink(ChannelSink("status", _apply_status))
 register_sink(ChannelSink("keys", _apply_keys))
+register_sink(ChannelSink(WARNINGS_CHANNEL, _apply_warnings))
 
 
 # -- one exchange --------------------------------------------------------------------------------

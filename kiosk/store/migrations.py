@@ -125,6 +125,23 @@ def _download_channels(db: sqlite_utils.Database) -> None:
     db.execute("DELETE FROM settings WHERE key = 'status_cursor'")
 
 
+@_step("0005_warnings")
+def _warnings(db: sqlite_utils.Database) -> None:
+    """The town hall's latest snapshot of official warnings (channel ``warnings``): each warning
+    as its checked JSON entry, with its severity and expiry for ordering and filtering."""
+    db.execute(
+        """
+        CREATE TABLE warnings (
+            position INTEGER PRIMARY KEY CHECK (position >= 0),
+            identifier TEXT NOT NULL,
+            severity_rank INTEGER NOT NULL,
+            expires TEXT,
+            entry TEXT NOT NULL
+        )
+        """
+    )
+
+
 def migrate(db: sqlite_utils.Database, *, stop_before: str | None = None) -> None:
     """Bring ``db`` to the current schema inside one transaction that blocks other writers.
 

@@ -45,6 +45,7 @@ from kiosk.store.records import (
     utc_timestamp,
 )
 from kiosk.store import channels
+from kiosk.store import warnings as warning_rows
 from kiosk.store.settings import (
     LAST_SYNC_AT,
     PIN_FAILURES,
@@ -385,6 +386,20 @@ class Store:
     def channel_entries(self, name: str) -> list[object]:
         with self._tx.read() as db:
             return channels.entries(db, name)
+
+    def replace_warnings(
+        self, entries: Iterable[Mapping[str, object]], *, rank: Callable[[Mapping[str, object]], int], version: int, as_of: str | None
+    ) -> int:
+        """The town hall's warnings snapshot, with its version and as-of time, in one step."""
+        with self._tx.write() as db:
+            count = warning_rows.replace_warnings(db, entries, rank=rank)
+            channels.advance_channel(db, warning_rows.WARNINGS_CHANNEL, version=version, as_of=as_of)
+        return count
+
+    def warnings_snapshot(self) -> tuple[list[object], ChannelState]:
+        """The warnings held and the channel's version and as-of time, read together."""
+        with self._tx.read() as db:
+            return warning_rows.warning_entries(db), channels.channel_state(db, warning_rows.WARNINGS_CHANNEL)
 
     # -- looking things up ---------------------------------------------------------------------
 

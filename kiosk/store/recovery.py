@@ -15,7 +15,8 @@ design that loses nothing that can be trusted:
    already holds once, so an application that had arrived is not duplicated.
 4. Finished applications keep their receipt look-up (state and the town hall's answer); the
    small settings (last sync) and each download channel's version and as-of time (the status
-   cursor among them) are kept when readable.
+   cursor among them) are kept when readable; not the warnings snapshot, which the next exchange
+   brings again (until then the kiosk says that warnings could not be fetched).
 5. The fresh file is written next to the damaged one, checked, and only then put in its place.
 
 The store holds no keys, so none of this decrypts anything.
@@ -36,6 +37,7 @@ from typing import Any
 from kiosk.errors import StoreCorruptError, StoreError
 from kiosk.i18n import language_from_environment, translator
 from kiosk.store import channels
+from kiosk.store.warnings import WARNINGS_CHANNEL
 from kiosk.store.database import check_integrity, connect
 from kiosk.store.migrations import migrate
 from kiosk.store.records import OutboxState, utc_timestamp
@@ -250,6 +252,8 @@ def _write_fresh(
                     finished += 1
             for row in channel_rows:
                 name, version, as_of = row.get("name"), row.get("version"), row.get("as_of")
+                if name == WARNINGS_CHANNEL:
+                    continue  # its snapshot is not carried over: holding its version without it would claim "no warnings"
                 if isinstance(name, str) and isinstance(version, int) and version >= 0:
                     channels.advance_channel(db, name, version=version, as_of=as_of if isinstance(as_of, str) else None)
             for setting in settings:

@@ -219,3 +219,10 @@ def _log_answer(kiosk_id: str, parts: dict[str, ChannelPart]) -> None:
         ", ".join(f"{p.channel} {p.from_version}->{p.version} ({len(p.entries)})" for p in parts.values())
         or "no known channel asked for",
     )
+
+
+# -- channels of later issues (each module registers its format on import) ----------------------
+
+from sync.warnings.channel import CHANNEL as _WARNINGS, warnings_part as _warnings_part  # noqa: E402
+
+register_source(ChannelSource(_WARNINGS, _warnings_part))

@@ -28,6 +28,9 @@ DOMAIN_MODULES = [
     "sync.stickfs",
     "sync.inbox",
     "sync.server",
+    "sync.warnings.importer",
+    "sync.warnings.channel",
+    "kiosk.official_warnings",
 ]
 
 

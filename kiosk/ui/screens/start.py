@@ -23,6 +23,7 @@ from kiosk.ui.screens.help import KioskHelpScreen
 from kiosk.ui.widgets.connection_line import ConnectionLine
 from kiosk.ui.widgets.key_hints import KeyHints
 from kiosk.ui.widgets.service_button import ServiceButton
+from kiosk.ui.widgets.warning_banner import WarningBanner
 
 # The queue also changes behind the screen's back (a stick transfer, a command over SSH): reading
 # its count is cheap, so the footer looks again this often.
@@ -54,6 +55,7 @@ class StartScreen(LanguageAware, Screen):
                         yield Static(config.location, id="location")
                 yield Button(LANGUAGE_NAMES[other_language], id="language", classes="-secondary")
             yield Static(_("Welcome! What would you like to do?"), id="welcome")
+            yield WarningBanner(app.runtime, app.lang, id="warning-banner")
             # Only the buttons take the focus: a scroll area that did showed no mark and swallowed
             # what was typed. The area still scrolls to the focused button if a town offers many.
             with VerticalScroll(id="services", can_focus=False):
