@@ -47,6 +47,7 @@ from sync.envelope.failures import (
 from sync.envelope.limits import MAX_BATCH_BYTES, MAX_STATUS_REQUEST_BYTES, MAX_STATUS_UPDATES
 from sync.envelope.status import DEFAULT_MAX_AGE_SECONDS
 from sync.keys import TownhallKeys
+from sync.server.contacts import note_kiosk_contact
 from sync.server.storage import BatchRecord, ItemRecord, Storage
 
 log = logging.getLogger("rathaus.intake")
@@ -102,6 +103,9 @@ def receive_batch(
         result.item_count,
         "stored" if result.new else "already stored, acknowledged again",
         f", {len(result.refused)} refused" if result.refused else "",
+    )
+    note_kiosk_contact(
+        storage, result.kiosk_id, received_at or utc_timestamp(), "batch", batch_items=result.item_count
     )
     if result.new:
         for refused in result.refused:
