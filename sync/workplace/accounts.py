@@ -101,6 +101,21 @@ def _initial(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX access_by_reference ON access_log (reference)")
 
 
+@migrations(name="0002_kiosk_places")
+def _kiosk_places(db: sqlite_utils.Database) -> None:
+    """Where each kiosk stands, in the staff's words (the kiosk's enrolment does not say)."""
+    db.execute(
+        """
+        CREATE TABLE kiosk_places (
+            kiosk_id    TEXT PRIMARY KEY,
+            place       TEXT NOT NULL,
+            updated_at  TEXT NOT NULL,
+            updated_by  TEXT NOT NULL
+        )
+        """
+    )
+
+
 @dataclass(frozen=True)
 class Staff:
     """A person with an account; ``role`` is one of ``ROLES``."""
@@ -358,6 +373,26 @@ class AccountStore:
     def logout(self, token: str) -> None:
         with self._write() as db:
             db.execute("DELETE FROM sessions WHERE token_hash = ?", [_hash_token(token)])
+
+    # -- kiosk places ----------------------------------------------------------------------------
+
+    def set_kiosk_place(self, kiosk_id: str, place: str, staff: Staff) -> None:
+        """Note where a kiosk stands (e.g. "Bibliothek Lüderitz"); an empty place removes it."""
+        place = " ".join(place.split())[:120]
+        with self._write() as db:
+            if not place:
+                db.execute("DELETE FROM kiosk_places WHERE kiosk_id = ?", [kiosk_id])
+                return
+            db.execute(
+                "INSERT INTO kiosk_places (kiosk_id, place, updated_at, updated_by) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (kiosk_id) DO UPDATE SET place = excluded.place, "
+                "updated_at = excluded.updated_at, updated_by = excluded.updated_by",
+                [kiosk_id, place, utc_timestamp(), staff.username],
+            )
+
+    def kiosk_places(self) -> dict[str, str]:
+        with self._lock:
+            return dict(self._db.execute("SELECT kiosk_id, place FROM kiosk_places").fetchall())
 
     # -- access log ------------------------------------------------------------------------------
 

@@ -255,7 +255,7 @@ def test_the_head_of_office_sees_who_opened_what_and_never_its_content(client, t
     login(client, "chefin")
     log = client.get("/access-log")
     assert log.status_code == 200
-    rows = re.findall(r"<tr><td>.*?</tr>", log.text)
+    rows = re.findall(r"<tr><td[^>]*>.*?</tr>", log.text)
     assert any("Erika Sachbearbeiterin" in row and refcode.display(code) in row and "geöffnet" in row for row in rows)
     assert any("als PDF gedruckt" in row for row in rows)
     assert "Mustermann" not in log.text
@@ -321,9 +321,14 @@ def test_kiosks_at_a_glance_warn_about_a_silent_kiosk_and_enrol_only_with_the_ri
     assert wrong.status_code == 400 and "Nicht zulassen" in wrong.text
     assert [k.kiosk_id for k in Allowlist(townhall_dir).list()] == ["kiosk-lueder"]
     typed = request.fingerprint.lower().replace("-", " ")
-    approved = client.post("/kiosks/approve", data={"csrf_token": token(client), "request": hidden, "fingerprint": typed})
+    approved = client.post(
+        "/kiosks/approve", data={"csrf_token": token(client), "request": hidden, "fingerprint": typed, "place": "Dorfgemeinschaftshaus Schernebeck"}
+    )
     assert approved.status_code == 303
     assert "kiosk-schernebeck" in [k.kiosk_id for k in Allowlist(townhall_dir).list()]
+    assert client.post("/kiosks/place", data={"csrf_token": token(client), "kiosk_id": "kiosk-lueder", "place": "Bibliothek Lüderitz"}).status_code == 303
+    page = client.get("/kiosks").text
+    assert "Dorfgemeinschaftshaus Schernebeck" in page and "Bibliothek Lüderitz" in page
 
     unconfirmed = client.post("/kiosks/revoke", data={"csrf_token": token(client), "kiosk_id": "kiosk-schernebeck"})
     assert unconfirmed.status_code == 400

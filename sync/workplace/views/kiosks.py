@@ -34,6 +34,7 @@ class KioskRow:
     last_batch: str
     silent: bool
     unanswered: int
+    place: str
 
 
 def _rows(wp: Workplace, lang: str) -> list[KioskRow]:
@@ -50,6 +51,7 @@ def _rows(wp: Workplace, lang: str) -> list[KioskRow]:
     for entry in inbox.allowlist.list():  # the latest approval of each kiosk id
         if entry.kiosk_id not in latest or entry.approved_at >= latest[entry.kiosk_id].approved_at:
             latest[entry.kiosk_id] = entry
+    places = wp.accounts.kiosk_places()
     rows = []
     for kiosk_id, entry in sorted(latest.items()):
         contact = contacts.get(kiosk_id)
@@ -61,6 +63,7 @@ def _rows(wp: Workplace, lang: str) -> list[KioskRow]:
                 last_batch=local_time(contact.last_batch_at, lang) if contact and contact.last_batch_at else "",
                 silent=entry.active and silent_since(contact.last_seen_at if contact else None, now, wp.config.silent_after_hours),
                 unanswered=unanswered.get(kiosk_id, 0),
+                place=places.get(kiosk_id, ""),
             )
         )
     return rows
@@ -136,7 +139,24 @@ def approve_view(wp: Workplace, request: Request) -> Response:
         wp.inbox(request).allowlist.approve(data)
     except RathausError as exc:
         return _page(wp, request, status_code=400, problem=exc.message)
+    staff = wp.staff(request)
+    assert staff is not None
+    if form.get("place", "").strip():
+        wp.accounts.set_kiosk_place(enrolment.kiosk_id, form["place"], staff)
     return RedirectResponse("/kiosks?done=approved", status_code=303)
+
+
+@needs("kiosks.manage")
+def place_view(wp: Workplace, request: Request) -> Response:
+    form = request.scope["state"]["form"]
+    kiosk_id = form.get("kiosk_id", "")
+    if kiosk_id not in {entry.kiosk_id for entry in wp.inbox(request).allowlist.list()}:
+        _ = translator(wp.lang(request))
+        return _page(wp, request, status_code=400, problem=_("There is no kiosk {kiosk}.").format(kiosk=kiosk_id))
+    staff = wp.staff(request)
+    assert staff is not None
+    wp.accounts.set_kiosk_place(kiosk_id, form.get("place", ""), staff)
+    return RedirectResponse("/kiosks?done=place", status_code=303)
 
 
 @needs("kiosks.manage")
@@ -170,6 +190,7 @@ def routes(wp: Workplace) -> list[Any]:
         Route("/kiosks/check", with_form(check_view), methods=["POST"]),
         Route("/kiosks/approve", with_form(approve_view), methods=["POST"]),
         Route("/kiosks/revoke", with_form(revoke_view), methods=["POST"]),
+        Route("/kiosks/place", with_form(place_view), methods=["POST"]),
     ]
 
 
