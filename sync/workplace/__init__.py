@@ -3,7 +3,7 @@
 ``create_app(WorkplaceConfig(townhall_dir))`` builds the Starlette app that ``rathaus staff
 serve`` runs next to the private encryption key (never in the kiosk-facing server). It works
 through ``sync.inbox`` and the ``Storage`` interface; its own data (accounts, sessions, access log)
-is in ``staff.db`` (``sync.workplace.accounts``). Who may do what: ``sync.workplace.permissions.may``.
+is in ``staff/staff.db`` (``sync.workplace.accounts``). Who may do what: ``sync.workplace.permissions.may``.
 New pages come as areas (``sync.workplace.areas.register_area``).
 """
 

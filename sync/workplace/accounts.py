@@ -1,7 +1,7 @@
-"""Staff accounts, their sessions, failed logins and the access log, in ``staff.db``.
+"""Staff accounts, their sessions, failed logins and the access log, in ``staff/staff.db``.
 
-The file lies in the town-hall data directory beside ``townhall.db`` but is the workplace's own:
-the kiosk-facing server never opens it. Passwords are kept as Argon2id hashes (argon2-cffi).
+The folder lies in the town-hall data directory beside ``townhall.db`` but is the workplace's own:
+the kiosk-facing server never opens it (its systemd unit cannot even see it). Passwords are kept as Argon2id hashes (argon2-cffi).
 Failed logins lock a name out for a time that doubles with every further failure (kept in the
 file, so a restart does not reset it); unknown names are counted the same way, so the lock-out
 tells nobody which names exist. A session is a random token whose SHA-256 alone is stored; it
@@ -31,6 +31,8 @@ from kiosk.errors import RathausError, StoreError
 from kiosk.i18n import N_, translator
 from sync.envelope import parse_timestamp, utc_timestamp
 
+STAFF_DIR = "staff"
+"""The workplace's own folder in the data directory; the kiosk-facing server is kept out of it."""
 DB_NAME = "staff.db"
 
 ROLES: dict[str, str] = {
@@ -179,7 +181,7 @@ class AccountStore:
         self._ = translator(lang)
         self._dummy_hash = self.hasher.hash(secrets.token_hex(16))
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             conn = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None, timeout=10)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=FULL")
@@ -448,8 +450,12 @@ class _Transaction:
 
 
 def open_accounts(townhall_dir: Path, *, hasher: PasswordHasher | None = None, lang: str = "de") -> AccountStore:
-    """The staff accounts of a town hall: ``<townhall_dir>/staff.db``."""
-    return AccountStore(Path(townhall_dir) / DB_NAME, hasher=hasher, lang=lang)
+    """The staff accounts of a town hall: ``<townhall_dir>/staff/staff.db``."""
+    return AccountStore(staff_dir(townhall_dir) / DB_NAME, hasher=hasher, lang=lang)
+
+
+def staff_dir(townhall_dir: Path) -> Path:
+    return Path(townhall_dir) / STAFF_DIR
 
 
 __all__ = [

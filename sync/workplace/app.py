@@ -36,7 +36,7 @@ from sync.inbox import Inbox
 from sync.keys import atomic_write, townhall_is_initialised
 from sync.server.storage import Storage, open_storage
 from sync.workplace import csrf
-from sync.workplace.accounts import AccountStore, Staff, open_accounts
+from sync.workplace.accounts import AccountStore, Staff, open_accounts, staff_dir
 from sync.workplace.areas import Area, areas
 from sync.workplace.permissions import may
 
@@ -217,7 +217,8 @@ class _PageHeaders:
 
 def _secret(townhall_dir: Path) -> bytes:
     """The key that signs session cookies; made once, readable by the service's user only."""
-    path = Path(townhall_dir) / SECRET_FILE
+    path = staff_dir(townhall_dir) / SECRET_FILE
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     if not path.exists():
         with contextlib.suppress(FileExistsError, RathausError):
             atomic_write(path, secrets.token_hex(32).encode("ascii"), mode=0o600, overwrite=False)
@@ -236,7 +237,7 @@ def _templates() -> Environment:
 
 
 def create_app(config: WorkplaceConfig) -> Starlette:
-    """The workplace for one town-hall data directory (``staff.db`` is created beside it)."""
+    """The workplace for one town-hall data directory (its own ``staff/`` folder is made in it)."""
     from sync.workplace import views  # noqa: F401  (registers the areas)
     from sync.workplace.views import auth
 
@@ -253,9 +254,10 @@ def create_app(config: WorkplaceConfig) -> Starlette:
     inboxes = {
         lang: Inbox(townhall_dir, storage=storage, forms_dirs=config.forms_dirs, lang=lang) for lang in LANGUAGES
     }
+    accounts = open_accounts(townhall_dir, hasher=config.hasher, lang=config.default_lang)
     wp = Workplace(
         config=config,
-        accounts=open_accounts(townhall_dir, hasher=config.hasher, lang=config.default_lang),
+        accounts=accounts,
         storage=storage,
         inboxes=inboxes,
         templates=_templates(),

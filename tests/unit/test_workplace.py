@@ -361,7 +361,8 @@ def test_a_login_link_never_sends_staff_to_another_site(client):
 
 
 def test_the_account_file_holds_no_password_and_is_for_the_service_user_only(townhall):
-    path = townhall[0] / "staff.db"
+    path = townhall[0] / "staff" / "staff.db"
+    assert oct(path.parent.stat().st_mode & 0o777) == "0o700"
     assert oct(path.stat().st_mode & 0o777) == "0o600"
     rows = sqlite3.connect(path).execute("SELECT password_hash FROM accounts").fetchall()
     assert all(row[0].startswith("$argon2id$") and PASSWORD not in row[0] for row in rows)
