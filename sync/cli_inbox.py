@@ -187,7 +187,9 @@ def run_show(args: argparse.Namespace) -> int:
     if opened.origin is not None:
         note = opened.origin.note(lang)
         lines.append(note if opened.origin.kind == "signed" else _("Attention: {note}").format(note=note))
-    if opened.form is None:
+    if meta.on_paper:
+        lines.append(_("Handed in on paper: the answers are in the paper file."))
+    elif opened.form is None:
         lines.append(
             _("The exact form definition ({id}, version {version}) is not at hand: questions are shown by their field names.").format(
                 id=meta.form_id, version=meta.form_version

@@ -226,6 +226,7 @@ def status_updates_for(
         request = verify_status_request(
             request_bytes, kiosk_key, max_age_seconds=max_age_seconds, now=now
         )
+        note_kiosk_contact(storage, request.kiosk_id, utc_timestamp(now) if now else utc_timestamp(), "status")
         updates = storage.status_updates_for_kiosk(
             request.kiosk_id, since_serial=request.since_serial, limit=MAX_STATUS_UPDATES
         )

@@ -1,6 +1,7 @@
 """The last time each kiosk was heard from, for staff who must notice a kiosk that fell silent.
 
-Noted after an exchange was accepted (a batch stored or acknowledged again, a download answered),
+Noted after an exchange was accepted (a batch stored or acknowledged again, a download or an
+older kiosk's status request answered),
 over the network and by stick alike. Noting it never makes an exchange fail: a kiosk's batch is
 worth more than the time stamp beside it.
 """

@@ -101,7 +101,7 @@ class KioskContact:
 
     kiosk_id: str
     last_seen_at: str
-    last_kind: str  # "batch" or "download"
+    last_kind: str  # "batch", "download" or "status" (kiosks before protocol 1.1)
     last_batch_at: str | None = None
     last_batch_items: int | None = None
     """How many applications the kiosk sent in its latest batch: what it had waiting then."""
@@ -204,7 +204,8 @@ class Storage(Protocol):
     def record_kiosk_contact(
         self, kiosk_id: str, at: str, kind: str, *, batch_items: int | None = None
     ) -> None:
-        """Note an accepted exchange with a kiosk (``batch`` with its item count, or ``download``)."""
+        """Note an accepted exchange with a kiosk (``batch`` with its item count, ``download`` or
+        ``status``); a contact older than the one held changes nothing."""
 
     def kiosk_contacts(self) -> dict[str, KioskContact]:
         """The last contact of every kiosk ever heard from, by kiosk id."""
