@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kiosk import refcode
-from kiosk.errors import RathausError
+from kiosk.errors import EnvelopeError
 from kiosk.i18n import N_, translator
 from sync.envelope.failures import BAD_SIGNATURE, REVOKED_KIOSK, WRONG_RECIPIENT
 
@@ -56,12 +56,14 @@ class DamagedItem:
         )
 
 
-class DamagedApplicationError(RathausError):
-    """Opening one application failed because that application is damaged (see ``item``)."""
+class DamagedApplicationError(EnvelopeError):
+    """Opening one application failed because that application is damaged (see ``item``);
+    ``code`` is the envelope error code that says why (``bad_signature``, ``tampered`` ...)."""
 
     def __init__(self, item: DamagedItem, lang: str, *, message: str | None = None) -> None:
         _ = translator(lang)
         super().__init__(
+            item.reason,
             message
             or _(
                 "The application {code} from kiosk {kiosk} is damaged and cannot be opened: {reason}. "

@@ -12,7 +12,7 @@ paper file staff ask for.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -420,6 +420,10 @@ class Inbox:
             )
         if not holds_only_text(answers):
             raise EnvelopeError(NOT_TEXT, self._("An answer holds characters that are not text."))
+        if item.damaged:  # it opens after all (an earlier key restored, a kiosk enrolled again)
+            self.storage.mark_damaged((item.kiosk_id, item.reference), None, utc_timestamp())
+            self._signature_checks.pop(item.digest, None)
+            item = replace(item, damaged=None)
         return OpenedSubmission(
             meta=self._entry(item, current),
             answers=answers,

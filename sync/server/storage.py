@@ -192,8 +192,9 @@ class Storage(Protocol):
         """Updates for items from this kiosk with a serial above ``since_serial``, oldest first,
         at most ``limit`` (a kiosk asks again from the last serial it got)."""
 
-    def mark_damaged(self, key: ItemKey, reason: str, at: str) -> None:
-        """Record that an item does not open (``reason`` is an error code), so lists show it."""
+    def mark_damaged(self, key: ItemKey, reason: str | None, at: str) -> None:
+        """Record that an item does not open (``reason`` is an error code), so lists show it;
+        ``None`` clears the mark (it opened after all, e.g. with a restored earlier key)."""
 
     def record_paper_item(
         self, reference: str, form_id: str, form_version: Any, form_hash: str, received_at: str
@@ -484,7 +485,7 @@ class SqliteStorage:
                     [at, kiosk_id, reference],
                 )
 
-    def mark_damaged(self, key: ItemKey, reason: str, at: str) -> None:
+    def mark_damaged(self, key: ItemKey, reason: str | None, at: str) -> None:
         with self._write():
             self._db.execute(
                 "UPDATE items SET damaged = ? WHERE kiosk_id = ? AND reference = ?",

@@ -141,3 +141,15 @@ def test_the_library_hands_the_damaged_ones_back_by_name(planted):
         entries = {e.code: e for e in inbox.list("all")}
         assert entries[surrogate].damaged == "not_text"  # marked when the export met it
 
+
+
+def test_a_mark_goes_when_the_application_opens_after_all(townhall):
+    # E.g. it was sealed for an earlier key that was missing and has been restored from the backup.
+    townhall_dir, signing = townhall
+    code = arrive(townhall_dir, signing)
+    with open_storage(townhall_dir) as storage:
+        storage.mark_damaged(("kiosk-lueder", code), "wrong_recipient", "2026-03-03T08:00:00Z")
+    with Inbox(townhall_dir, lang="de") as inbox:
+        assert inbox.list("all")[0].damaged == "wrong_recipient"
+        inbox.open(code)
+        assert inbox.list("all")[0].damaged is None
