@@ -244,6 +244,9 @@ def test_setting_a_status_previews_the_kiosk_words_then_saves_and_a_rejection_ne
     done = client.get("/inbox", params={"filter": "done"}).text
     assert refcode.display(code) in done
     assert refcode.display(code) not in client.get("/inbox", params={"filter": "new"}).text
+    data = client.get("/inbox.json", params={"filter": "done"}).json()
+    assert [(a["reference"], a["status"], a["opened"]) for a in data["applications"]] == [(code, "accepted", True)]
+    assert data["counts"]["new"] == 0 and "Mustermann" not in json.dumps(data)
 
 
 def test_the_head_of_office_sees_who_opened_what_and_never_its_content(client, townhall):

@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from kiosk import refcode
@@ -50,9 +50,11 @@ def _age_days(received_at: str, now: dt.datetime) -> int:
         return 0
 
 
-def _services(wp: Workplace, request: Request) -> list[tuple[str, str]]:
+def _services(wp: Workplace, request: Request, entries: list[InboxEntry] | None = None) -> list[tuple[str, str]]:
+    """Every service staff may choose: those defined here and those that only arrived."""
     inbox = wp.inbox(request)
-    ids = set(inbox.catalogue.ids()) | {item.form_id for item in wp.storage.items()}
+    arrived = {e.form_id for e in entries} if entries is not None else {item.form_id for item in wp.storage.items()}
+    ids = set(inbox.catalogue.ids()) | arrived
     return sorted(((i, inbox.catalogue.title(i, inbox.lang)) for i in ids), key=lambda pair: pair[1].lower())
 
 
@@ -96,6 +98,17 @@ def inbox_page(wp: Workplace, request: Request) -> Response:
         key: sum(1 for e in entries if not e.damaged and (allowed is None or e.status in allowed))
         for key, (_label, allowed) in FILTERS.items()
     }
+    if request.url.path.endswith(".json"):
+        # The same list as data (routing data only, never an answer), for scripts and checks.
+        return JSONResponse(
+            {
+                "filter": wanted,
+                "service": service,
+                "counts": counts,
+                "applications": [_entry_json(row.entry, row.age_days) for row in rows],
+                "damaged": [_entry_json(e, _age_days(e.received_at, now)) for e in damaged],
+            }
+        )
     return wp.render(
         request,
         "inbox.html",
@@ -103,7 +116,7 @@ def inbox_page(wp: Workplace, request: Request) -> Response:
         damaged=[(e, reason_in_words(e.damaged or "", lang)) for e in damaged],
         filters=[(key, _(label), counts[key]) for key, (label, _allowed) in FILTERS.items()],
         current_filter=wanted,
-        services=_services(wp, request),
+        services=_services(wp, request, None if service else entries),
         service=service,
         typed=typed,
         problem=problem,
@@ -112,6 +125,20 @@ def inbox_page(wp: Workplace, request: Request) -> Response:
         export_formats=FORMATS,
         refused=wp.storage.counts().refused,
     )
+
+
+def _entry_json(entry: InboxEntry, age_days: int) -> dict[str, Any]:
+    return {
+        "reference": entry.code,
+        "service": entry.form_id,
+        "kiosk_id": entry.kiosk_id,
+        "on_paper": entry.on_paper,
+        "received_at": entry.received_at,
+        "age_days": age_days,
+        "status": entry.status,
+        "opened": entry.opened,
+        "damaged": entry.damaged,
+    }
 
 
 def _item_url(code: str, kiosk_id: str, suffix: str = "") -> str:
@@ -293,6 +320,7 @@ def _with_form(view):
 def routes(wp: Workplace) -> list[Any]:
     return [
         Route("/inbox", bind(wp, inbox_page), methods=["GET"]),
+        Route("/inbox.json", bind(wp, inbox_page), methods=["GET"]),
         Route("/applications/{code:str}", bind(wp, item_page), methods=["GET"]),
         Route("/applications/{code:str}/status", _with_form(bind(wp, answer_view)), methods=["POST"]),
         Route("/applications/{code:str}/pdf", bind(wp, pdf_view), methods=["GET"]),
