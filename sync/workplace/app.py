@@ -12,6 +12,8 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import functools
+import logging
+import os
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +25,7 @@ from itsdangerous import BadSignature, SignatureExpired, TimestampSigner
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
@@ -39,6 +42,8 @@ from sync.workplace import csrf
 from sync.workplace.accounts import AccountStore, Staff, open_accounts, staff_dir
 from sync.workplace.areas import Area, areas
 from sync.workplace.permissions import may
+
+log = logging.getLogger("rathaus.workplace")
 
 HERE = Path(__file__).parent
 SESSION_COOKIE = "rk_session"
@@ -135,6 +140,10 @@ class Workplace:
 
     def problem(self, request: Request, message: str, *, status_code: int = 400) -> HTMLResponse:
         return self.render(request, "problem.html", status_code=status_code, message=message)
+
+
+def _debug() -> bool:
+    return bool(os.environ.get("RATHAUS_DEBUG"))
 
 
 def _here(request: Request) -> str:
@@ -279,6 +288,22 @@ def create_app(config: WorkplaceConfig) -> Starlette:
             message=_("The form was too old or did not come from this workplace. Please go back, reload the page and try again."),
         )
 
+    def not_found(request: Request, exc: Exception) -> Response:
+        _ = translator(wp.lang(request))
+        status = getattr(exc, "status_code", 404)
+        return wp.render(request, "problem.html", status_code=status, message=_("There is no such page here."))
+
+    def unexpected(request: Request, exc: Exception) -> Response:
+        # The type and place only: an exception's text could quote an answer.
+        log.error("unexpected failure at %s: %s", request.url.path, type(exc).__name__, exc_info=_debug())
+        _ = translator(wp.lang(request))
+        return wp.render(
+            request,
+            "problem.html",
+            status_code=500,
+            message=_("Something went wrong here. Nothing was changed by it; please try again, and tell IT if it happens again."),
+        )
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         try:
@@ -294,6 +319,7 @@ def create_app(config: WorkplaceConfig) -> Starlette:
             Middleware(_PageHeaders),
             Middleware(csrf.CSRFMiddleware, refused=csrf_refused, secure=wp.secure),
         ],
+        exception_handlers={HTTPException: not_found, 500: unexpected},
         lifespan=lifespan,
     )
     app.state.workplace = wp

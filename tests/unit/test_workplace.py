@@ -376,3 +376,16 @@ def test_json_of_the_export_is_for_programs(client, townhall):
     login(client)
     answer = client.get("/export", params={"service": "kita_erstattung", "format": "json"})
     assert json.loads(answer.content)["submissions"][0]["answers"]["child_name"] == "Paul Mustermann"
+
+
+def test_an_unknown_page_and_an_unexpected_failure_are_plain_pages_without_a_traceback(townhall, monkeypatch):
+    app = create_app(WorkplaceConfig(townhall[0], hasher=CHEAP))
+    with TestClient(app, follow_redirects=False, raise_server_exceptions=False) as client:
+        login(client)
+        missing = client.get("/gibt-es-nicht")
+        assert missing.status_code == 404 and "Diese Seite gibt es hier nicht." in missing.text
+        wp = app.state.workplace
+        monkeypatch.setattr(wp.storage, "current_statuses", lambda: 1 / 0)
+        broken = client.get("/inbox")
+        assert broken.status_code == 500 and "schiefgegangen" in broken.text
+        assert "Traceback" not in broken.text and "ZeroDivision" not in broken.text
