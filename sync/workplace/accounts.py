@@ -302,6 +302,11 @@ class AccountStore:
         token = secrets.token_urlsafe(32)
         stamp = utc_timestamp(now)
         with self._write() as db:
+            # Sessions nobody ended by logging out are cleared once they are too old to count.
+            db.execute(
+                "DELETE FROM sessions WHERE created_at < ?",
+                [utc_timestamp(now - dt.timedelta(hours=MAX_SESSION_HOURS))],
+            )
             db.execute(
                 "INSERT INTO sessions (token_hash, username, created_at, last_used_at) VALUES (?, ?, ?, ?)",
                 [_hash_token(token), name, stamp, stamp],
