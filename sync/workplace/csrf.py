@@ -65,7 +65,7 @@ class CSRFMiddleware:
                 response = self.refused(Request(scope))
                 await self._with_cookie(response, scope, token, new)(scope, _empty, send)
                 return
-            receive = _replay(body)
+            receive = _replay(body, receive)
 
         async def send_with_cookie(message: Message) -> None:
             if message["type"] == "http.response.start" and new:
@@ -107,7 +107,8 @@ async def _read_body(receive: Receive) -> bytes | None:
             return b"".join(chunks)
 
 
-def _replay(body: bytes) -> Receive:
+def _replay(body: bytes, original: Receive) -> Receive:
+    """The body once, as read; after it, whatever the connection says next (a real disconnect)."""
     done = False
 
     async def receive() -> Message:
@@ -115,7 +116,7 @@ def _replay(body: bytes) -> Receive:
         if not done:
             done = True
             return {"type": "http.request", "body": body, "more_body": False}
-        return {"type": "http.disconnect"}
+        return await original()
 
     return receive
 

@@ -389,3 +389,14 @@ def test_an_unknown_page_and_an_unexpected_failure_are_plain_pages_without_a_tra
         broken = client.get("/inbox")
         assert broken.status_code == 500 and "schiefgegangen" in broken.text
         assert "Traceback" not in broken.text and "ZeroDivision" not in broken.text
+
+
+def test_a_file_upload_without_the_csrf_token_is_refused_too(client, townhall, tmp_path):
+    login(client, "it")
+    other = tmp_path / "kiosk3"
+    init_kiosk(other, kiosk_id="kiosk-bellingen", townhall_public=townhall_public_keys_path(townhall[0]))
+    data = enrolment_request_path(other, "kiosk-bellingen").read_bytes()
+    answer = client.post("/kiosks/check", files={"request_file": ("enrolment.json", data, "application/json")})
+    assert answer.status_code == 403
+    answer = client.post("/kiosks/check", data={"csrf_token": "falsch"}, files={"request_file": ("e.json", data, "application/json")})
+    assert answer.status_code == 403
