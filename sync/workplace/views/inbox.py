@@ -16,7 +16,7 @@ from starlette.routing import Route
 
 from kiosk import refcode
 from kiosk.errors import RathausError
-from kiosk.i18n import N_, ntranslator, translator
+from kiosk.i18n import N_, format_date, translator
 from sync.envelope import STATUSES, parse_timestamp, utc_timestamp
 from sync.inbox import InboxEntry, local_time, status_label
 from sync.inbox.damage import DamagedApplicationError, reason_in_words
@@ -41,6 +41,16 @@ class Row:
     entry: InboxEntry
     age_days: int
     received: str
+
+
+def _received(entry: InboxEntry, lang: str) -> str:
+    """When it arrived; a paper application only has the day it was handed in."""
+    if entry.on_paper:
+        try:
+            return format_date(parse_timestamp(entry.received_at).date(), lang)
+        except ValueError:
+            return entry.received_at
+    return local_time(entry.received_at, lang)
 
 
 def _age_days(received_at: str, now: dt.datetime) -> int:
@@ -90,7 +100,7 @@ def inbox_page(wp: Workplace, request: Request) -> Response:
     now = dt.datetime.now(dt.timezone.utc)
     damaged = [e for e in entries if e.damaged]
     rows = [
-        Row(e, _age_days(e.received_at, now), local_time(e.received_at, lang))
+        Row(e, _age_days(e.received_at, now), _received(e, lang))
         for e in entries
         if not e.damaged and (statuses is None or e.status in statuses)
     ]
@@ -180,7 +190,7 @@ def _item_page(
         origin_note=opened.origin.note(lang) if opened.origin is not None else "",
         origin_checked=opened.origin is None or opened.origin.kind == "signed",
         captured=local_time(meta.captured_at, lang),
-        received=local_time(meta.received_at, lang),
+        received=_received(meta, lang),
         history=[(local_time(u.updated_at, lang), status_label(u.status, _), u) for u in opened.history],
         status_label=lambda status: status_label(status, _),
         statuses=[(s, status_label(s, _)) for s in STATUSES],
