@@ -17,7 +17,7 @@ import os
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, AsyncIterator, Callable, Iterable
+from typing import Any, AsyncIterator, Callable
 from urllib.parse import quote, urlsplit
 
 from argon2 import PasswordHasher
@@ -29,7 +29,7 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
-from starlette.routing import Mount, Route
+from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -235,14 +235,14 @@ def _secret(townhall_dir: Path) -> bytes:
 
 
 def _templates() -> Environment:
-    env = Environment(
+    """Templates call ``_()`` and ``n_()`` of the request's language (passed with every page), so
+    one environment serves both languages; Babel finds the texts with Jinja2's extractor."""
+    return Environment(
         loader=FileSystemLoader(str(HERE / "templates")),
         autoescape=select_autoescape(["html", "svg"]),
-        extensions=["jinja2.ext.i18n"],
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    return env
 
 
 def create_app(config: WorkplaceConfig) -> Starlette:

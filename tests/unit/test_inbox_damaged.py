@@ -9,7 +9,6 @@ import io
 import json
 
 import pytest
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from kiosk import refcode
 from kiosk.cli import main
