@@ -7,11 +7,15 @@ import io
 import sys
 
 import pytest
+from argon2 import PasswordHasher
 
 from kiosk.cli import main
 from sync.keys import init_townhall
 from sync.workplace import open_accounts
 from sync.workplace.accounts import LoginRefused
+
+
+CHEAP = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1)
 
 
 @pytest.fixture
@@ -55,7 +59,7 @@ def test_a_short_password_a_taken_name_and_no_terminal_are_refused_plainly(townh
 
 
 def test_unlock_ends_a_lock_out_and_disable_ends_an_account(townhall_dir, monkeypatch, capsys):
-    with open_accounts(townhall_dir) as accounts:
+    with open_accounts(townhall_dir, hasher=CHEAP) as accounts:
         accounts.add_user("erika", "Lindenweg-7-Tangerhuette", role="clerk")
         for _ in range(3):
             with pytest.raises(LoginRefused):
