@@ -259,6 +259,14 @@ class AccountStore:
             ).fetchone()
         return Staff(*row) if row else None
 
+    def locked_out(self, *, now: dt.datetime | None = None) -> dict[str, int]:
+        """Names locked out at the moment, with the seconds left."""
+        now = now or _now()
+        with self._lock:
+            rows = self._db.execute("SELECT username FROM login_failures WHERE locked_until IS NOT NULL").fetchall()
+        locked = {row[0]: self._locked_for(row[0], now) for row in rows}
+        return {name: seconds for name, seconds in locked.items() if seconds}
+
     def users(self) -> list[Staff]:
         with self._lock:
             rows = self._db.execute(

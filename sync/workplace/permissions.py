@@ -26,8 +26,8 @@ CLERK_WORK = frozenset(
 
 GRANTS: dict[str, frozenset[str]] = {
     "clerk": CLERK_WORK,
-    "head": CLERK_WORK | {"access_log.view", "accounts.view"},
-    "it": frozenset({"kiosks.view", "kiosks.manage", "stats.view", "accounts.view"}),
+    "head": CLERK_WORK | {"access_log.view", "accounts.manage"},
+    "it": frozenset({"kiosks.view", "kiosks.manage", "stats.view", "accounts.manage"}),
 }
 
 

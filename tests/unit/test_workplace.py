@@ -400,3 +400,18 @@ def test_a_file_upload_without_the_csrf_token_is_refused_too(client, townhall, t
     assert answer.status_code == 403
     answer = client.post("/kiosks/check", data={"csrf_token": "falsch"}, files={"request_file": ("e.json", data, "application/json")})
     assert answer.status_code == 403
+
+
+def test_the_head_of_office_unlocks_a_colleague_without_a_terminal_and_a_clerk_cannot(client, townhall):
+    for _ in range(3):
+        login(client, password="falsch-falsch")
+    assert login(client).status_code == 401  # erika is locked out
+    assert client.get("/accounts").status_code == 303
+    login(client, "chefin")
+    page = client.get("/accounts").text
+    assert "gesperrt für" in page and "erika entsperren" in page
+    assert client.post("/accounts", data={"csrf_token": token(client), "username": "erika", "action": "unlock"}).status_code == 303
+    client.post("/logout", data={"csrf_token": token(client)})
+    assert login(client).status_code == 303
+    assert client.get("/accounts").status_code == 403
+    assert client.post("/accounts", data={"csrf_token": token(client), "username": "chefin", "action": "disable", "confirm": "yes"}).status_code == 403
