@@ -87,6 +87,8 @@ def town(enrol):
 def log_in(page, url, username="erika", password=PASSWORD):
     """By keyboard only: the name field has the focus, Tab to the password, Enter."""
     page.goto(url + "/inbox")
+    # The name field takes the focus by itself (autofocus, applied with the first rendering).
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'username'")
     page.keyboard.type(username)
     page.keyboard.press("Tab")
     page.keyboard.type(password)
