@@ -104,8 +104,13 @@ def receive_batch(
         "stored" if result.new else "already stored, acknowledged again",
         f", {len(result.refused)} refused" if result.refused else "",
     )
+    # A batch sent again (its acknowledgement was lost) is contact, but not more applications.
     note_kiosk_contact(
-        storage, result.kiosk_id, received_at or utc_timestamp(), "batch", batch_items=result.item_count
+        storage,
+        result.kiosk_id,
+        received_at or utc_timestamp(),
+        "batch",
+        batch_items=result.item_count - len(result.refused) if result.new else None,
     )
     if result.new:
         for refused in result.refused:

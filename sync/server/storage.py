@@ -13,6 +13,7 @@ by a lock, which is plenty for a town hall's traffic and keeps SQLite's rules si
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
 import sqlite3
 import threading
@@ -26,10 +27,13 @@ from sqlite_utils import Migrations
 from kiosk.errors import StoreError
 from sync.envelope.acks import REFERENCE_CONFLICT, RefusedItem
 from sync.envelope.limits import MAX_STATUS_UPDATES
+from sync.envelope.fields import parse_timestamp, utc_timestamp
 from sync.envelope.status import StatusUpdate
 
 DB_NAME = "townhall.db"
 _BUSY_TIMEOUT_MS = 10_000
+SAME_SYNC_SECONDS = 600
+"""Batches from one kiosk this close together count as one sync for "what it had waiting"."""
 
 
 ItemKey = tuple[str, str]
@@ -104,7 +108,8 @@ class KioskContact:
     last_kind: str  # "batch", "download" or "status" (kiosks before protocol 1.1)
     last_batch_at: str | None = None
     last_batch_items: int | None = None
-    """How many applications the kiosk sent in its latest batch: what it had waiting then."""
+    """How many applications the kiosk's latest sync brought (its batches within
+    ``SAME_SYNC_SECONDS`` of each other): what it had waiting then."""
 
 
 @dataclass(frozen=True)
@@ -205,8 +210,8 @@ class Storage(Protocol):
     def record_kiosk_contact(
         self, kiosk_id: str, at: str, kind: str, *, batch_items: int | None = None
     ) -> None:
-        """Note an accepted exchange with a kiosk (``batch`` with its item count, ``download`` or
-        ``status``); a contact older than the one held changes nothing."""
+        """Note an accepted exchange with a kiosk (``batch`` with the count of a newly stored
+        batch, ``download`` or ``status``); a contact older than the one held changes nothing."""
 
     def kiosk_contacts(self) -> dict[str, KioskContact]:
         """The last contact of every kiosk ever heard from, by kiosk id."""
@@ -534,10 +539,14 @@ class SqliteStorage:
                 [kiosk_id, at, kind],
             )
             if batch_items is not None:
+                # Batches within a few minutes of each other came in one sync (a long queue goes
+                # up in several): together they are what the kiosk had waiting.
+                same_sync = utc_timestamp(parse_timestamp(at) - dt.timedelta(seconds=SAME_SYNC_SECONDS))
                 self._db.execute(
-                    "UPDATE kiosk_contacts SET last_batch_at = ?, last_batch_items = ? "
+                    "UPDATE kiosk_contacts SET last_batch_items = CASE WHEN last_batch_at >= ? "
+                    "THEN last_batch_items + ? ELSE ? END, last_batch_at = ? "
                     "WHERE kiosk_id = ? AND (last_batch_at IS NULL OR last_batch_at <= ?)",
-                    [at, batch_items, kiosk_id, at],
+                    [same_sync, batch_items, batch_items, at, kiosk_id, at],
                 )
 
     def kiosk_contacts(self) -> dict[str, KioskContact]:

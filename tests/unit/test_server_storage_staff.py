@@ -35,6 +35,14 @@ def test_the_last_contact_of_a_kiosk_is_the_latest_and_keeps_its_last_batch(stor
     assert "kiosk-b" not in storage.kiosk_contacts()
 
 
+def test_batches_of_one_sync_add_up_and_a_later_sync_starts_afresh(storage):
+    storage.record_kiosk_contact("kiosk-a", "2026-03-01T10:00:00Z", "batch", batch_items=200)
+    storage.record_kiosk_contact("kiosk-a", "2026-03-01T10:02:00Z", "batch", batch_items=37)
+    assert storage.kiosk_contacts()["kiosk-a"].last_batch_items == 237
+    storage.record_kiosk_contact("kiosk-a", "2026-03-02T08:00:00Z", "batch", batch_items=2)
+    assert storage.kiosk_contacts()["kiosk-a"].last_batch_items == 2
+
+
 def test_a_paper_application_is_listed_answered_and_never_sent_to_a_kiosk(storage):
     items = [_item("AAAAAAAA1", "d1")]
     storage.store_batch(BatchRecord("b1", "kiosk-a", 1, "2026-03-01T09:30:00Z", "2026-03-01T10:00:00Z", ("d1",)), items)
