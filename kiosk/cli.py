@@ -30,6 +30,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "sync.cli_inbox",
     "sync.cli_usb",
     "sync.cli_warnings",
+    "sync.cli_staff",
 )
 
 Handler = Callable[[argparse.Namespace], int]

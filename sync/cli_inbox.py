@@ -122,7 +122,13 @@ def run_list(args: argparse.Namespace) -> int:
         return 0
     headings = (_("Code"), _("Service"), _("Kiosk"), _("Received"), _("Status"))
     rows = [
-        (e.reference, e.service, e.kiosk_id, local_time(e.received_at, lang), status_label(e.status, _))
+        (
+            e.reference,
+            e.service,
+            _("paper") if e.on_paper else e.kiosk_id,
+            local_time(e.received_at, lang),
+            _("DAMAGED") if e.damaged else status_label(e.status, _),
+        )
         for e in entries
     ]
     widths = [max(len(str(cell)) for cell in column) for column in zip(headings, *rows)]
@@ -130,6 +136,15 @@ def run_list(args: argparse.Namespace) -> int:
         print("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths)).rstrip())
     n_ = ntranslator(lang)
     print(n_("{count} application.", "{count} applications.", len(entries)).format(count=len(entries)))
+    damaged = sum(1 for e in entries if e.damaged)
+    if damaged:
+        print(
+            n_(
+                "{count} application is damaged and cannot be opened (DAMAGED); the others are not affected.",
+                "{count} applications are damaged and cannot be opened (DAMAGED); the others are not affected.",
+                damaged,
+            ).format(count=damaged)
+        )
     _note_refused(args, lang)
     return 0
 
@@ -172,7 +187,9 @@ def run_show(args: argparse.Namespace) -> int:
     if opened.origin is not None:
         note = opened.origin.note(lang)
         lines.append(note if opened.origin.kind == "signed" else _("Attention: {note}").format(note=note))
-    if opened.form is None:
+    if meta.on_paper:
+        lines.append(_("Handed in on paper: the answers are in the paper file."))
+    elif opened.form is None:
         lines.append(
             _("The exact form definition ({id}, version {version}) is not at hand: questions are shown by their field names.").format(
                 id=meta.form_id, version=meta.form_version
@@ -213,13 +230,34 @@ def run_export(args: argparse.Namespace) -> int:
         check_output_path(args.out, lang)  # before anything is decrypted or marked as exported
     with _open_inbox(args, lang) as inbox:
         if _to_stdout(args.out):
-            data, count = inbox.export_data(args.service, args.format)
+            data, report = inbox.export_bytes(args.service, args.format)
             _write_stdout(data)
+            count = report.count
             print(n_("{count} application exported.", "{count} applications exported.", count).format(count=count), file=sys.stderr)
+            _name_skipped(report.skipped, lang)
             return 0
-        count = inbox.export(args.service, args.format, args.out)
+        report = inbox.export_file(args.service, args.format, args.out)
+    count = report.count
     print(n_("{count} application written to {path}.", "{count} applications written to {path}.", count).format(count=count, path=args.out))
+    _name_skipped(report.skipped, lang)
     return 0
+
+
+def _name_skipped(skipped: list, lang: str) -> None:
+    """Damaged applications left out of an export, each by its code, on standard error."""
+    if not skipped:
+        return
+    n_ = ntranslator(lang)
+    print(
+        n_(
+            "{count} damaged application was left out:",
+            "{count} damaged applications were left out:",
+            len(skipped),
+        ).format(count=len(skipped)),
+        file=sys.stderr,
+    )
+    for item in skipped:
+        print("  " + item.describe(lang), file=sys.stderr)
 
 
 def run_pdf(args: argparse.Namespace) -> int:

@@ -47,6 +47,7 @@ from sync.envelope.failures import (
 from sync.envelope.limits import MAX_BATCH_BYTES, MAX_STATUS_REQUEST_BYTES, MAX_STATUS_UPDATES
 from sync.envelope.status import DEFAULT_MAX_AGE_SECONDS
 from sync.keys import TownhallKeys
+from sync.server.contacts import note_kiosk_contact
 from sync.server.storage import BatchRecord, ItemRecord, Storage
 
 log = logging.getLogger("rathaus.intake")
@@ -102,6 +103,14 @@ def receive_batch(
         result.item_count,
         "stored" if result.new else "already stored, acknowledged again",
         f", {len(result.refused)} refused" if result.refused else "",
+    )
+    # A batch sent again (its acknowledgement was lost) is contact, but not more applications.
+    note_kiosk_contact(
+        storage,
+        result.kiosk_id,
+        received_at or utc_timestamp(),
+        "batch",
+        batch_items=result.item_count - len(result.refused) if result.new else None,
     )
     if result.new:
         for refused in result.refused:
@@ -222,6 +231,7 @@ def status_updates_for(
         request = verify_status_request(
             request_bytes, kiosk_key, max_age_seconds=max_age_seconds, now=now
         )
+        note_kiosk_contact(storage, request.kiosk_id, utc_timestamp(now) if now else utc_timestamp(), "status")
         updates = storage.status_updates_for_kiosk(
             request.kiosk_id, since_serial=request.since_serial, limit=MAX_STATUS_UPDATES
         )

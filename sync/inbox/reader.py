@@ -12,7 +12,7 @@ paper file staff ask for.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -22,9 +22,10 @@ from kiosk.forms import Field, FormDefinition, display_answer
 from kiosk.i18n import format_datetime, language_from_environment, translator
 from sync.allowlist import Allowlist
 from sync.envelope import open_item, parse_timestamp, utc_timestamp
-from sync.envelope.failures import KIND_ITEM, WRONG_RECIPIENT, envelope_error
+from sync.envelope.failures import BAD_SIGNATURE, KIND_ITEM, REVOKED_KIOSK, WRONG_RECIPIENT, envelope_error
 from sync.envelope.items import item_recipient_key_id
 from sync.inbox.catalogue import FormCatalogue
+from sync.inbox.damage import NOT_TEXT, DamagedApplicationError, DamagedItem, holds_only_text
 from sync.inbox.origin import Origin, check_origin
 from sync.inbox.status import NO_STATUS, check_status, clean_note, status_label
 from sync.keys import (
@@ -35,7 +36,7 @@ from sync.keys import (
     townhall_is_initialised,
     townhall_public_keys_path,
 )
-from sync.server.storage import ItemKey, ItemRecord, StatusRecord, Storage, open_storage
+from sync.server.storage import PAPER_KIOSK_ID, ItemKey, ItemRecord, StatusRecord, Storage, open_storage
 
 try:
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -71,6 +72,18 @@ class InboxEntry:
     received_at: str
     status: str
     opened: bool
+    damaged: str | None = None
+    """Why it does not open (an error code), when staff found out or its signature shows it."""
+    on_paper: bool = False
+    """Handed in on paper and recorded by staff: the answers are in the paper file."""
+
+
+@dataclass(frozen=True)
+class ExportReport:
+    """What an export held, and the damaged applications it had to leave out (by name)."""
+
+    count: int
+    skipped: list[DamagedItem]
 
 
 @dataclass(frozen=True)
@@ -167,6 +180,7 @@ class Inbox:
         self.catalogue = FormCatalogue.for_townhall(self.townhall_dir, forms_dirs)
         self._keys: EncryptionKeyring | None = None
         self.allowlist = Allowlist(self.townhall_dir)
+        self._signature_checks: dict[str, str | None] = {}
 
     # -- reading ---------------------------------------------------------------------------------
 
@@ -182,18 +196,43 @@ class Inbox:
         items = self.storage.items(form_id=form_id, unopened_only=state == "new")
         return [self._entry(item, statuses.get((item.kiosk_id, item.reference))) for item in items]
 
+    def entry(self, reference: str, kiosk_id: str | None = None) -> InboxEntry:
+        """One submission's routing data and status, found by its typed receipt code; opens nothing."""
+        item = self._item(reference, kiosk_id)
+        history = self.storage.status_history(item.reference, item.kiosk_id)
+        return self._entry(item, history[-1] if history else None)
+
     def open(self, reference: str, kiosk_id: str | None = None) -> OpenedSubmission:
         """Decrypt one submission (typed receipt code, typos caught) and note that it was opened.
 
-        ``kiosk_id`` is needed only in the rare case that two kiosks drew the same code."""
+        ``kiosk_id`` is needed only in the rare case that two kiosks drew the same code. A damaged
+        submission raises ``DamagedApplicationError`` naming it, and is marked so lists show it."""
         item = self._item(reference, kiosk_id)
-        submission = self._decrypt(item)
+        try:
+            submission = self._decrypt(item)
+        except EnvelopeError as exc:
+            damaged = self._note_damage(item, exc)
+            raise DamagedApplicationError(
+                damaged, self.lang, message=exc.message if exc.code in (BAD_SIGNATURE, REVOKED_KIOSK) else None
+            ) from None
         self.storage.mark_opened([(item.kiosk_id, item.reference)], utc_timestamp())
         return submission
 
     def submissions(self, form_id: str) -> list[OpenedSubmission]:
-        """Every submission of one service, decrypted, in the order they arrived."""
-        return [self._decrypt(item) for item in self.storage.items(form_id=form_id)]
+        """Every submission of one service that opens, decrypted, in the order they arrived."""
+        return self.checked_submissions(form_id)[0]
+
+    def checked_submissions(self, form_id: str) -> tuple[list[OpenedSubmission], list[DamagedItem]]:
+        """Every submission of one service, and apart from them the damaged ones, by name: one
+        planted item never stops the others."""
+        opened: list[OpenedSubmission] = []
+        damaged: list[DamagedItem] = []
+        for item in self.storage.items(form_id=form_id):
+            try:
+                opened.append(self._decrypt(item))
+            except EnvelopeError as exc:
+                damaged.append(self._note_damage(item, exc))
+        return opened, damaged
 
     # -- answering -------------------------------------------------------------------------------
 
@@ -207,6 +246,31 @@ class Inbox:
             item.reference, status, message, utc_timestamp(), clean_note(note), kiosk_id=item.kiosk_id
         )
 
+    def record_paper(self, form_id: str, received_at: str, *, note: str = "") -> InboxEntry:
+        """Keep an application handed in on paper, so one list holds digital and paper ones.
+
+        It gets a receipt code of its own (to write on the paper); the answers stay on paper, so
+        nothing personal is typed in here but the staff's own ``note`` (e.g. the file number)."""
+        self._check_service(form_id)
+        form = self.catalogue.current(form_id)
+        version = form.version if form is not None else ""
+        form_hash = form.content_hash if form is not None else ""
+        for _attempt in range(20):
+            code = refcode.new_reference()
+            if self.storage.items_with_reference(code):
+                continue
+            try:
+                item = self.storage.record_paper_item(code, form_id, version, form_hash, received_at)
+            except KeyError:
+                continue
+            break
+        else:  # pragma: no cover - 20 collisions in a space of 32**8 codes
+            raise RathausError(self._("No free receipt code was found; please try again."))
+        record = self.storage.add_status(
+            item.reference, NO_STATUS, "", utc_timestamp(), clean_note(note), kiosk_id=PAPER_KIOSK_ID
+        )
+        return self._entry(item, record)
+
     def history(self, reference: str, kiosk_id: str | None = None) -> list[StatusRecord]:
         item = self._item(reference, kiosk_id)
         return self.storage.status_history(item.reference, item.kiosk_id)
@@ -215,27 +279,36 @@ class Inbox:
 
     def export(self, form_id: str, fmt: str, out: Path) -> int:
         """Write one row per submission of a service, a column per question; returns the count."""
+        return self.export_file(form_id, fmt, out).count
+
+    def export_file(self, form_id: str, fmt: str, out: Path) -> ExportReport:
+        """Like ``export``, naming the damaged submissions that were left out."""
         from sync.inbox.export import write_private_file
 
-        data, keys = self._export(form_id, fmt)
+        data, keys, skipped = self._export(form_id, fmt)
         write_private_file(Path(out), data, self.lang)
         self.storage.mark_exported(keys, utc_timestamp())
-        return len(keys)
+        return ExportReport(len(keys), skipped)
 
     def export_data(self, form_id: str, fmt: str) -> tuple[bytes, int]:
         """The same export as bytes (for ``--out -``), with the number of submissions in it."""
-        data, keys = self._export(form_id, fmt)
-        self.storage.mark_exported(keys, utc_timestamp())
-        return data, len(keys)
+        data, report = self.export_bytes(form_id, fmt)
+        return data, report.count
 
-    def _export(self, form_id: str, fmt: str) -> tuple[bytes, list[ItemKey]]:
+    def export_bytes(self, form_id: str, fmt: str) -> tuple[bytes, ExportReport]:
+        """The export as bytes (a download, standard output), naming what was left out."""
+        data, keys, skipped = self._export(form_id, fmt)
+        self.storage.mark_exported(keys, utc_timestamp())
+        return data, ExportReport(len(keys), skipped)
+
+    def _export(self, form_id: str, fmt: str) -> tuple[bytes, list[ItemKey], list[DamagedItem]]:
         from sync.inbox.export import build_export, check_format
 
         check_format(fmt, self.lang)
         self._check_service(form_id)
-        submissions = self.submissions(form_id)
+        submissions, skipped = self.checked_submissions(form_id)
         data = build_export(submissions, form_id, fmt, catalogue=self.catalogue, lang=self.lang)
-        return data, [(s.meta.kiosk_id, s.meta.code) for s in submissions]
+        return data, [(s.meta.kiosk_id, s.meta.code) for s in submissions], skipped
 
     def pdf(self, reference: str, kiosk_id: str | None = None) -> bytes:
         """An A4 page (or more) for the paper file: every question with its answer."""
@@ -276,6 +349,30 @@ class Inbox:
             )
         return found[0]
 
+    def _signature_damage(self, item: ItemRecord) -> str | None:
+        """A flipped byte shows without the private key: the kiosk's signature no longer fits.
+        Checked once per item and process (items never change once stored)."""
+        if item.on_paper:
+            return None
+        if item.damaged:
+            return item.damaged
+        cached = self._signature_checks.get(item.digest, "")
+        if cached != "":
+            return cached
+        try:
+            check_origin(item.sealed, self.allowlist.list(), self.lang)
+            found: str | None = None
+        except EnvelopeError as exc:
+            found = exc.code
+        self._signature_checks[item.digest] = found
+        return found
+
+    def _note_damage(self, item: ItemRecord, exc: EnvelopeError) -> DamagedItem:
+        damaged = DamagedItem(item.reference, item.kiosk_id, item.form_id, item.received_at, exc.code)
+        if item.damaged != exc.code:
+            self.storage.mark_damaged((item.kiosk_id, item.reference), exc.code, utc_timestamp())
+        return damaged
+
     def _entry(self, item: ItemRecord, status: StatusRecord | None) -> InboxEntry:
         return InboxEntry(
             reference=refcode.display(item.reference),
@@ -288,6 +385,8 @@ class Inbox:
             received_at=item.received_at,
             status=status.status if status is not None else NO_STATUS,
             opened=item.opened_at is not None,
+            damaged=self._signature_damage(item),
+            on_paper=item.on_paper,
         )
 
     def _keyring(self) -> EncryptionKeyring:
@@ -296,6 +395,15 @@ class Inbox:
         return self._keys
 
     def _decrypt(self, item: ItemRecord) -> OpenedSubmission:
+        history = self.storage.status_history(item.reference, item.kiosk_id)
+        current = history[-1] if history else None
+        if item.on_paper:
+            return OpenedSubmission(
+                meta=self._entry(item, current),
+                answers={},
+                form=self.catalogue.exact(item.form_id, item.form_hash) or self.catalogue.current(item.form_id),
+                history=history,
+            )
         origin = check_origin(item.sealed, self.allowlist.list(), self.lang)
         keyring = self._keyring()
         recipient = item_recipient_key_id(item.sealed)
@@ -310,8 +418,12 @@ class Inbox:
                     code=refcode.display(item.reference)
                 ),
             )
-        history = self.storage.status_history(item.reference, item.kiosk_id)
-        current = history[-1] if history else None
+        if not holds_only_text(answers):
+            raise EnvelopeError(NOT_TEXT, self._("An answer holds characters that are not text."))
+        if item.damaged:  # it opens after all (an earlier key restored, a kiosk enrolled again)
+            self.storage.mark_damaged((item.kiosk_id, item.reference), None, utc_timestamp())
+            self._signature_checks.pop(item.digest, None)
+            item = replace(item, damaged=None)
         return OpenedSubmission(
             meta=self._entry(item, current),
             answers=answers,
@@ -335,6 +447,7 @@ class Inbox:
 
 __all__ = [
     "AnswerRow",
+    "ExportReport",
     "Inbox",
     "InboxEntry",
     "OpenedSubmission",

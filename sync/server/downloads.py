@@ -38,6 +38,7 @@ from sync.envelope.failures import TOO_LARGE, envelope_error
 from sync.envelope.keyupdates import KeyUpdate
 from sync.keys import TownhallKeys
 from sync.rotation import key_updates
+from sync.server.contacts import note_kiosk_contact
 from sync.server.storage import Storage
 
 log = logging.getLogger("rathaus.downloads")
@@ -194,6 +195,7 @@ def answer_download_pages(
             request_bytes, kiosk_key, max_age_seconds=max_age_seconds, now=now
         )
         created_at = utc_timestamp(now) if now is not None else utc_timestamp()
+        note_kiosk_contact(storage, request.kiosk_id, created_at, "download")
         context = SourceContext(storage, townhall, townhall_dir, request.kiosk_id, created_at)
         held = {name: version for name, version in request.channels.items() if name in _SOURCES}
         answers: list[bytes] = []

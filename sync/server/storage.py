@@ -13,6 +13,7 @@ by a lock, which is plenty for a town hall's traffic and keeps SQLite's rules si
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
 import sqlite3
 import threading
@@ -26,10 +27,13 @@ from sqlite_utils import Migrations
 from kiosk.errors import StoreError
 from sync.envelope.acks import REFERENCE_CONFLICT, RefusedItem
 from sync.envelope.limits import MAX_STATUS_UPDATES
+from sync.envelope.fields import parse_timestamp, utc_timestamp
 from sync.envelope.status import StatusUpdate
 
 DB_NAME = "townhall.db"
 _BUSY_TIMEOUT_MS = 10_000
+SAME_SYNC_SECONDS = 600
+"""Batches from one kiosk this close together count as one sync for "what it had waiting"."""
 
 
 ItemKey = tuple[str, str]
@@ -81,6 +85,31 @@ class ItemRecord:
     sealed: bytes
     opened_at: str | None = None
     exported_at: str | None = None
+    damaged: str | None = None
+    """Why staff could not open it (an error code such as ``tampered``), once found out."""
+
+    @property
+    def on_paper(self) -> bool:
+        """Recorded by staff from a paper application: nothing sealed, the answers are on paper."""
+        return self.kiosk_id == PAPER_KIOSK_ID
+
+
+PAPER_KIOSK_ID = "(paper)"
+"""The "kiosk" of applications handed in on paper. Parentheses never match a kiosk id
+(``[a-z0-9][a-z0-9-]*``), so no kiosk can ask for, or send under, this id."""
+
+
+@dataclass(frozen=True)
+class KioskContact:
+    """What the town hall last heard from a kiosk (any signed exchange it accepted)."""
+
+    kiosk_id: str
+    last_seen_at: str
+    last_kind: str  # "batch", "download" or "status" (kiosks before protocol 1.1)
+    last_batch_at: str | None = None
+    last_batch_items: int | None = None
+    """How many applications the kiosk's latest sync brought (its batches within
+    ``SAME_SYNC_SECONDS`` of each other): what it had waiting then."""
 
 
 @dataclass(frozen=True)
@@ -168,6 +197,25 @@ class Storage(Protocol):
         """Updates for items from this kiosk with a serial above ``since_serial``, oldest first,
         at most ``limit`` (a kiosk asks again from the last serial it got)."""
 
+    def mark_damaged(self, key: ItemKey, reason: str | None, at: str) -> None:
+        """Record that an item does not open (``reason`` is an error code), so lists show it;
+        ``None`` clears the mark (it opened after all, e.g. with a restored earlier key)."""
+
+    def record_paper_item(
+        self, reference: str, form_id: str, form_version: Any, form_hash: str, received_at: str
+    ) -> ItemRecord:
+        """Keep an application handed in on paper (under ``PAPER_KIOSK_ID``, nothing sealed), so
+        one list holds both; ``KeyError`` when the code is taken."""
+
+    def record_kiosk_contact(
+        self, kiosk_id: str, at: str, kind: str, *, batch_items: int | None = None
+    ) -> None:
+        """Note an accepted exchange with a kiosk (``batch`` with the count of a newly stored
+        batch, ``download`` or ``status``); a contact older than the one held changes nothing."""
+
+    def kiosk_contacts(self) -> dict[str, KioskContact]:
+        """The last contact of every kiosk ever heard from, by kiosk id."""
+
     def close(self) -> None:
         """Release the database."""
 
@@ -237,9 +285,32 @@ def _refused_items(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE batches ADD COLUMN refused TEXT NOT NULL DEFAULT '[]'")
 
 
+@migrations(name="0003_damage_paper_kiosk_contacts")
+def _damage_paper_contacts(db: sqlite_utils.Database) -> None:
+    """Damaged items are marked (never deleted: they are evidence); applications handed in on
+    paper hang off one batch row of their own; the last contact of each kiosk is kept for staff."""
+    db.execute("ALTER TABLE items ADD COLUMN damaged TEXT")
+    db.execute(
+        "INSERT INTO batches (batch_id, kiosk_id, sequence, created_at, received_at, item_count, "
+        "item_digests) VALUES ('paper', ?, 0, '', '', 0, '[]')",
+        [PAPER_KIOSK_ID],
+    )
+    db.execute(
+        """
+        CREATE TABLE kiosk_contacts (
+            kiosk_id          TEXT PRIMARY KEY,
+            last_seen_at      TEXT NOT NULL,
+            last_kind         TEXT NOT NULL,
+            last_batch_at     TEXT,
+            last_batch_items  INTEGER
+        )
+        """
+    )
+
+
 _ITEM_COLUMNS = (
     "reference, digest, batch_id, kiosk_id, form_id, form_version, form_hash, captured_at, "
-    "received_at, sealed, opened_at, exported_at"
+    "received_at, sealed, opened_at, exported_at, damaged"
 )
 _STATUS_COLUMNS = "serial, reference, kiosk_id, status, message, updated_at, staff_note"
 
@@ -366,7 +437,7 @@ class SqliteStorage:
     def counts(self) -> StorageCounts:
         with self._lock:
             batches, items, updates, refused = self._db.execute(
-                "SELECT (SELECT count(*) FROM batches), (SELECT count(*) FROM items), "
+                "SELECT (SELECT count(*) FROM batches WHERE batch_id != 'paper'), (SELECT count(*) FROM items), "
                 "(SELECT count(*) FROM status_updates), "
                 "(SELECT coalesce(sum(json_array_length(refused)), 0) FROM batches)"
             ).fetchone()
@@ -418,6 +489,73 @@ class SqliteStorage:
                     "UPDATE items SET exported_at = ? WHERE kiosk_id = ? AND reference = ?",
                     [at, kiosk_id, reference],
                 )
+
+    def mark_damaged(self, key: ItemKey, reason: str | None, at: str) -> None:
+        with self._write():
+            self._db.execute(
+                "UPDATE items SET damaged = ? WHERE kiosk_id = ? AND reference = ?",
+                [reason, key[0], key[1]],
+            )
+
+    def record_paper_item(
+        self, reference: str, form_id: str, form_version: Any, form_hash: str, received_at: str
+    ) -> ItemRecord:
+        item = ItemRecord(
+            reference=reference,
+            digest=f"paper:{reference}",
+            batch_id="paper",
+            kiosk_id=PAPER_KIOSK_ID,
+            form_id=form_id,
+            form_version=form_version,
+            form_hash=form_hash,
+            captured_at=received_at,
+            received_at=received_at,
+            sealed=b"",
+        )
+        with self._write():
+            try:
+                self._db.execute(
+                    "INSERT INTO items (reference, digest, batch_id, kiosk_id, form_id, form_version, "
+                    "form_hash, captured_at, received_at, sealed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        item.reference, item.digest, item.batch_id, item.kiosk_id, item.form_id,
+                        item.form_version, item.form_hash, item.captured_at, item.received_at, item.sealed,
+                    ],
+                )
+            except sqlite3.IntegrityError:
+                raise KeyError(reference) from None
+        return item
+
+    # -- kiosks --------------------------------------------------------------------------------
+
+    def record_kiosk_contact(
+        self, kiosk_id: str, at: str, kind: str, *, batch_items: int | None = None
+    ) -> None:
+        with self._write():
+            self._db.execute(
+                "INSERT INTO kiosk_contacts (kiosk_id, last_seen_at, last_kind) VALUES (?, ?, ?) "
+                "ON CONFLICT (kiosk_id) DO UPDATE SET last_seen_at = excluded.last_seen_at, "
+                "last_kind = excluded.last_kind WHERE excluded.last_seen_at >= kiosk_contacts.last_seen_at",
+                [kiosk_id, at, kind],
+            )
+            if batch_items is not None:
+                # Batches within a few minutes of each other came in one sync (a long queue goes
+                # up in several): together they are what the kiosk had waiting.
+                same_sync = utc_timestamp(parse_timestamp(at) - dt.timedelta(seconds=SAME_SYNC_SECONDS))
+                self._db.execute(
+                    "UPDATE kiosk_contacts SET last_batch_items = CASE WHEN last_batch_at >= ? "
+                    "THEN last_batch_items + ? ELSE ? END, last_batch_at = ? "
+                    "WHERE kiosk_id = ? AND (last_batch_at IS NULL OR last_batch_at <= ?)",
+                    [same_sync, batch_items, batch_items, at, kiosk_id, at],
+                )
+
+    def kiosk_contacts(self) -> dict[str, KioskContact]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT kiosk_id, last_seen_at, last_kind, last_batch_at, last_batch_items "
+                "FROM kiosk_contacts ORDER BY kiosk_id"
+            ).fetchall()
+        return {row[0]: KioskContact(*row) for row in rows}
 
     # -- status updates ------------------------------------------------------------------------
 
@@ -523,4 +661,5 @@ def _item_from_row(row: Sequence[Any]) -> ItemRecord:
         sealed=bytes(row[9]),
         opened_at=row[10],
         exported_at=row[11],
+        damaged=row[12],
     )

@@ -1,0 +1,3 @@
+"""The workplace's areas; importing this package registers them (see ``sync.workplace.areas``)."""
+
+from sync.workplace.views import access_log, inbox, kiosks, staff_accounts, stats  # noqa: F401

@@ -1,0 +1,417 @@
+"""The staff workplace without a browser (Starlette's TestClient): who gets in, what each role
+may see, what is refused, and what a clerk sees and does with an application."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import re
+import sqlite3
+import warnings
+
+import pytest
+from argon2 import PasswordHasher
+
+with warnings.catch_warnings():  # Starlette 1.0 would like httpx2; httpx is what this project has
+    warnings.simplefilter("ignore")
+    from starlette.testclient import TestClient
+
+from kiosk import refcode
+from kiosk.forms import builtin_forms_dir, load_form
+from sync.allowlist import Allowlist
+from sync.envelope import ItemMeta, item_digest, seal_item, utc_timestamp
+from sync.keys import (
+    enrolment_request_path,
+    init_kiosk,
+    init_townhall,
+    load_kiosk_keys,
+    load_townhall_public,
+    townhall_public_keys_path,
+)
+from sync.server.storage import BatchRecord, ItemRecord, open_storage
+from sync.workplace import WorkplaceConfig, create_app
+from sync.workplace import accounts as accounts_module
+from sync.workplace.accounts import lock_seconds, open_accounts
+
+CHEAP = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1)
+PASSWORD = "Lindenweg-7-Tangerhuette"
+KITA = load_form(builtin_forms_dir() / "kita_erstattung.toml")
+ANSWERS = {
+    "parent_name": "Erika Mustermann-Quast",
+    "address": {"street": "Lindenweg", "number": "7", "postcode": "39517", "town": "Tangerhütte"},
+    "child_name": "Paul Mustermann",
+    "child_birth_date": "2019-08-14",
+    "kita": "regenbogen",
+    "months": ["2021-03"],
+    "monthly_fee": "120.00",
+    "account_holder": "Erika Mustermann-Quast",
+    "iban": "DE89370400440532013000",
+    "confirmation": True,
+}
+
+
+@pytest.fixture
+def townhall(tmp_path):
+    townhall_dir, kiosk_dir = tmp_path / "townhall", tmp_path / "kiosk"
+    init_townhall(townhall_dir, name="Einheitsgemeinde Tangerhütte")
+    init_kiosk(kiosk_dir, kiosk_id="kiosk-lueder", townhall_public=townhall_public_keys_path(townhall_dir))
+    Allowlist(townhall_dir).approve(enrolment_request_path(kiosk_dir, "kiosk-lueder"))
+    with open_accounts(townhall_dir, hasher=CHEAP) as accounts:
+        accounts.add_user("erika", PASSWORD, role="clerk", display_name="Erika Sachbearbeiterin")
+        accounts.add_user("chefin", PASSWORD, role="head", display_name="Helga Amtsleiterin")
+        accounts.add_user("it", PASSWORD, role="it", display_name="Ingo IT")
+    return townhall_dir, kiosk_dir
+
+
+_counter = iter(range(1, 100_000))
+
+
+def arrive(townhall_dir, kiosk_dir, answers=ANSWERS, *, received_at=None, flip=False):
+    signing = load_kiosk_keys(kiosk_dir).signing
+    reference = refcode.new_reference()
+    public = load_townhall_public(townhall_public_keys_path(townhall_dir))
+    meta = ItemMeta("kita_erstattung", KITA.version, KITA.content_hash, "kiosk-lueder", reference, "2026-03-02T09:15:00Z")
+    sealed = seal_item(meta, answers, public.encryption, signing)
+    if flip:
+        sealed = sealed[:-100] + bytes([sealed[-100] ^ 1]) + sealed[-99:]
+    n = next(_counter)
+    batch_id = f"{n:032x}"
+    item = ItemRecord(
+        reference, item_digest(sealed), batch_id, "kiosk-lueder", "kita_erstattung", KITA.version,
+        KITA.content_hash, meta.captured_at, received_at or utc_timestamp(), sealed,
+    )
+    with open_storage(townhall_dir) as storage:
+        storage.store_batch(BatchRecord(batch_id, "kiosk-lueder", n, meta.captured_at, item.received_at, (item.digest,)), [item])
+    return reference
+
+
+@pytest.fixture
+def client(townhall):
+    app = create_app(WorkplaceConfig(townhall[0], hasher=CHEAP))
+    with TestClient(app, follow_redirects=False) as test_client:
+        yield test_client
+
+
+def token(client) -> str:
+    if "rk_csrf" not in client.cookies:
+        client.get("/login")
+    return client.cookies["rk_csrf"]
+
+
+def login(client, username="erika", password=PASSWORD):
+    return client.post("/login", data={"username": username, "password": password, "csrf_token": token(client), "next": "/inbox"})
+
+
+def test_every_page_asks_to_log_in_first(client):
+    for path in ("/inbox", "/kiosks", "/stats", "/access-log", "/paper", "/export?service=kita_erstattung"):
+        answer = client.get(path)
+        assert answer.status_code == 303 and answer.headers["location"].startswith("/login?next=")
+    page = client.get("/login")
+    assert "Anmelden" in page.text and 'for="username"' in page.text and 'for="password"' in page.text
+    assert page.headers["cache-control"] == "no-store"
+
+
+def test_a_login_sets_a_strict_httponly_session_cookie_and_logout_ends_it(client):
+    answer = login(client)
+    assert answer.status_code == 303 and answer.headers["location"] == "/inbox"
+    cookie = next(c for c in answer.headers.get_list("set-cookie") if c.startswith("rk_session="))
+    assert "HttpOnly" in cookie and "SameSite=strict" in cookie.replace("Strict", "strict") and "Max-Age=" in cookie
+    assert "Secure" not in cookie  # plain http on 127.0.0.1
+    stolen = client.cookies["rk_session"]
+    assert client.get("/inbox").status_code == 200
+    assert client.post("/logout", data={"csrf_token": token(client)}).status_code == 303
+    client.cookies.set("rk_session", stolen)  # a copy of the cookie is worth nothing after logout
+    assert client.get("/inbox").status_code == 303
+
+
+def test_behind_the_tls_proxy_the_cookies_are_secure(townhall):
+    app = create_app(WorkplaceConfig(townhall[0], hasher=CHEAP))
+    with TestClient(app, base_url="https://rathaus.example", follow_redirects=False) as https:
+        answer = login(https)
+        cookies = answer.headers.get_list("set-cookie")
+        assert all("Secure" in c for c in cookies if c.startswith("rk_session="))
+
+
+def test_a_wrong_password_is_refused_and_repeated_ones_lock_the_name_even_across_a_restart(client, townhall):
+    answer = login(client, password="falsch-falsch")
+    assert answer.status_code == 401 and "Benutzername oder das Passwort ist falsch" in answer.text
+    assert "rk_session" not in client.cookies
+    for _ in range(2):
+        answer = login(client, password="falsch-falsch")
+    assert answer.status_code == 401 and "Zu viele falsche Passwörter" in answer.text
+    # Locked: even the right password is refused now, and after a restart too.
+    assert login(client).status_code == 401
+    restarted = create_app(WorkplaceConfig(townhall[0], hasher=CHEAP))
+    with TestClient(restarted, follow_redirects=False) as again:
+        assert login(again).status_code == 401
+    # Unknown names are locked the same way, so the lock-out tells nobody which names exist.
+    for _ in range(3):
+        answer = login(client, username="gibt-es-nicht", password="falsch-falsch")
+    assert "Zu viele falsche Passwörter" in answer.text
+
+
+def test_the_lock_out_grows_with_every_further_failure():
+    assert [lock_seconds(n) for n in (1, 2, 3, 4, 5, 20)] == [0, 0, 30, 60, 120, 3600]
+
+
+def test_an_expired_session_sends_back_to_the_login(client, monkeypatch):
+    login(client)
+    assert client.get("/inbox").status_code == 200
+    later = dt.datetime.now(dt.timezone.utc) + dt.timedelta(minutes=31)
+    monkeypatch.setattr(accounts_module, "_now", lambda: later)
+    answer = client.get("/inbox")
+    assert answer.status_code == 303 and answer.headers["location"].startswith("/login")
+    refused = client.post("/paper", data={"csrf_token": token(client), "service": "kita_erstattung", "received_on": "2026-03-02"})
+    assert refused.status_code == 401 and "Sitzung ist abgelaufen" in refused.text
+
+
+def test_a_forged_session_cookie_is_no_session(client):
+    login(client)
+    client.cookies.set("rk_session", client.cookies["rk_session"][:-3] + "AAA")
+    assert client.get("/inbox").status_code == 303
+
+
+def test_a_form_without_the_csrf_token_is_refused_and_changes_nothing(client, townhall):
+    code = arrive(*townhall)
+    login(client)
+    answer = client.post(f"/applications/{code}/status", data={"status": "accepted", "message": "Bewilligt.", "action": "save"})
+    assert answer.status_code == 403 and "nicht von diesem Arbeitsplatz" in answer.text
+    wrong = client.post(
+        f"/applications/{code}/status",
+        data={"status": "accepted", "message": "Bewilligt.", "action": "save", "csrf_token": "x" * 43},
+    )
+    assert wrong.status_code == 403
+    with open_storage(townhall[0]) as storage:
+        assert storage.status_history(code) == []
+    assert client.post("/login", data={"username": "erika", "password": PASSWORD}).status_code == 403
+
+
+def test_a_clerk_cannot_open_the_access_log_or_manage_kiosks_and_it_cannot_read_applications(client, townhall):
+    code = arrive(*townhall)
+    login(client)
+    page = client.get("/inbox").text
+    assert "/access-log" not in page
+    answer = client.get("/access-log")
+    assert answer.status_code == 403 and "nicht freigegeben" in answer.text
+    assert client.post("/kiosks/revoke", data={"csrf_token": token(client), "kiosk_id": "kiosk-lueder", "confirm": "yes"}).status_code == 403
+    assert Allowlist(townhall[0]).list()[0].active
+    client.post("/logout", data={"csrf_token": token(client)})
+    login(client, "it")
+    assert client.get(f"/applications/{code}?kiosk=kiosk-lueder").status_code == 403
+    assert client.get("/kiosks").status_code == 200
+
+
+def test_a_clerk_finds_an_application_by_its_code_and_reads_it_with_german_questions(client, townhall):
+    older = arrive(*townhall, received_at="2026-01-05T08:00:00Z")
+    code = arrive(*townhall, {**ANSWERS, "child_name": "Lena Mustermann"})
+    login(client)
+    listing = client.get("/inbox").text
+    assert listing.index(refcode.display(older)) < listing.index(refcode.display(code))  # oldest first
+    assert "Tage" in listing and "Erika Mustermann" not in listing  # lists show no content
+    typed = code.lower()[:3] + " " + code.lower()[3:]
+    found = client.get("/inbox", params={"code": typed})
+    assert found.status_code == 303
+    page = client.get(found.headers["location"])
+    assert page.status_code == 200
+    label = KITA.field("child_name").text("label", "de")
+    assert f"<dt>{label}</dt>" in page.text and "<dd>Lena Mustermann</dd>" in page.text
+    assert "Gesendet von Kiosk kiosk-lueder; seine Signatur ist geprüft." in page.text
+    typo = client.get("/inbox", params={"code": code[:-1] + ("A" if code[-1] != "A" else "B")})
+    assert typo.status_code == 200 and 'class="problem"' in typo.text
+
+
+def test_setting_a_status_previews_the_kiosk_words_then_saves_and_a_rejection_needs_a_reason(client, townhall):
+    code = arrive(*townhall)
+    login(client)
+    url = f"/applications/{code}/status?kiosk=kiosk-lueder"
+    preview = client.post(url, data={"csrf_token": token(client), "status": "accepted", "message": "Die Erstattung kommt im April.", "action": "preview"})
+    assert preview.status_code == 200
+    assert "Der Kiosk zeigt für" in preview.text and "Die Erstattung kommt im April." in preview.text
+    assert "bewilligt" in preview.text.lower()
+    with open_storage(townhall[0]) as storage:
+        assert storage.status_history(code) == []  # a preview saves nothing
+    refused = client.post(url, data={"csrf_token": token(client), "status": "rejected", "message": "", "action": "save"})
+    assert refused.status_code == 400 and "Grund" in refused.text
+    saved = client.post(url, data={"csrf_token": token(client), "status": "accepted", "message": "Die Erstattung kommt im April.", "note": "Akte 12/26", "action": "save"})
+    assert saved.status_code == 303
+    page = client.get(saved.headers["location"])
+    assert "Gespeichert" in page.text and "Akte 12/26" in page.text
+    with open_storage(townhall[0]) as storage:
+        (update,) = storage.status_history(code)
+    assert (update.status, update.message, update.staff_note) == ("accepted", "Die Erstattung kommt im April.", "Akte 12/26")
+    done = client.get("/inbox", params={"filter": "done"}).text
+    assert refcode.display(code) in done
+    assert refcode.display(code) not in client.get("/inbox", params={"filter": "new"}).text
+    data = client.get("/inbox.json", params={"filter": "done"}).json()
+    assert [(a["reference"], a["status"], a["opened"]) for a in data["applications"]] == [(code, "accepted", True)]
+    assert data["counts"]["new"] == 0 and "Mustermann" not in json.dumps(data)
+
+
+def test_the_head_of_office_sees_who_opened_what_and_never_its_content(client, townhall):
+    code = arrive(*townhall)
+    login(client)
+    client.get(f"/applications/{code}?kiosk=kiosk-lueder")
+    client.get(f"/applications/{code}/pdf?kiosk=kiosk-lueder")
+    client.post("/logout", data={"csrf_token": token(client)})
+    login(client, "chefin")
+    log = client.get("/access-log")
+    assert log.status_code == 200
+    rows = re.findall(r"<tr><td[^>]*>.*?</tr>", log.text)
+    assert any("Erika Sachbearbeiterin" in row and refcode.display(code) in row and "geöffnet" in row for row in rows)
+    assert any("als PDF gedruckt" in row for row in rows)
+    assert "Mustermann" not in log.text
+    only = client.get("/access-log", params={"code": code}).text
+    assert refcode.display(code) in only
+
+
+def test_a_damaged_application_is_shown_as_damaged_and_never_blocks_the_others(client, townhall):
+    good = arrive(*townhall)
+    bad = arrive(*townhall, flip=True)
+    login(client)
+    listing = client.get("/inbox").text
+    assert "1 beschädigter Antrag" in listing and refcode.display(bad) in listing
+    refused = client.get(f"/applications/{bad}?kiosk=kiosk-lueder")
+    assert refused.status_code == 422 and refcode.display(bad) in refused.text
+    assert client.get(f"/applications/{good}?kiosk=kiosk-lueder").status_code == 200
+    export = client.get("/export", params={"service": "kita_erstattung", "format": "csv"})
+    assert export.status_code == 200 and export.headers["x-rathaus-skipped"] == refcode.display(bad)
+    rows = list(csv.reader(io.StringIO(export.content.decode("utf-8-sig")), delimiter=";"))
+    assert [row[0] for row in rows[1:]] == [refcode.display(good)]
+    assert "attachment" in export.headers["content-disposition"]
+
+
+def test_a_paper_application_joins_the_same_list_and_takes_a_status(client, townhall):
+    arrive(*townhall)
+    login(client)
+    future = (dt.date.today() + dt.timedelta(days=3)).isoformat()
+    assert client.post("/paper", data={"csrf_token": token(client), "service": "kita_erstattung", "received_on": future}).status_code == 400
+    done = client.post("/paper", data={"csrf_token": token(client), "service": "kita_erstattung", "received_on": "2026-03-02", "note": "Akte 7/26"})
+    assert done.status_code == 200
+    code = re.search(r'big-code code">([0-9A-Z-]+)<', done.text).group(1)
+    listing = client.get("/inbox").text
+    assert code in listing and "Papier" in listing
+    page = client.get(f"/applications/{refcode.parse(code)}?kiosk=(paper)")
+    assert "Papierakte" in page.text
+    saved = client.post(
+        f"/applications/{refcode.parse(code)}/status?kiosk=(paper)",
+        data={"csrf_token": token(client), "status": "in_progress", "message": "", "action": "save", "kiosk": "(paper)"},
+    )
+    assert saved.status_code == 303
+    assert code in client.get("/inbox", params={"filter": "in_progress"}).text
+
+
+def test_kiosks_at_a_glance_warn_about_a_silent_kiosk_and_enrol_only_with_the_right_fingerprint(client, townhall, tmp_path):
+    townhall_dir, _kiosk_dir = townhall
+    login(client, "it")
+    page = client.get("/kiosks").text
+    assert "kiosk-lueder" in page and "meldet sich nicht" in page and "nie" in page
+    with open_storage(townhall_dir) as storage:
+        storage.record_kiosk_contact("kiosk-lueder", utc_timestamp(), "batch", batch_items=3)
+    page = client.get("/kiosks").text
+    assert "meldet sich nicht" not in page and "3 Anträge am" in page
+
+    other = tmp_path / "kiosk2"
+    request = init_kiosk(other, kiosk_id="kiosk-schernebeck", townhall_public=townhall_public_keys_path(townhall_dir))
+    data = enrolment_request_path(other, "kiosk-schernebeck").read_bytes()
+    checked = client.post(
+        "/kiosks/check", data={"csrf_token": token(client)}, files={"request_file": ("enrolment.json", data, "application/json")}
+    )
+    assert checked.status_code == 200 and request.fingerprint in checked.text
+    hidden = re.search(r'name="request" value="([^"]+)"', checked.text).group(1)
+    wrong = client.post("/kiosks/approve", data={"csrf_token": token(client), "request": hidden, "fingerprint": "0000-1111-2222-3333-4444"})
+    assert wrong.status_code == 400 and "Nicht zulassen" in wrong.text
+    assert [k.kiosk_id for k in Allowlist(townhall_dir).list()] == ["kiosk-lueder"]
+    typed = request.fingerprint.lower().replace("-", " ")
+    approved = client.post(
+        "/kiosks/approve", data={"csrf_token": token(client), "request": hidden, "fingerprint": typed, "place": "Dorfgemeinschaftshaus Schernebeck"}
+    )
+    assert approved.status_code == 303
+    assert "kiosk-schernebeck" in [k.kiosk_id for k in Allowlist(townhall_dir).list()]
+    assert client.post("/kiosks/place", data={"csrf_token": token(client), "kiosk_id": "kiosk-lueder", "place": "Bibliothek Lüderitz"}).status_code == 303
+    page = client.get("/kiosks").text
+    assert "Dorfgemeinschaftshaus Schernebeck" in page and "Bibliothek Lüderitz" in page
+
+    unconfirmed = client.post("/kiosks/revoke", data={"csrf_token": token(client), "kiosk_id": "kiosk-schernebeck"})
+    assert unconfirmed.status_code == 400
+    assert client.post("/kiosks/revoke", data={"csrf_token": token(client), "kiosk_id": "kiosk-schernebeck", "confirm": "yes", "reason": "gestohlen"}).status_code == 303
+    assert "gesperrt am" in client.get("/kiosks").text
+
+
+def test_the_weekly_chart_draws_what_the_table_beside_it_says(client, townhall):
+    for _ in range(3):
+        arrive(*townhall)
+    login(client)
+    page = client.get("/stats").text
+    assert "<svg" in page and page.count('class="bar"') == 8
+    assert re.search(r"Kita-Beiträge zurückbekommen</th>(<td>0</td>){7}<td>3</td><td>3</td>", page)
+
+
+def test_staff_can_switch_to_english_and_back(client, townhall):
+    login(client)
+    answer = client.post("/language", data={"csrf_token": token(client), "lang": "en", "next": "/inbox"})
+    assert answer.status_code == 303 and answer.headers["location"] == "/inbox"
+    page = client.get("/inbox").text
+    assert '<html lang="en">' in page and "Find by receipt code" in page
+    client.post("/language", data={"csrf_token": token(client), "lang": "de", "next": "https://evil.example/"})
+    assert "Mit dem Code vom Beleg finden" in client.get("/inbox").text
+
+
+def test_a_login_link_never_sends_staff_to_another_site(client):
+    answer = client.post("/login", data={"username": "erika", "password": PASSWORD, "csrf_token": token(client), "next": "//evil.example/x"})
+    assert answer.headers["location"] == "/"
+
+
+def test_the_account_file_holds_no_password_and_is_for_the_service_user_only(townhall):
+    path = townhall[0] / "staff" / "staff.db"
+    assert oct(path.parent.stat().st_mode & 0o777) == "0o700"
+    assert oct(path.stat().st_mode & 0o777) == "0o600"
+    rows = sqlite3.connect(path).execute("SELECT password_hash FROM accounts").fetchall()
+    assert all(row[0].startswith("$argon2id$") and PASSWORD not in row[0] for row in rows)
+
+
+def test_json_of_the_export_is_for_programs(client, townhall):
+    arrive(*townhall)
+    login(client)
+    answer = client.get("/export", params={"service": "kita_erstattung", "format": "json"})
+    assert json.loads(answer.content)["submissions"][0]["answers"]["child_name"] == "Paul Mustermann"
+
+
+def test_an_unknown_page_and_an_unexpected_failure_are_plain_pages_without_a_traceback(townhall, monkeypatch):
+    app = create_app(WorkplaceConfig(townhall[0], hasher=CHEAP))
+    with TestClient(app, follow_redirects=False, raise_server_exceptions=False) as client:
+        login(client)
+        missing = client.get("/gibt-es-nicht")
+        assert missing.status_code == 404 and "Diese Seite gibt es hier nicht." in missing.text
+        wp = app.state.workplace
+        monkeypatch.setattr(wp.storage, "current_statuses", lambda: 1 / 0)
+        broken = client.get("/inbox")
+        assert broken.status_code == 500 and "schiefgegangen" in broken.text
+        assert "Traceback" not in broken.text and "ZeroDivision" not in broken.text
+
+
+def test_a_file_upload_without_the_csrf_token_is_refused_too(client, townhall, tmp_path):
+    login(client, "it")
+    other = tmp_path / "kiosk3"
+    init_kiosk(other, kiosk_id="kiosk-bellingen", townhall_public=townhall_public_keys_path(townhall[0]))
+    data = enrolment_request_path(other, "kiosk-bellingen").read_bytes()
+    answer = client.post("/kiosks/check", files={"request_file": ("enrolment.json", data, "application/json")})
+    assert answer.status_code == 403
+    answer = client.post("/kiosks/check", data={"csrf_token": "falsch"}, files={"request_file": ("e.json", data, "application/json")})
+    assert answer.status_code == 403
+
+
+def test_the_head_of_office_unlocks_a_colleague_without_a_terminal_and_a_clerk_cannot(client, townhall):
+    for _ in range(3):
+        login(client, password="falsch-falsch")
+    assert login(client).status_code == 401  # erika is locked out
+    assert client.get("/accounts").status_code == 303
+    login(client, "chefin")
+    page = client.get("/accounts").text
+    assert "gesperrt für" in page and "erika entsperren" in page
+    assert client.post("/accounts", data={"csrf_token": token(client), "username": "erika", "action": "unlock"}).status_code == 303
+    client.post("/logout", data={"csrf_token": token(client)})
+    assert login(client).status_code == 303
+    assert client.get("/accounts").status_code == 403
+    assert client.post("/accounts", data={"csrf_token": token(client), "username": "chefin", "action": "disable", "confirm": "yes"}).status_code == 403
