@@ -259,6 +259,9 @@ def run_demo(args: argparse.Namespace) -> int:
         )
     )
     run_demo_session(setup, kiosk_mode=args.lockdown, lang=args.lang)
+    # The full screen hid the line above; the codes stay readable after quitting (and are shown
+    # on the demo's status screen while it runs).
+    print(_("Sample receipt codes: {codes}").format(codes=", ".join(setup.sample_codes)))
     return 0
 
 
