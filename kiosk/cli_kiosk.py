@@ -157,7 +157,7 @@ def run_configure(args: argparse.Namespace) -> int:
 def _check_settings(changes: dict, _) -> None:
     """Refuse a value that could never work now, not on the day the link is needed."""
     url = changes.get("server_url")
-    if url and not url.startswith(("https://", "http://127.0.0.1", "http://localhost")):
+    if url and not _acceptable_server_url(url):
         raise RathausError(
             _("The town-hall address must start with https:// (for example https://kiosk.rathaus.example); nothing was changed.")
         )
@@ -183,6 +183,21 @@ def _check_settings(changes: dict, _) -> None:
                     path=changes["forms_dir"]
                 )
             )
+
+
+def _acceptable_server_url(url: str) -> bool:
+    """https, or plain http to this very machine (a town-hall server for a test); a host name that
+    only begins like one (``http://localhost.example``) is not this machine."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+    except ValueError:
+        return False
+    if parts.scheme == "https" and host:
+        return True
+    return parts.scheme == "http" and host in ("127.0.0.1", "localhost", "::1")
 
 
 def _lift_pin_lockout(data_dir: Path, _) -> None:
