@@ -65,6 +65,8 @@ async def test_paper_out_is_said_under_the_code_which_stays_large_enough_to_copy
             assert any(spaced(code) in line for line in rendered_lines(app))  # the big code is in sight
             assert app.screen.query_one(ReferenceCode).has_class("-copy")
             assert str(visitor.focused.label) == "Fertig"
+            # Tab reaches only the two buttons, both with a focus mark; no scroll area takes it
+            assert [str(w.label) for w in app.screen.focus_chain] == ["Beleg drucken", "Fertig"]
     assert printer.printed == b""
     assert runtime.store.lookup(code).state is OutboxState.QUEUED  # the application itself is safe
 
@@ -108,3 +110,28 @@ async def test_without_a_printer_nothing_offers_to_print_and_the_code_is_to_be_w
         assert labels == ["Fertig"]
         assert "Bitte schreiben Sie ihn auf." in visitor.text
         assert str(visitor.focused.label) == "Fertig"
+
+
+async def test_staff_print_a_receipt_again_on_the_receipt_printer_and_hear_when_paper_is_out(open_kiosk, visitor_for):
+    from tests.functional.test_ui_staff import listed_receipts, open_staff_screen, send_message
+
+    with LoopbackReceiptPrinter() as printer:
+        runtime = open_kiosk(printer=printer.setting)
+        code = send_message(runtime)
+        app = KioskApp(runtime, kiosk_mode=True, lang="en")
+        async with app.run_test(size=(100, 40)) as pilot:
+            visitor = visitor_for(pilot)
+            await open_staff_screen(visitor)
+            await visitor.press_button("Print a receipt again")
+            assert refcode.display(code) in listed_receipts(app)[0]
+            await visitor.press("enter")
+            await visitor.settle()
+            assert f"The receipt {refcode.display(code)} has been printed again." in visitor.text
+            assert read_escpos(printer.printed).qr.data == code.encode()
+            printer.paper = False
+            await visitor.press("enter")
+            await visitor.settle()
+            assert (
+                f"The printer has run out of paper. Please copy your code by hand: {refcode.display(code)}"
+                in visitor.text
+            )
