@@ -11,6 +11,7 @@ when the kiosk works without it.
 from __future__ import annotations
 
 import datetime as _dt
+import json
 import os
 import re
 import shutil
@@ -29,6 +30,7 @@ from kiosk.i18n import N_, format_datetime, ntranslator, translator
 CHECK_SECONDS = 5.0  # the longest any one look may take (town hall, printer, database)
 WARNING_AREA = re.compile(r"\d{5}|\d{8}|\d{12}")  # a district key (5 digits), an AGS (8) or an ARS (12)
 STALE_EXCHANGE = _dt.timedelta(days=7)
+HEALTH_BODY_LIMIT = 4096
 
 
 class Verdict(str, Enum):
@@ -82,7 +84,7 @@ def check_kiosk(data_dir: Path, lang: str, *, now: _dt.datetime | None = None) -
         ("store", lambda: _check_store(data_dir, lang, _)),
         ("keys", lambda: _check_keys(data_dir, _)),
         ("townhall", lambda: _check_townhall(config, _)),
-        ("printer", lambda: _check_printer(config, _)),
+        ("printer", lambda: _check_printer(config, lang, _)),
         ("speech", lambda: _check_speech(_)),
         ("warnings", lambda: _check_warning_area(config, raw, _)),
         ("exchange", lambda: _check_exchange(data_dir, config, lang, now, _)),
@@ -166,9 +168,14 @@ def _check_townhall(config: KioskConfig, _) -> tuple[Verdict, str]:
 
         url = config.server_url.rstrip("/") + "/v1/health"
         try:
-            response = httpx.get(url, timeout=CHECK_SECONDS, follow_redirects=False)
-            reached = response.status_code == 200 and response.json().get("ok") is True
-            reason = f"HTTP {response.status_code}"
+            with httpx.stream("GET", url, timeout=CHECK_SECONDS, follow_redirects=False) as response:
+                body = b""
+                for chunk in response.iter_bytes():
+                    body += chunk
+                    if len(body) > HEALTH_BODY_LIMIT:  # a health answer is a few bytes
+                        break
+                reason = f"HTTP {response.status_code}"
+            reached = response.status_code == 200 and json.loads(body[:HEALTH_BODY_LIMIT]).get("ok") is True
         except (httpx.HTTPError, ValueError, AttributeError) as exc:
             reached, reason = False, type(exc).__name__
         if reached:
@@ -188,10 +195,10 @@ def _check_townhall(config: KioskConfig, _) -> tuple[Verdict, str]:
     ).format(path=folder)
 
 
-def _check_printer(config: KioskConfig, _) -> tuple[Verdict, str]:
+def _check_printer(config: KioskConfig, lang: str, _) -> tuple[Verdict, str]:
     from kiosk.printing import PrinterKind, PrinterTimeouts, parse_printer, query_status
 
-    target = parse_printer(config.printer)
+    target = parse_printer(config.printer, lang)
     if not target.configured:
         return Verdict.NOTE, _(
             "No printer: citizens copy their code from the screen. To add one: rathaus configure --printer …"
@@ -222,7 +229,9 @@ def _check_printer(config: KioskConfig, _) -> tuple[Verdict, str]:
             return Verdict.TODO, _("{path} exists but this user may not write to it (group lp?).").format(path=device)
         return Verdict.OK, _("{path} is there (a device file cannot report paper or errors).").format(path=device)
     try:
-        status = query_status(target, PrinterTimeouts(connect=CHECK_SECONDS / 2, status=1.0, job=CHECK_SECONDS))
+        status = query_status(
+            target, PrinterTimeouts(connect=CHECK_SECONDS / 2, status=1.0, job=CHECK_SECONDS), lang=lang
+        )
     except TimeoutError:
         return Verdict.TODO, _("The receipt printer {printer} does not answer.").format(printer=target.describe())
     except Exception as exc:  # the printer library's own errors: not reachable

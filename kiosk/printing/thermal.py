@@ -134,9 +134,12 @@ def run_bounded(job: Callable[[], T], seconds: float) -> T:
     return outcome["value"]
 
 
-def query_status(target: PrinterTarget, timeouts: PrinterTimeouts = PrinterTimeouts()) -> PrinterStatus | None:
-    """Only ask the printer how it is (for ``rathaus kiosk --check``); errors as in printing."""
-    _ = translator("en")
+def query_status(
+    target: PrinterTarget, timeouts: PrinterTimeouts = PrinterTimeouts(), lang: str = "en"
+) -> PrinterStatus | None:
+    """Only ask the printer how it is (for ``rathaus kiosk --check``), printing nothing; a printer
+    that cannot be reached is a ``PrinterError`` in ``lang``, one that hangs a ``TimeoutError``."""
+    _ = translator(lang)
 
     def job() -> PrinterStatus | None:
         printer = _open(target, timeouts, "", _)
