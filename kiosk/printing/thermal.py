@@ -12,6 +12,7 @@ worker thread; a device file that blocks is left behind in a thread of its own).
 from __future__ import annotations
 
 import logging
+import os
 import socket
 import threading
 from dataclasses import dataclass
@@ -160,6 +161,10 @@ def _open(target: PrinterTarget, timeouts: PrinterTimeouts, reference_display: s
     elif target.kind is PrinterKind.ESCPOS_FILE:
         from escpos.printer import File
 
+        if not os.path.exists(target.address):
+            # Opening it would create an ordinary file of that name (even under /dev as root), and
+            # every receipt would go into it instead of onto paper: an unplugged printer.
+            raise _error(_, "offline", reference_display, f"{target.describe()}: device file missing")
         printer = File(target.address)
     elif target.kind is PrinterKind.ESCPOS_USB:
         from escpos.printer import Usb

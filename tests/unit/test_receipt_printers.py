@@ -116,6 +116,7 @@ def test_receipt_through_a_device_file(business_form, tmp_path):
 
 def test_a_receipt_without_status_address_holds_just_the_code(business_form, tmp_path):
     device = tmp_path / "lp0"
+    device.write_bytes(b"")
     print_receipt_on(receipt_for(business_form, status_url=""), f"escpos-file:{device}", tmp_path)
     assert read_escpos(device.read_bytes()).qr.data == b"7KQM2X9TJ"
 
@@ -130,6 +131,16 @@ def test_a_printer_out_of_paper_prints_nothing_and_says_to_copy_the_code(busines
     )
     assert printer.printed == b""  # not half a receipt
     assert (tmp_path / "7KQM2X9TJ.pdf").exists()
+
+
+def test_an_unplugged_usb_printer_is_not_replaced_by_a_file_of_its_name(business_form, tmp_path):
+    device = tmp_path / "usb" / "lp0"
+    device.parent.mkdir()
+    with pytest.raises(PrinterError) as caught:
+        print_receipt_on(receipt_for(business_form, lang="en"), f"escpos-file:{device}", tmp_path, timeouts=QUICK)
+    assert caught.value.problem == "offline"
+    assert "7KQ-M2X-9TJ" in caught.value.message
+    assert not device.exists()
 
 
 def test_a_printer_that_is_off_is_reported_at_once(business_form, tmp_path):
