@@ -23,6 +23,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Callable
 
+from kiosk.bounded import run_bounded
 from kiosk.config import CONFIG_NAME, KioskConfig, load_config
 from kiosk.errors import RathausError
 from kiosk.i18n import N_, format_datetime, ntranslator, translator
@@ -167,16 +168,20 @@ def _check_townhall(config: KioskConfig, _) -> tuple[Verdict, str]:
         import httpx
 
         url = config.server_url.rstrip("/") + "/v1/health"
-        try:
+        def ask() -> tuple[int, bytes]:
             with httpx.stream("GET", url, timeout=CHECK_SECONDS, follow_redirects=False) as response:
                 body = b""
                 for chunk in response.iter_bytes():
                     body += chunk
                     if len(body) > HEALTH_BODY_LIMIT:  # a health answer is a few bytes
                         break
-                reason = f"HTTP {response.status_code}"
-            reached = response.status_code == 200 and json.loads(body[:HEALTH_BODY_LIMIT]).get("ok") is True
-        except (httpx.HTTPError, ValueError, AttributeError) as exc:
+                return response.status_code, body[:HEALTH_BODY_LIMIT]
+
+        try:  # bounded as a whole: httpx's timeouts do not cover looking up the name
+            status, body = run_bounded(ask, CHECK_SECONDS + 1, name="townhall-check")
+            reason = f"HTTP {status}"
+            reached = status == 200 and json.loads(body).get("ok") is True
+        except (httpx.HTTPError, ValueError, AttributeError, TimeoutError) as exc:
             reached, reason = False, type(exc).__name__
         if reached:
             return Verdict.OK, _("{url} answers.").format(url=config.server_url)

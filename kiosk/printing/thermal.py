@@ -14,10 +14,10 @@ from __future__ import annotations
 import logging
 import os
 import socket
-import threading
 from dataclasses import dataclass
-from typing import Any, Callable, TypeVar
+from typing import Any
 
+from kiosk.bounded import run_bounded
 from kiosk.errors import PrinterError
 from kiosk.i18n import translator
 from kiosk.printing.target import PrinterKind, PrinterTarget
@@ -30,9 +30,6 @@ _OFFLINE = 0x08
 _NEAR_END = 0x0C
 _PAPER_END = 0x60
 _FIXED_MASK, _FIXED_BITS = 0x93, 0x12  # bits 0, 1, 4, 7 of every status byte are 0, 1, 1, 0
-
-T = TypeVar("T")
-
 
 @dataclass(frozen=True)
 class PrinterTimeouts:
@@ -100,7 +97,7 @@ def send_to_thermal_printer(
             _close_quietly(printer)
 
     try:
-        return run_bounded(job, timeouts.job)
+        return run_bounded(job, timeouts.job, name="receipt-printer")
     except TimeoutError as exc:
         raise _error(_, "not_answering", reference_display, f"{target.describe()}: no end within {timeouts.job}s") from exc
     except PrinterError:
@@ -109,30 +106,6 @@ def send_to_thermal_printer(
         raise _error(_, "not_answering", reference_display, f"{target.describe()}: {exc!r}") from exc
     except Exception as exc:  # python-escpos raises its own tree (DeviceNotFoundError, USBNotFoundError …)
         raise _error(_, "offline", reference_display, f"{target.describe()}: {type(exc).__name__}: {exc}") from exc
-
-
-def run_bounded(job: Callable[[], T], seconds: float) -> T:
-    """Run ``job`` in a thread of its own and wait at most ``seconds`` for it.
-
-    A printer driver stuck in a write (a USB printer out of paper blocks ``write`` for ever) is
-    left behind as a daemon thread; the caller goes on with ``TimeoutError``.
-    """
-    outcome: dict[str, Any] = {}
-
-    def run() -> None:
-        try:
-            outcome["value"] = job()
-        except BaseException as exc:  # handed to the waiting caller
-            outcome["error"] = exc
-
-    thread = threading.Thread(target=run, name="receipt-printer", daemon=True)
-    thread.start()
-    thread.join(seconds)
-    if thread.is_alive():
-        raise TimeoutError(f"printer job still running after {seconds}s")
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome["value"]
 
 
 def query_status(
@@ -149,7 +122,7 @@ def query_status(
         finally:
             _close_quietly(printer)
 
-    return run_bounded(job, timeouts.job)
+    return run_bounded(job, timeouts.job, name="receipt-printer")
 
 
 def _open(target: PrinterTarget, timeouts: PrinterTimeouts, reference_display: str, _):

@@ -21,6 +21,7 @@ DOMAIN_MODULES = [
     "kiosk.receipt",
     "kiosk.printing",
     "kiosk.setup_check",
+    "kiosk.bounded",
     "kiosk.forms.examples",
     "sync.envelope",
     "sync.keys",
