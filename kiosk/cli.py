@@ -13,11 +13,12 @@ import importlib
 import logging
 import os
 import sys
-from typing import Callable, NoReturn, Sequence
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator, NoReturn, Sequence
 
 from kiosk import __version__
 from kiosk.errors import RathausError
-from kiosk.i18n import language_from_environment, translator
+from kiosk.i18n import N_, language_from_environment, ntranslator, translator
 
 # Modules that contribute subcommands, in the order they appear in ``rathaus --help``.
 COMMAND_MODULES: tuple[str, ...] = (
@@ -36,8 +37,60 @@ COMMAND_MODULES: tuple[str, ...] = (
 Handler = Callable[[argparse.Namespace], int]
 
 
+# argparse's own words, which it looks up through the gettext module: listed here so each has its
+# German in the catalogue, and said in the tool's language while a parser is built, parses and
+# formats its help (see ``_argparse_speaking``), so ``--help`` is not half German, half English.
+ARGPARSE_TEXTS = (
+    N_("usage: "),
+    N_("options"),
+    N_("positional arguments"),
+    N_("show this help message and exit"),
+    N_("argument %(argument_name)s: %(message)s"),
+    N_("the following arguments are required: %s"),
+    N_("one of the arguments %s is required"),
+    N_("unrecognized arguments: %s"),
+    N_("not allowed with argument %s"),
+    N_("ignored explicit argument %r"),
+    N_("expected one argument"),
+    N_("expected at most one argument"),
+    N_("expected at least one argument"),
+    N_("ambiguous option: %(option)s could match %(matches)s"),
+    N_("invalid %(type)s value: %(value)r"),
+    N_("invalid choice: %(value)r (choose from %(choices)s)"),
+    N_("can't open '%(filename)s': %(error)s"),
+)
+
+
+@contextmanager
+def _argparse_speaking(lang: str) -> Iterator[None]:
+    """argparse's ``_``/``ngettext`` in ``lang`` for the duration, then as they were."""
+    saved = (argparse._, argparse.ngettext)  # type: ignore[attr-defined]
+    argparse._ = translator(lang)  # type: ignore[attr-defined]
+    argparse.ngettext = ntranslator(lang)  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        argparse._, argparse.ngettext = saved  # type: ignore[attr-defined]
+
+
 class PlainParser(argparse.ArgumentParser):
-    """An ArgumentParser whose errors are one line a person can act on."""
+    """An ArgumentParser whose errors are one line a person can act on, in the tool's language."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        with _argparse_speaking(language_from_environment()):
+            super().__init__(*args, **kwargs)
+
+    def parse_known_args(self, *args: Any, **kwargs: Any):  # type: ignore[override]
+        with _argparse_speaking(language_from_environment()):
+            return super().parse_known_args(*args, **kwargs)
+
+    def format_usage(self) -> str:
+        with _argparse_speaking(language_from_environment()):
+            return super().format_usage()
+
+    def format_help(self) -> str:
+        with _argparse_speaking(language_from_environment()):
+            return super().format_help()
 
     def error(self, message: str) -> NoReturn:
         _ = translator(language_from_environment())
@@ -52,7 +105,12 @@ def build_parser() -> argparse.ArgumentParser:
         prog="rathaus",
         description=_("Rathaus-Kiosk: town-hall services at a village-hall terminal."),
     )
-    parser.add_argument("--version", action="version", version=f"rathaus-kiosk {__version__}")
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"rathaus-kiosk {__version__}",
+        help=_("show the program's version number and exit"),
+    )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=PlainParser)
     subparsers.required = True
     for module_name in COMMAND_MODULES:

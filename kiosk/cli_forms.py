@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from kiosk.forms.loader import check_forms, definition_files, load_forms
+from kiosk.forms.session import FormSession
 from kiosk.i18n import language_from_environment, ntranslator, translator
 
 SHORT_HASH = 12
@@ -100,9 +101,13 @@ def run_list(args: argparse.Namespace) -> int:
     id_width = max(len(form.id) for form in forms)
     for form in forms:
         digest = form.content_hash if args.full_hash else form.content_hash[:SHORT_HASH]
-        questions = ngettext("{count} question", "{count} questions", len(form.fields)).format(
-            count=len(form.fields)
-        )
+        # The count the kiosk shows at the first question ("Frage 1 von höchstens 6"): questions
+        # that exclude each other (a reply by phone or by e-mail) are not added up.
+        _number, most, certain = FormSession(form, lang).progress()
+        if certain:
+            questions = ngettext("{count} question", "{count} questions", most).format(count=most)
+        else:
+            questions = ngettext("at most {count} question", "at most {count} questions", most).format(count=most)
         print(
             f"{form.order:>4}  {form.id:<{id_width}}  {form.version:<6} {digest}  "
             f"{form.text('title', lang)} ({questions})"

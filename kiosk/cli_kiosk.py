@@ -11,9 +11,12 @@ from pathlib import Path
 
 from kiosk.config import load_config, save_config
 from kiosk.errors import RathausError
-from kiosk.i18n import LANGUAGES, language_from_environment, translator
+from kiosk.i18n import LANGUAGES, language_from_environment, ntranslator, translator
 from kiosk.paths import add_kiosk_dir_argument, kiosk_dir
 from kiosk.pin import MIN_PIN_DIGITS, check_new_pin
+
+
+MIN_IDLE_SECONDS = 30  # less is too little for a slow reader (WCAG 2.2.1 asks for at least 20)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -30,6 +33,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help=_("allow quitting with Ctrl+Q (for a helper's own computer, not for a public terminal)"),
     )
     kiosk.add_argument("--lang", choices=LANGUAGES, default="de", help=_("language at the start (default: de)"))
+    kiosk.add_argument(
+        "--check",
+        action="store_true",
+        help=_("check that this kiosk is set up (queue, keys, town hall or stick, printer, speech, "
+               "warnings area, last exchange) and say what is left to do; exit code 1 if anything is"),
+    )
     kiosk.set_defaults(handler=run_kiosk)
 
     configure = subparsers.add_parser(
@@ -41,10 +50,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     configure.add_argument("--municipality", help=_("name shown on the start screen and receipts"))
     configure.add_argument("--location", help=_("where this kiosk stands, e.g. 'Bibliothek Lüderitz'"))
     configure.add_argument("--server-url", help=_("town-hall server address (empty: USB stick only)"))
-    configure.add_argument("--printer", help=_("CUPS printer for receipts (empty: save PDF only)"))
+    configure.add_argument(
+        "--printer",
+        help=_("receipt printer: a CUPS queue (Foyer), escpos-net:HOST[:PORT], escpos-usb:VID:PID or "
+               "escpos-file:/dev/usb/lp0 for an 80 mm receipt printer; empty: no printer"),
+    )
     configure.add_argument("--forms-dir", help=_("folder with this town's form definitions (empty: shipped forms)"))
     configure.add_argument("--status-url", help=_("web address printed as QR code, the receipt code is appended"))
-    configure.add_argument("--idle-seconds", type=int, help=_("quiet time before 'Do you need more time?'"))
+    configure.add_argument(
+        "--idle-seconds",
+        type=int,
+        help=_("quiet time before 'Do you need more time?' (at least {seconds} seconds)").format(
+            seconds=MIN_IDLE_SECONDS
+        ),
+    )
     configure.add_argument("--usb-dir", help=_("where staff mount the USB stick for transfers (default /media/rathaus-stick)"))
     configure.add_argument(
         "--warning-area",
@@ -71,6 +90,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_kiosk(args: argparse.Namespace) -> int:
+    if args.check:
+        return run_check(args)
     from kiosk.runtime import open_runtime
     from kiosk.ui.app import KioskApp
 
@@ -80,6 +101,30 @@ def run_kiosk(args: argparse.Namespace) -> int:
         KioskApp(runtime, kiosk_mode=not args.no_lockdown, lang=args.lang).run()
     finally:
         runtime.close()
+    return 0
+
+
+def run_check(args: argparse.Namespace) -> int:
+    """``rathaus kiosk --check``: one line per part, OK or what to do; 1 when something must be done."""
+    from kiosk.setup_check import Verdict, check_kiosk
+
+    lang = language_from_environment()
+    _ = translator(lang)
+    ngettext = ntranslator(lang)
+    data_dir = kiosk_dir(args)
+    lines = check_kiosk(data_dir, lang)
+    labels = {Verdict.OK: _("OK"), Verdict.TODO: _("TO DO"), Verdict.NOTE: _("NOTE")}
+    label_width = max(len(label) for label in labels.values())
+    topic_width = max(len(line.topic) for line in lines)
+    print(_("Checking the kiosk in {path}").format(path=data_dir))
+    for line in lines:
+        print(f"  {labels[line.verdict]:<{label_width}}  {line.topic + ':':<{topic_width + 1}}  {line.text}")
+    todo = sum(1 for line in lines if line.verdict is Verdict.TODO)
+    if todo:
+        print(ngettext("{count} thing must be done before citizens use this kiosk.",
+                       "{count} things must be done before citizens use this kiosk.", todo).format(count=todo))
+        return 1
+    print(_("This kiosk is ready."))
     return 0
 
 
@@ -121,15 +166,24 @@ def run_configure(args: argparse.Namespace) -> int:
 def _check_settings(changes: dict, _) -> None:
     """Refuse a value that could never work now, not on the day the link is needed."""
     url = changes.get("server_url")
-    if url and not url.startswith(("https://", "http://127.0.0.1", "http://localhost")):
+    if url and not _acceptable_server_url(url):
         raise RathausError(
             _("The town-hall address must start with https:// (for example https://kiosk.rathaus.example); nothing was changed.")
         )
-    if "idle_seconds" in changes and changes["idle_seconds"] < 30:
+    if "idle_seconds" in changes and changes["idle_seconds"] < MIN_IDLE_SECONDS:
         raise RathausError(
             _("Give people at least 30 seconds before asking whether they need more time; nothing was changed.")
         )
     _check_warning_place(changes, _)
+    if changes.get("printer"):
+        from kiosk.printing import parse_printer
+
+        try:
+            parse_printer(changes["printer"])
+        except RathausError as exc:
+            raise RathausError(
+                _("{problem} Nothing was changed.").format(problem=exc.message), detail=exc.detail
+            ) from exc
     if changes.get("forms_dir"):
         from kiosk.forms import check_forms
 
@@ -169,6 +223,19 @@ def _check_warning_place(changes: dict, _) -> None:
                 )
             )
         changes["warning_coordinates"] = f"{lat},{lon}"
+def _acceptable_server_url(url: str) -> bool:
+    """https, or plain http to this very machine (a town-hall server for a test); a host name that
+    only begins like one (``http://localhost.example``) is not this machine."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+    except ValueError:
+        return False
+    if parts.scheme == "https" and host:
+        return True
+    return parts.scheme == "http" and host in ("127.0.0.1", "localhost", "::1")
 
 
 def _lift_pin_lockout(data_dir: Path, _) -> None:
@@ -245,6 +312,9 @@ def run_demo(args: argparse.Namespace) -> int:
         )
     )
     run_demo_session(setup, kiosk_mode=args.lockdown, lang=args.lang)
+    # The full screen hid the line above; the codes stay readable after quitting (and are shown
+    # on the demo's status screen while it runs).
+    print(_("Sample receipt codes: {codes}").format(codes=", ".join(setup.sample_codes)))
     return 0
 
 

@@ -35,7 +35,7 @@ class KioskConfig:
     idle_seconds: int = 180  # quiet time before "Do you need more time?"
     answer_seconds: int = 60  # time to answer that question before the screen is cleared
     sync_interval_seconds: int = 60
-    printer: str = ""  # CUPS queue for receipts; empty: receipts are saved as PDF only
+    printer: str = ""  # CUPS queue or escpos-net:/escpos-usb:/escpos-file: (kiosk.printing.target); empty: none
     status_url: str = ""  # printed as QR code with the reference appended; empty: code only
     usb_dir: str = "/media/rathaus-stick"  # where staff mount the stick for the transfer screen
     warning_area: str = ""  # AGS (8 digits) or ARS (12) of this kiosk's municipality; empty: no warnings shown

@@ -135,4 +135,4 @@ def run_demo_session(setup: DemoSetup, *, kiosk_mode: bool, lang: str) -> None:
     with start_embedded_server(create_app(setup.townhall_dir)) as server:
         _point_kiosk_at(setup.kiosk_dir, server.url)
         with open_runtime(setup.kiosk_dir) as runtime:
-            KioskApp(runtime, kiosk_mode=kiosk_mode, lang=lang).run()
+            KioskApp(runtime, kiosk_mode=kiosk_mode, lang=lang, demo_codes=setup.sample_codes).run()

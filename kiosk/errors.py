@@ -14,7 +14,8 @@ show ``message``; anything else is a bug.
     │   └── StoreCorruptError the database file is damaged (its message says how to recover)
     ├── KeyFileError          a key file is missing, unreadable or has loose permissions
     ├── EnvelopeError         a sealed item or batch is malformed, tampered or not for us (has .code)
-    └── SyncError             talking to the town hall failed (has .transient)
+    ├── SyncError             talking to the town hall failed (has .transient)
+    └── PrinterError          a receipt did not come out of the printer (has .problem)
 """
 
 from __future__ import annotations
@@ -95,3 +96,15 @@ class SyncError(RathausError):
     def __init__(self, message: str, *, transient: bool = True, detail: str = "") -> None:
         super().__init__(message, detail=detail)
         self.transient = transient
+
+
+class PrinterError(RathausError):
+    """A receipt could not be printed; ``message`` tells the citizen to copy the code by hand.
+
+    ``problem`` is a stable word for what went wrong: ``paper_out``, ``offline``, ``not_answering``,
+    ``no_device``, ``no_driver``, ``refused`` (the printer or ``lp`` said no), ``no_lp``.
+    """
+
+    def __init__(self, message: str, *, problem: str, detail: str = "") -> None:
+        super().__init__(message, detail=detail)
+        self.problem = problem

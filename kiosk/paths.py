@@ -33,6 +33,13 @@ KIOSK_ENV = "RATHAUS_KIOSK_DIR"
 TOWNHALL_ENV = "RATHAUS_TOWNHALL_DIR"
 
 
+def _t(text: str) -> str:
+    """``text`` in the language of the shell the command runs in."""
+    from kiosk.i18n import language_from_environment, translator
+
+    return translator(language_from_environment())(text)
+
+
 def default_kiosk_dir() -> Path:
     return Path(os.environ.get(KIOSK_ENV) or "var/kiosk")
 
@@ -47,7 +54,7 @@ def add_kiosk_dir_argument(parser: argparse.ArgumentParser) -> None:
         "--data-dir",
         type=Path,
         default=None,
-        help=f"kiosk data directory (default: ${KIOSK_ENV} or ./var/kiosk)",
+        help=_t("kiosk data directory (default: ${env} or ./var/kiosk)").format(env=KIOSK_ENV),
     )
 
 
@@ -57,7 +64,7 @@ def add_townhall_dir_argument(parser: argparse.ArgumentParser) -> None:
         "--data-dir",
         type=Path,
         default=None,
-        help=f"town-hall data directory (default: ${TOWNHALL_ENV} or ./var/townhall)",
+        help=_t("town-hall data directory (default: ${env} or ./var/townhall)").format(env=TOWNHALL_ENV),
     )
 
 

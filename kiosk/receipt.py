@@ -22,7 +22,7 @@ from fpdf.enums import XPos, YPos
 from qrcode.constants import ERROR_CORRECT_M
 
 from kiosk import refcode
-from kiosk.errors import RathausError
+from kiosk.errors import PrinterError, RathausError
 from kiosk.i18n import format_datetime, normalise_language, translator
 
 if TYPE_CHECKING:
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 QrMatrix = list[list[bool]]  # rows of modules, True = dark
 SCREEN_QUIET_ZONE = 2  # modules of light border around a QR code on screen
 PRINT_QUIET_ZONE = 4  # the standard quiet zone on paper
-_PRINT_TIMEOUT_SECONDS = 30
+_PRINT_TIMEOUT_SECONDS = 20  # lp only hands the file to CUPS; more means CUPS is stuck
 
 
 @dataclass(frozen=True)
@@ -209,11 +209,19 @@ def _pdf_section(pdf: FPDF, heading: str, paragraphs: list[str]) -> None:
 def print_receipt(
     pdf: bytes, *, reference: str, printer: str, out_dir: Path, lang: str = "de"
 ) -> Path:
-    """Save the receipt as ``out_dir/<reference>.pdf`` and, when a printer is set, print it.
+    """Save the receipt as ``out_dir/<reference>.pdf`` and, when a CUPS queue is set, print it.
 
     The file is always kept, so staff can print a receipt again when the paper ran out. Problems
     (no printer queue, printer refused) become a ``RathausError`` the person can read.
     """
+    path = save_receipt_pdf(pdf, reference=reference, out_dir=out_dir, lang=lang)
+    if printer:
+        print_pdf_with_lp(path, queue=printer, reference=reference, lang=lang)
+    return path
+
+
+def save_receipt_pdf(pdf: bytes, *, reference: str, out_dir: Path, lang: str = "de") -> Path:
+    """Keep the receipt as ``out_dir/<code>.pdf`` (written whole or not at all)."""
     _ = translator(lang)
     code = refcode.parse(reference, lang)
     out_dir = Path(out_dir)
@@ -230,36 +238,42 @@ def print_receipt(
             ),
             detail=f"saving receipt pdf failed: {exc!r}",
         ) from exc
-    if not printer:
-        return path
+    return path
+
+
+def print_pdf_with_lp(path: Path, *, queue: str, reference: str, lang: str = "de") -> None:
+    """Hand a saved receipt to CUPS (``lp -d QUEUE FILE``), bounded in time.
+
+    A missing ``lp`` (Debian package cups-client), a queue CUPS refuses or an ``lp`` that hangs
+    become a ``PrinterError`` whose message asks the citizen to copy the code by hand.
+    """
+    _ = translator(lang)
+    code = refcode.display(refcode.parse(reference, lang))
     lp = shutil.which("lp")
     if lp is None:
-        raise RathausError(
-            _("The printer is not available. Please write down your code: {code}").format(
-                code=refcode.display(code)
-            ),
-            detail="printer configured but the 'lp' command is missing",
+        raise PrinterError(
+            _("The printer is not available. Please write down your code: {code}").format(code=code),
+            problem="no_lp",
+            detail="printer configured but the 'lp' command is missing (Debian package cups-client)",
         )
     try:
         result = subprocess.run(
-            [lp, "-d", printer, str(path)],
+            [lp, "-d", queue, str(path)],
             capture_output=True,
             text=True,
             timeout=_PRINT_TIMEOUT_SECONDS,
             check=False,
+            stdin=subprocess.DEVNULL,
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
-        raise RathausError(
-            _("The printer did not respond. Please write down your code: {code}").format(
-                code=refcode.display(code)
-            ),
+        raise PrinterError(
+            _("The printer did not respond. Please write down your code: {code}").format(code=code),
+            problem="not_answering",
             detail=f"lp failed: {exc!r}",
         ) from exc
     if result.returncode != 0:
-        raise RathausError(
-            _("The printer did not respond. Please write down your code: {code}").format(
-                code=refcode.display(code)
-            ),
+        raise PrinterError(
+            _("The printer did not respond. Please write down your code: {code}").format(code=code),
+            problem="refused",
             detail=f"lp exit {result.returncode}: {result.stderr.strip()[:200]}",
         )
-    return path

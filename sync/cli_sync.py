@@ -8,7 +8,7 @@ import time
 from typing import TextIO
 
 from kiosk.errors import RathausError
-from kiosk.i18n import language_from_environment, translator
+from kiosk.i18n import language_from_environment, ntranslator, translator
 from kiosk.paths import add_kiosk_dir_argument, kiosk_dir
 from sync.progress import UploadProgress, describe_progress
 
@@ -51,9 +51,15 @@ def run_sync(args: argparse.Namespace) -> int:
             if report.error:
                 print(report.error, file=sys.stderr)
             else:
+                ngettext = ntranslator(language_from_environment())
                 print(
-                    _("{sent} application(s) delivered, {statuses} status update(s) received.").format(
-                        sent=report.sent, statuses=report.statuses
+                    _("{delivered}, {received}.").format(
+                        delivered=ngettext(
+                            "{count} application delivered", "{count} applications delivered", report.sent
+                        ).format(count=report.sent),
+                        received=ngettext(
+                            "{count} status update received", "{count} status updates received", report.statuses
+                        ).format(count=report.statuses),
                     )
                 )
             if report.needing_attention:

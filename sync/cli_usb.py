@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kiosk.errors import RathausError
-from kiosk.i18n import language_from_environment, translator
+from kiosk.i18n import language_from_environment, ntranslator, translator
 from kiosk.paths import kiosk_dir, townhall_dir
 
 if TYPE_CHECKING:
@@ -78,21 +78,48 @@ def run_usb(args: argparse.Namespace) -> int:
 def _print_report(report: TransferReport, _) -> None:
     if report.nothing_waiting:
         print(_("No applications were waiting."))
+    ngettext = ntranslator(language_from_environment())
     lines = [
-        (report.batches_written, _("batch(es) with {n} application(s) written").format(n=report.items_written)),
-        (report.status_requests_written,
-         _("request(s) for answers written (the town hall puts its answers on this stick when it reads it)")),
-        (report.batches_received, _("new batch(es) received")),
-        (report.batches_duplicate, _("batch(es) received before, acknowledged again")),
-        (report.acks_applied, _("acknowledgement(s) applied")),
-        (report.statuses_applied, _("status update(s) applied")),
-        (report.bundles_written, _("status file(s) written")),
-        (report.downloads_applied, _("download(s) from the town hall applied")),
+        (report.batches_written, _("{batches} {with_applications} written").format(
+            batches=ngettext("{count} batch", "{count} batches", report.batches_written).format(
+                count=report.batches_written
+            ),
+            with_applications=ngettext(
+                "with {count} application", "with {count} applications", report.items_written
+            ).format(count=report.items_written),
+        )),
+        (report.status_requests_written, ngettext(
+            "{count} request for answers written (the town hall puts its answers on this stick when it reads it)",
+            "{count} requests for answers written (the town hall puts its answers on this stick when it reads it)",
+            report.status_requests_written,
+        )),
+        (report.batches_received, ngettext(
+            "{count} new batch received", "{count} new batches received", report.batches_received
+        )),
+        (report.batches_duplicate, ngettext(
+            "{count} batch received before, acknowledged again",
+            "{count} batches received before, acknowledged again",
+            report.batches_duplicate,
+        )),
+        (report.acks_applied, ngettext(
+            "{count} acknowledgement applied", "{count} acknowledgements applied", report.acks_applied
+        )),
+        (report.statuses_applied, ngettext(
+            "{count} status update applied", "{count} status updates applied", report.statuses_applied
+        )),
+        (report.bundles_written, ngettext(
+            "{count} status file written", "{count} status files written", report.bundles_written
+        )),
+        (report.downloads_applied, ngettext(
+            "{count} download from the town hall applied",
+            "{count} downloads from the town hall applied",
+            report.downloads_applied,
+        )),
     ]
     printed = False
     for count, text in lines:
         if count:
-            print(f"{count} {text}")
+            print(text.format(count=count))
             printed = True
     if report.kiosks_written:
         print(_("Answers on the stick for: {kiosks}").format(kiosks=", ".join(report.kiosks_written)))

@@ -427,7 +427,7 @@ def _parse_date(field: Field, raw: Raw, _: Gettext, lang: str, today: dt.date) -
     else:
         match = _DAY_MONTH_YEAR.match(text) or _DIGITS_ONLY.match(text)
         if not match:
-            example = _example_date(earliest, latest, today).strftime("%d.%m.%Y")
+            example = _date_example(field, lang, earliest, latest, today)
             raise AnswerError(
                 _("Please type the date like this: {example} (day.month.year).").format(
                     example=example
@@ -455,6 +455,19 @@ def _parse_date(field: Field, raw: Raw, _: Gettext, lang: str, today: dt.date) -
             raise AnswerError(field.text("outside", lang))
         raise AnswerError(_date_range_message(_, earliest, latest, today, lang))
     return fitting[0].isoformat()
+
+
+def _date_example(
+    field: Field, lang: str, earliest: dt.date | None, latest: dt.date | None, today: dt.date
+) -> str:
+    """The same example date the question shows under it; one of our own only where it shows none
+    (a birth date) or shows words instead of a date."""
+    from kiosk.forms.examples import example_for
+
+    shown = example_for(field, lang, today).strip()
+    if re.fullmatch(r"\d{2}\.\d{2}\.\d{4}", shown):
+        return shown
+    return _example_date(earliest, latest, today).strftime("%d.%m.%Y")
 
 
 def _make_date(year: int, month: int, day: int) -> dt.date | None:

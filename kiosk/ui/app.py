@@ -72,8 +72,10 @@ class KioskApp(App[None]):
         lang: str = "de",
         idle_seconds: float | None = None,
         answer_seconds: float | None = None,
+        demo_codes: tuple[str, ...] = (),
     ) -> None:
         super().__init__()
+        self.demo_codes = demo_codes  # ``rathaus demo``: sample receipt codes, shown where they are typed
         self.runtime = runtime
         self.kiosk_mode = kiosk_mode
         self.start_language = normalise_language(lang or DEFAULT_LANGUAGE)

@@ -101,7 +101,7 @@ def test_a_link_to_the_encryption_key_named_like_a_half_written_file_leaves_the_
 
     assert digest(key) == before
     assert code == 1 and "download-001.answer.part" in out and "link" in out and "refused" in out
-    assert "1 new batch(es) received" in out  # the sound batch beside it still came in
+    assert "1 new batch received" in out  # the sound batch beside it still came in
     answer = replies / "download-001.answer"
     assert answer.is_file() and not answer.is_symlink()
 
@@ -119,7 +119,7 @@ def test_export_at_the_town_hall_writes_no_answer_through_a_link_to_the_key(plac
 
     assert digest(key) == before
     assert "status-001.bundle.part" in out and "link" in out and "refused" in out
-    assert "status file(s) written" in out
+    assert ("status file written" in out or "status files written" in out)
     assert not (transfer / "to-kiosk" / KIOSK / "status-001.bundle").is_symlink()
 
 
@@ -130,7 +130,7 @@ def test_a_named_pipe_called_like_a_batch_is_named_and_the_import_finishes(place
     code, out = run(capsys, "usb", "import", stick, "--data-dir", townhall_dir)
 
     assert code == 1 and "00000009-pipe.batch" in out and "refused" in out
-    assert "1 new batch(es) received" in out and items_at_townhall(townhall_dir) == 1
+    assert "1 new batch received" in out and items_at_townhall(townhall_dir) == 1
 
 
 def test_a_link_named_like_a_batch_is_never_read(places, capsys, tmp_path, caplog):
@@ -204,7 +204,7 @@ def test_a_link_to_the_kiosk_database_leaves_the_queue_alone(places, capsys, fil
     code, out = run(capsys, "usb", "export", stick, "--data-dir", kiosk_dir)
 
     assert "download.request.part" in out and "link" in out and "refused" in out
-    assert "1 batch(es) with 1 application(s) written" in out
+    assert "1 batch with 1 application written" in out
     assert database.read_bytes().startswith(b"SQLite format 3\x00") and not database.is_symlink()
     assert waiting_at_kiosk(kiosk_dir) == 2  # the kiosk still opens, its queue whole
     assert not (transfer / "to-townhall" / KIOSK / "download.request").is_symlink()
@@ -220,7 +220,7 @@ def test_named_pipes_among_the_replies_are_named_and_the_kiosk_import_finishes(p
     code, out = run(capsys, "usb", "import", "--kiosk", stick, "--data-dir", kiosk_dir)
 
     assert code == 1 and "f" * 32 + ".ack" in out and "status-009.bundle" in out
-    assert "1 acknowledgement(s) applied" in out and waiting_at_kiosk(kiosk_dir) == 0
+    assert "1 acknowledgement applied" in out and waiting_at_kiosk(kiosk_dir) == 0
 
 
 def test_a_genuine_acknowledgement_reached_through_a_link_is_not_applied(places, capsys, tmp_path):

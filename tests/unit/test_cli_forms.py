@@ -85,8 +85,22 @@ def test_list_shows_the_shipped_services_in_start_screen_order(capsys):
     code, out, _ = run(capsys, "forms", "list")
     assert code == 0 and len(out) == 6
     assert out[0].split()[:3] == ["10", "termin_buergerbuero", "1.1"]
-    assert "Termin im Bürgerbüro (8 Fragen)" in out[0]
+    assert "Termin im Bürgerbüro (höchstens 8 Fragen)" in out[0]
     assert [line.split()[1] for line in out][-1] == "hausnummer"
+
+
+def test_list_counts_questions_as_the_kiosk_does_at_the_first_question(capsys):
+    """A message asks for a reply by phone, e-mail or letter: one of the three, so the kiosk says
+    "Frage 1 von höchstens 6", and the list must not say 8."""
+    from kiosk.forms import load_forms
+    from kiosk.forms.session import FormSession
+
+    code, out, _ = run(capsys, "forms", "list")
+    assert code == 0
+    assert "Nachricht an das Rathaus (höchstens 6 Fragen)" in "\n".join(out)
+    for form, line in zip(sorted(load_forms(None), key=lambda f: (f.order, f.id)), out):
+        _number, most, certain = FormSession(form, "de").progress()
+        assert line.endswith(f"({'' if certain else 'höchstens '}{most} Fragen)"), line
 
 
 def test_list_of_a_folder_with_full_hashes(capsys, monkeypatch):

@@ -1,11 +1,15 @@
 """After sending: the receipt code, the QR code, what happens now, what to bring, print, done.
 
 The answers are already gone from memory when this screen appears; it knows only the code, the
-service and the time, like the printed receipt.
+service and the time, like the printed receipt. Where the kiosk has no printer there is no print
+button (a senior cannot take a "PDF" home): the screen asks to write the code down. When printing
+fails (no paper, printer off), the reason is said here, under the code, which stays in sight in
+large letters to be copied by hand; no window covers it.
 """
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +20,12 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Static
 
+from kiosk import refcode
 from kiosk.forms import FormDefinition
-from kiosk.receipt import build_receipt, print_receipt, receipt_pdf
+from kiosk.errors import RathausError
+from kiosk.printing import print_receipt_on
+from kiosk.printing.target import parse_printer
+from kiosk.receipt import build_receipt
 from kiosk.ui.messages import ProblemOccurred, ReceiptPrinted
 from kiosk.ui.screens.base import LanguageAware
 from kiosk.ui.widgets.key_hints import KeyHints
@@ -27,6 +35,7 @@ from kiosk.ui.wording import word
 from kiosk.ui.workers import reporting_problems
 
 RECEIPTS_FOLDER = "receipts"
+log = logging.getLogger("rathaus.kiosk.ui")
 
 
 class ReceiptScreen(LanguageAware, Screen):
@@ -46,6 +55,16 @@ class ReceiptScreen(LanguageAware, Screen):
         self.queued = queued
         self._print_note = ""
         self._printing = False
+        self._print_failed = False
+
+    @property
+    def has_printer(self) -> bool:
+        """Whether this kiosk has a printer to offer (a setting that names none is no printer)."""
+        try:
+            return parse_printer(self.app.runtime.config.printer, self.app.lang).configured
+        except RathausError:
+            log.warning("the printer setting cannot be read; no print button is offered")
+            return False
 
     def receipt(self):
         config = self.app.runtime.config
@@ -67,9 +86,14 @@ class ReceiptScreen(LanguageAware, Screen):
                 with Horizontal(id="receipt-top"):
                     with Vertical(id="receipt-code-box"):
                         yield Static(_("Your receipt code:"), classes="receipt-heading")
-                        yield ReferenceCode(receipt.reference, id="reference")
+                        yield ReferenceCode(
+                        receipt.reference, id="reference", classes="-copy" if self._print_failed else ""
+                    )
                         yield Static(
-                            _("Please write it down or print the receipt."), id="receipt-write-down"
+                            _("Please write it down or print the receipt.")
+                            if self.has_printer
+                            else _("Please write it down."),
+                            id="receipt-write-down",
                         )
                         yield Static(
                             f"{_('Service')}: {receipt.service}\n{_('Handed in on')}: {receipt.date_text}",
@@ -89,7 +113,8 @@ class ReceiptScreen(LanguageAware, Screen):
                 self._print_note, id="print-note", classes="" if self._print_note else "-empty"
             )
             with Horizontal(id="receipt-buttons"):
-                yield Button(_("Print receipt"), id="print", variant="primary", disabled=self._printing)
+                if self.has_printer:
+                    yield Button(_("Print receipt"), id="print", variant="primary", disabled=self._printing)
                 yield Button(_("Done"), id="done", variant="success")
             yield KeyHints(
                 [("Tab", _("next button")), ("Enter", _("press the button")), ("↑ ↓", _("read on"))],
@@ -105,7 +130,8 @@ class ReceiptScreen(LanguageAware, Screen):
          "page_down": body.scroll_page_down}[how](animate=False)
 
     def focus_default(self) -> None:
-        self.query_one("#print", Button).focus()
+        found = self.query("#print")
+        (found.first() if found and not self._print_failed else self.query_one("#done", Button)).focus()
 
     @on(Button.Pressed, "#done")
     def _done(self) -> None:
@@ -120,21 +146,23 @@ class ReceiptScreen(LanguageAware, Screen):
         self.query_one("#print", Button).disabled = True
         self._show_note(_("The receipt is being printed …"))
         config = self.app.runtime.config
-        self._print_in_background(
-            self.receipt(), config.printer, Path(self.app.runtime.data_dir) / RECEIPTS_FOLDER, self.app.lang
-        )
+        self._print_in_background(self.receipt(), config.printer, Path(self.app.runtime.data_dir) / RECEIPTS_FOLDER)
 
     @work(thread=True, exclusive=True, group="print", exit_on_error=False)
-    def _print_in_background(self, receipt, printer: str, out_dir: Path, lang: str) -> None:
+    def _print_in_background(self, receipt, printer: str, out_dir: Path) -> None:
+        """In a worker: a printer that hangs or is switched off never freezes the screen, and
+        ``print_receipt_on`` itself ends within its time limit."""
         with reporting_problems(self, "printing a receipt"):
-            path = print_receipt(
-                receipt_pdf(receipt), reference=receipt.reference, printer=printer, out_dir=out_dir, lang=lang
-            )
-            self.post_message(ReceiptPrinted(path, on_paper=bool(printer)))
+            outcome = print_receipt_on(receipt, printer, out_dir)
+            if outcome.paper_low:
+                log.warning("receipt printer: the paper roll is nearly empty")
+            self.post_message(ReceiptPrinted(outcome.saved, on_paper=outcome.on_paper))
 
     def on_receipt_printed(self, message: ReceiptPrinted) -> None:
         _ = self.app.gettext
         self._printing = False
+        self._print_failed = False
+        self.query_one("#reference", ReferenceCode).remove_class("-copy")
         self.query_one("#print", Button).disabled = False
         if message.on_paper:
             self._show_note(_("The receipt has been printed. Please take it from the printer."))
@@ -143,9 +171,22 @@ class ReceiptScreen(LanguageAware, Screen):
         self.query_one("#done", Button).focus()
 
     def on_problem_occurred(self, message: ProblemOccurred) -> None:
+        """Printing failed: say why right here, with the code in sight to copy by hand."""
+        message.stop()  # no window over the code
+        _ = self.app.gettext
         self._printing = False
+        self._print_failed = True
         self.query_one("#print", Button).disabled = False
-        self._show_note("")
+        if message.error is not None:
+            text = message.error.message
+        else:
+            text = _("The receipt could not be printed. Please write down your code: {code}").format(
+                code=refcode.display(self.queued.reference)
+            )
+        self._show_note(text)
+        self.query_one("#reference", ReferenceCode).add_class("-copy")
+        self.query_one("#receipt-body", VerticalScroll).scroll_home(animate=False)
+        self.query_one("#done", Button).focus()
 
     def _show_note(self, text: str) -> None:
         self._print_note = text

@@ -27,7 +27,8 @@ from textual.widgets.option_list import Option
 from kiosk import refcode
 from kiosk.errors import RathausError
 from kiosk.i18n import format_datetime, translator
-from kiosk.receipt import build_receipt, parse_moment, print_receipt, receipt_pdf
+from kiosk.printing import print_receipt_on
+from kiosk.receipt import build_receipt, parse_moment
 from kiosk.store import ReceiptRecord
 from kiosk.ui.screens.base import LanguageAware
 from kiosk.ui.screens.receipt import RECEIPTS_FOLDER
@@ -129,14 +130,9 @@ class StaffReceiptsScreen(LanguageAware, Screen):
                 lang=lang,
                 status_url=runtime.config.status_url,
             )
-            path = print_receipt(
-                receipt_pdf(receipt),
-                reference=record.reference,
-                printer=runtime.config.printer,
-                out_dir=out_dir,
-                lang=lang,
-            )
-            if runtime.config.printer:
+            outcome = print_receipt_on(receipt, runtime.config.printer, out_dir)
+            path = outcome.saved
+            if outcome.on_paper:
                 text = _("The receipt {code} has been printed again.").format(code=code)
             else:
                 text = _(

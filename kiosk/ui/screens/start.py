@@ -120,7 +120,9 @@ class StartScreen(LanguageAware, Screen):
             return
         target = nearest_in_direction(current, [b for b in self.query(Button) if b.focusable], direction)
         if target is not None:
-            target.focus()
+            # At once, not through ``focus()``, which only queues the change: an Enter typed right
+            # after the arrow (already waiting in the queue) must press the button moved to.
+            self.set_focus(target)
 
     def action_help(self) -> None:
         self.app.push_screen(KioskHelpScreen())

@@ -46,6 +46,12 @@ class StatusScreen(LanguageAware, Screen):
             yield Static(
                 _("Please type the code from your receipt, for example 7KQ-M2X-9TJ."), id="status-intro"
             )
+            if getattr(self.app, "demo_codes", ()):  # the demo's full screen hides what it printed
+                yield Static(
+                    _("Demo: sample receipt codes to try: {codes}").format(codes=", ".join(self.app.demo_codes)),
+                    id="status-demo",
+                    markup=False,
+                )
             with Horizontal(id="status-entry"):
                 yield Input(value=self._typed, max_length=20, id="code")
                 yield Button(_("Check"), id="check", variant="primary")
