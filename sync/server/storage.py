@@ -24,6 +24,7 @@ import sqlite_utils
 from sqlite_utils import Migrations
 
 from kiosk.errors import StoreError
+from kiosk.private_file import create_private
 from sync.envelope.acks import REFERENCE_CONFLICT, RefusedItem
 from sync.envelope.limits import MAX_STATUS_UPDATES
 from sync.envelope.status import StatusUpdate
@@ -252,6 +253,7 @@ class SqliteStorage:
         conn: sqlite3.Connection | None = None
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            create_private(self.path)
             conn = sqlite3.connect(
                 str(self.path), check_same_thread=False, isolation_level=None, timeout=_BUSY_TIMEOUT_MS / 1000
             )
