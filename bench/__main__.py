@@ -133,6 +133,10 @@ def main() -> None:
 
         queue_main()
         return
+    if sys.argv[1:2] == ["ingest"]:
+        from bench.ingest import main as ingest_main
+
+        raise SystemExit(ingest_main(sys.argv[2:]))
     if sys.argv[1:2] == ["rural"]:
         from bench.rural import main as rural_main
 
