@@ -137,6 +137,10 @@ def main() -> None:
         from bench.ingest import main as ingest_main
 
         raise SystemExit(ingest_main(sys.argv[2:]))
+    if sys.argv[1:2] == ["warning"]:
+        from bench.warning_latency import main as warning_main
+
+        raise SystemExit(warning_main(sys.argv[2:]))
     if sys.argv[1:2] == ["rural"]:
         from bench.rural import main as rural_main
 
