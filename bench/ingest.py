@@ -189,6 +189,9 @@ def _serve(townhall_dir: str, url: str, sock: socket.socket) -> None:
 
 
 def start_servers(townhall_dir: Path, url: str, workers: int) -> tuple[int, list[multiprocessing.Process]]:
+    # The schema is brought up to date once, here: workers opening a new database at the same
+    # moment would race to create it (as ``rathaus server`` opens it once before it serves).
+    backend_for(url).storage(url, townhall_dir).close()
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
@@ -212,7 +215,14 @@ def start_servers(townhall_dir: Path, url: str, workers: int) -> tuple[int, list
         if time.monotonic() > deadline:
             raise SystemExit("the ingest server did not start")
         time.sleep(0.1)
+    _all_alive(processes)
     return port, processes
+
+
+def _all_alive(processes: list[multiprocessing.Process]) -> None:
+    dead = [p for p in processes if not p.is_alive()]
+    if dead:
+        raise SystemExit(f"ingest: {len(dead)} of {len(processes)} server workers ended early")
 
 
 def stop_servers(processes: list[multiprocessing.Process]) -> None:
@@ -331,6 +341,7 @@ def measure(*, url: str, submissions: int, per_batch: int, kiosks: int, workers:
         port, processes = start_servers(workload.townhall_dir, url, workers)
         try:
             server_seconds = send_all(port, workload)
+            _all_alive(processes)  # the figure is that of every worker, not of the survivors
         finally:
             stop_servers(processes)
         storage = backend_for(url).storage(url, workload.townhall_dir)
