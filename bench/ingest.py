@@ -8,7 +8,7 @@ kept-alive connections, each kiosk's batches in order. Every batch must be answe
 acknowledgement, and the storage must hold every item at the end. Time: from the first request
 to the last answer.
 
-Baseline in the same run, with as many processes: the bare cost of what the server cannot avoid,
+Baseline in the same run (once before and once after the server, averaged), with as many processes: the bare cost of what the server cannot avoid,
 per submission one Ed25519 verification of the item's signature over its signed bytes and an
 insert of the same sealed bytes into the same kind of database, one transaction per batch, with
 the product's durability settings. Printed: both rates and their ratio (server / bare).
@@ -62,7 +62,8 @@ class Backend:
     """How to open the product's storage and the baseline's bare writer for a database URL."""
 
     storage: Callable[[str, Path], Storage]
-    bare_writer: Callable[[str, Path], BareWriter]
+    bare_writer: Callable[[str, Path, str], BareWriter]
+    """``bare_writer(url, townhall_dir, label)``: a fresh, separate database per ``label``."""
 
 
 def _sqlite_path(url: str, townhall_dir: Path, default_name: str) -> Path:
@@ -92,8 +93,8 @@ class _SqliteBare:
 BACKENDS: dict[str, Backend] = {
     "sqlite": Backend(
         storage=lambda url, townhall_dir: SqliteStorage(_sqlite_path(url, townhall_dir, "townhall.db")),
-        bare_writer=lambda url, townhall_dir: _SqliteBare(
-            _sqlite_path(url, townhall_dir, "townhall.db").with_name("bare-baseline.db")
+        bare_writer=lambda url, townhall_dir, label: _SqliteBare(
+            _sqlite_path(url, townhall_dir, "townhall.db").with_name(f"bare-baseline-{label}.db")
         ),
     ),
 }
@@ -269,12 +270,12 @@ def send_all(port: int, workload: Workload, threads: int = CLIENT_THREADS) -> fl
 # -- the baseline ------------------------------------------------------------------------------
 
 
-def _bare_worker(url: str, townhall_dir: str, rows: list[list[tuple[str, str, bytes, bytes, bytes]]],
+def _bare_worker(url: str, townhall_dir: str, label: str, rows: list[list[tuple[str, str, bytes, bytes, bytes]]],
                  public_keys: dict[str, bytes], start: multiprocessing.synchronize.Event) -> None:  # type: ignore[name-defined]
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
     keys = {kiosk: Ed25519PublicKey.from_public_bytes(raw) for kiosk, raw in public_keys.items()}
-    writer = backend_for(url).bare_writer(url, Path(townhall_dir))
+    writer = backend_for(url).bare_writer(url, Path(townhall_dir), label)
     start.wait()
     for batch in rows:
         for kiosk_id, _reference, _sealed, signed_part, signature in batch:
@@ -283,7 +284,7 @@ def _bare_worker(url: str, townhall_dir: str, rows: list[list[tuple[str, str, by
     writer.close()
 
 
-def run_baseline(url: str, workload: Workload, workers: int) -> float:
+def run_baseline(url: str, workload: Workload, workers: int, label: str) -> float:
     from cryptography.hazmat.primitives import serialization
 
     from sync.allowlist import Allowlist
@@ -296,12 +297,12 @@ def run_baseline(url: str, workload: Workload, workers: int) -> float:
         for kiosk_id in workload.kiosk_of
     }
     # A separate database (same kind, same settings), so the baseline meets no rows of the run.
-    backend_for(url).bare_writer(url, workload.townhall_dir).close()
+    backend_for(url).bare_writer(url, workload.townhall_dir, label).close()
     all_batches = [batch for kiosk_rows in workload.items for batch in kiosk_rows]
     context = multiprocessing.get_context("fork")
     start = context.Event()
     processes = [
-        context.Process(target=_bare_worker, args=(url, str(workload.townhall_dir), all_batches[i::workers], public_keys, start))
+        context.Process(target=_bare_worker, args=(url, str(workload.townhall_dir), label, all_batches[i::workers], public_keys, start))
         for i in range(workers)
     ]
     for process in processes:
@@ -338,6 +339,9 @@ class Figures:
 def measure(*, url: str, submissions: int, per_batch: int, kiosks: int, workers: int) -> Figures:
     with tempfile.TemporaryDirectory(prefix="rathaus-ingest-") as folder:
         workload = prepare(Path(folder), submissions, per_batch, kiosks)
+        # The bare baseline before and after the server, averaged: load from elsewhere on the
+        # machine then falls on both sides alike.
+        bare_before = run_baseline(url, workload, workers, "before")
         port, processes = start_servers(workload.townhall_dir, url, workers)
         try:
             server_seconds = send_all(port, workload)
@@ -351,7 +355,7 @@ def measure(*, url: str, submissions: int, per_batch: int, kiosks: int, workers:
             storage.close()
         if held != workload.submissions:
             raise SystemExit(f"ingest: {held} items stored of {workload.submissions} sent")
-        bare_seconds = run_baseline(url, workload, workers)
+        bare_seconds = (bare_before + run_baseline(url, workload, workers, "after")) / 2
     batches = sum(len(b) for b in workload.batches)
     return Figures(workload.submissions, batches, server_seconds, bare_seconds)
 
