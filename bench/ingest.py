@@ -8,10 +8,11 @@ kept-alive connections, each kiosk's batches in order. Every batch must be answe
 acknowledgement, and the storage must hold every item at the end. Time: from the first request
 to the last answer.
 
-Baseline in the same run (once before and once after the server, averaged), with as many processes: the bare cost of what the server cannot avoid,
-per submission one Ed25519 verification of the item's signature over its signed bytes and an
-insert of the same sealed bytes into the same kind of database, one transaction per batch, with
-the product's durability settings. Printed: both rates and their ratio (server / bare).
+Baseline in the same run (once before and once after the server, averaged), with as many
+processes: the bare cost of what the server cannot avoid, per submission one Ed25519
+verification of the item's signature over its signed bytes and an insert of the same sealed
+bytes into the same kind of database, one transaction per batch, with the product's durability
+settings. Printed: both rates and their ratio (server / bare).
 
 Another storage backend plugs in by a database URL: ``--database URL`` picks a ``Backend`` from
 ``BACKENDS`` by the URL's scheme; a backend is a factory for the product's ``Storage`` and one for
