@@ -310,6 +310,8 @@ def test_the_whole_header_block_is_limited_not_only_each_line(town):
         assert _status_of(port, _health_with_headers(just_under, line)) == 200
         assert _status_of(port, _health_with_headers(many, line)) == 431
         assert _status_of(port, _health_with_headers(just_under + 2, line)) == 431
+        # three lines each just under what h11 holds of one incomplete line, 45 KiB together
+        assert _status_of(port, _health_with_headers(3, MAX_HEADER_BYTES - 1024)) == 431
         # sent in small pieces, as a slow link delivers them
         conn = _open(port)
         request = _health_with_headers(many, line)
