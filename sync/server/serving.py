@@ -91,6 +91,7 @@ class GuardedH11Protocol(H11Protocol):
         self._waiting_since: float | None = None
         self._header_bytes = 0  # of the request whose headers are coming in
         self._header_tail = b""  # its last byte, to find a blank line split between two reads
+        self._refused_headers = False
 
     # -- connection cap ----------------------------------------------------------------------
 
@@ -141,17 +142,30 @@ class GuardedH11Protocol(H11Protocol):
             self.transport.abort()
 
     def data_received(self, data: bytes) -> None:
+        if self._refused_headers:
+            return  # the rest of a refused request: thrown away until the sender or the deadline ends it
         if self.conn.their_state is h11.IDLE and not self._header_block_fits(data):
-            self._cancel_header_timer()
-            if not self.transport.is_closing():
-                self.transport.write(_HEADERS_TOO_LARGE)
-                self.transport.close()
+            self._refuse_headers()
             return
         super().data_received(data)
         if self.conn.their_state is not h11.IDLE:
             self._header_bytes, self._header_tail = 0, b""
         if self._waiting_since is not None and not self._waiting():
             self._cancel_header_timer()  # the request line and headers are in
+
+    def _refuse_headers(self) -> None:
+        """431, then our side of the connection closed: the sender reads the answer instead of a
+        reset (closing with its bytes unread would reset), and whatever it still sends is thrown
+        away until it closes too or the header deadline closes the connection."""
+        self._refused_headers = True
+        if self.transport.is_closing():
+            return
+        self.transport.write(_HEADERS_TOO_LARGE)
+        if self.transport.can_write_eof():
+            self.transport.write_eof()
+            self._await_headers()
+        else:
+            self.transport.close()
 
     def _header_block_fits(self, data: bytes) -> bool:
         """Count ``data`` into the header block of the request now arriving; ``False`` once the
