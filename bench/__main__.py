@@ -10,11 +10,19 @@ between machines and runs.
 - batch: building and verifying a signed batch of 200 items vs bare Ed25519 sign + verify over the
   same bytes.
 
-``python -m bench compression`` measures the codecs for sealed answers instead (``bench.compression``);
-``python -m bench rural`` our sync against one POST per submission over a simulated rural link
-(``bench.rural``); ``python -m bench coldstart`` the kiosk's cold start and memory against a bare
-Textual app (``bench.coldstart``); ``python -m bench queue`` submit and queue listing with 100,000
-items queued against 100 (``bench.queue_scale``). ``make bench`` runs these three after the above.
+``python -m bench compression`` measures the codecs for sealed answers instead (``bench.compression``).
+``make bench`` then runs, each printing its figure beside a baseline measured in the same run:
+
+- ``python -m bench queue``: submit and queue listing with 100,000 items queued against 100
+  (``bench.queue_scale``);
+- ``python -m bench coldstart``: the kiosk's cold start and memory against a bare Textual app
+  (``bench.coldstart``);
+- ``python -m bench ingest``: submissions per second the server verifies and stores, two worker
+  processes, against bare Ed25519 verification and insert of the same bytes (``bench.ingest``);
+- ``python -m bench warning``: a warning snapshot's way to a kiosk on the window link with 200
+  applications waiting, against an empty queue (``bench.warning_latency``);
+- ``python -m bench rural``: our sync against one POST per submission over a simulated rural link
+  (``bench.rural``).
 """
 
 from __future__ import annotations
@@ -133,6 +141,14 @@ def main() -> None:
 
         queue_main()
         return
+    if sys.argv[1:2] == ["ingest"]:
+        from bench.ingest import main as ingest_main
+
+        raise SystemExit(ingest_main(sys.argv[2:]))
+    if sys.argv[1:2] == ["warning"]:
+        from bench.warning_latency import main as warning_main
+
+        raise SystemExit(warning_main(sys.argv[2:]))
     if sys.argv[1:2] == ["rural"]:
         from bench.rural import main as rural_main
 
@@ -143,11 +159,15 @@ def main() -> None:
         bench_queue(Path(folder))
     bench_batch()
     from bench.coldstart import main as coldstart_main
+    from bench.ingest import main as ingest_main
     from bench.queue_scale import main as queue_main
     from bench.rural import main as rural_main
+    from bench.warning_latency import main as warning_main
 
     queue_main()
     coldstart_main()
+    ingest_main([])
+    warning_main([])
     rural_main([])
 
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 import hashlib
 
 from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 MAX_ITEM_BYTES = 256 * 1024
@@ -21,12 +21,15 @@ MAX_ITEM_BYTES = 256 * 1024
 def create_baseline_app(received: dict[str, int]) -> Starlette:
     """``POST /items`` with one sealed item as the body; ``received`` maps digest → length."""
 
-    async def post_item(request: Request) -> JSONResponse:
+    async def post_item(request: Request) -> Response:
         body = bytearray()
-        async for piece in request.stream():
-            body += piece
-            if len(body) > MAX_ITEM_BYTES:
-                return JSONResponse({"error": "too_large"}, status_code=413)
+        try:
+            async for piece in request.stream():
+                body += piece
+                if len(body) > MAX_ITEM_BYTES:
+                    return JSONResponse({"error": "too_large"}, status_code=413)
+        except ClientDisconnect:  # the link dropped mid-item: nothing kept, nobody to answer
+            return Response(status_code=499)
         if not body:
             return JSONResponse({"error": "empty"}, status_code=400)
         digest = hashlib.sha256(body).hexdigest()

@@ -16,16 +16,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import qrcode
-from fpdf import FPDF
-from fpdf.enums import XPos, YPos
-from qrcode.constants import ERROR_CORRECT_M
-
 from kiosk import refcode
 from kiosk.errors import PrinterError, RathausError
 from kiosk.i18n import format_datetime, normalise_language, translator
 
 if TYPE_CHECKING:
+    from fpdf import FPDF
+
     from kiosk.forms import FormDefinition
 
 QrMatrix = list[list[bool]]  # rows of modules, True = dark
@@ -93,6 +90,9 @@ def parse_moment(value: str | _dt.datetime) -> _dt.datetime:
 
 def qr_matrix(data: str, *, quiet_zone: int = SCREEN_QUIET_ZONE) -> QrMatrix:
     """The QR code for ``data`` as rows of booleans, surrounded by ``quiet_zone`` light modules."""
+    import qrcode  # imported when the first receipt is shown, not at the kiosk's start
+    from qrcode.constants import ERROR_CORRECT_M
+
     code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=quiet_zone)
     code.add_data(data)
     code.make(fit=True)
@@ -131,6 +131,8 @@ def _pdf_text(text: str) -> str:
 def receipt_pdf(receipt: Receipt) -> bytes:
     """An A4 page with large type: code, QR code, service, date, next steps, what to bring."""
     _ = translator(receipt.lang)
+    from fpdf import FPDF  # ≈ 0.25 s and 10 MB: only when a receipt is printed
+
     pdf = FPDF(format="A4")
     pdf.set_margins(20, 20, 20)
     pdf.set_auto_page_break(True, margin=20)
@@ -185,10 +187,14 @@ def receipt_pdf(receipt: Receipt) -> bytes:
 
 def _lines(pdf: FPDF, height: float, text: str, align: str = "L") -> None:
     """A paragraph across the page; the next one starts at the left margin below it."""
+    from fpdf.enums import XPos, YPos
+
     pdf.multi_cell(pdf.epw, height, text, align=align, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
 
 def _pdf_row(pdf: FPDF, label: str, value: str) -> None:
+    from fpdf.enums import XPos, YPos
+
     pdf.set_font("Helvetica", "B", 14)
     pdf.cell(45, 8, _pdf_text(label + ":"))
     pdf.set_font("Helvetica", size=14)

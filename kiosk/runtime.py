@@ -14,8 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import httpx
-
 from kiosk import refcode
 from kiosk.config import KioskConfig, load_config
 from kiosk.errors import RathausError, SyncError
@@ -31,7 +29,9 @@ from sync.keys import (
     load_kiosk_keys,
     load_pinned_townhall,
 )
-from sync.outbox import OutboxClient, RetryPolicy, SyncReport
+
+if TYPE_CHECKING:
+    from sync.outbox import SyncReport
 
 if TYPE_CHECKING:
     from kiosk.official_warnings import WarningsView
@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("rathaus.kiosk")
 
 # A look-up waits at most a few seconds for the town hall; then it shows what the kiosk holds.
-LOOKUP_TIMEOUTS = httpx.Timeout(3.0)
+LOOKUP_TIMEOUT_SECONDS = 3.0
 
 # What a citizen reads about their application, by the town hall's status (sync.envelope.STATUSES).
 STATUS_SENTENCES: dict[str, str] = {
@@ -132,6 +132,8 @@ class KioskRuntime:
         every chunk the town hall confirmed (for ``rathaus sync`` and the staff screen); transport,
         policy, sleep are for tests and tuning.
         """
+        from sync.outbox import OutboxClient  # the network client is loaded at the first exchange
+
         _ = translator(lang or language_from_environment())
         if not self.config.server_url:
             raise RathausError(
@@ -160,11 +162,15 @@ class KioskRuntime:
         """Only the downloads (answers, key updates), one quick try: for a receipt look-up.
 
         Returns whether the town hall was reached; ``False`` without a link or address. The
-        screen bounds its own wait; this call ends within ``LOOKUP_TIMEOUTS`` per step.
+        screen bounds its own wait; this call ends within ``LOOKUP_TIMEOUT_SECONDS`` per step.
         """
+        import httpx
+
+        from sync.outbox import OutboxClient, RetryPolicy
+
         if not self.config.server_url or self.kiosk_keys is None or self.townhall is None:
             return False
-        options = {"policy": RetryPolicy(attempts=1), "timeouts": LOOKUP_TIMEOUTS, **client_options}
+        options = {"policy": RetryPolicy(attempts=1), "timeouts": httpx.Timeout(LOOKUP_TIMEOUT_SECONDS), **client_options}
         with OutboxClient(
             self.store,
             kiosk=self.kiosk_keys,

@@ -26,6 +26,7 @@ from kiosk.errors import EnvelopeError
 from sync.allowlist import Allowlist
 from sync.envelope import (
     Batch,
+    ItemMeta,
     build_ack,
     build_status_bundle,
     parse_batch,
@@ -152,7 +153,11 @@ def _store_once(
     )
     known = storage.find_batch(header.batch_id)
     if known is None:
-        items = [_item_record(sealed, item, record) for sealed, item in zip(batch.items, header.item_digests)]
+        metas = batch.item_metas or tuple(read_item_meta(sealed) for sealed in batch.items)
+        items = [
+            _item_record(sealed, meta, digest, record)
+            for sealed, meta, digest in zip(batch.items, metas, header.item_digests, strict=True)
+        ]
         stored = storage.store_batch(record, items)
         if stored is not None:
             return _acknowledge(stored, digest, townhall, new=True)
@@ -166,8 +171,7 @@ def _store_once(
     return _acknowledge(known, digest, townhall, new=False)
 
 
-def _item_record(sealed: bytes | memoryview, digest: str, batch: BatchRecord) -> ItemRecord:
-    meta = read_item_meta(sealed)
+def _item_record(sealed: bytes | memoryview, meta: ItemMeta, digest: str, batch: BatchRecord) -> ItemRecord:
     return ItemRecord(
         reference=meta.reference,
         digest=digest,

@@ -48,6 +48,7 @@ from sync.envelope.keyids import (
     encode_public_key,
 )
 from sync.envelope.limits import MAX_ENROLMENT_BYTES
+from sync.stickfs import FOLDER, NotOrdinary, read_named_file
 from sync.envelope.suites import (
     SUITE_HYBRID,
     SUITE_X25519,
@@ -830,7 +831,17 @@ def read_enrolment_file(source: Path | str | bytes | EnrolmentRequest) -> Enrolm
         return read_enrolment_request(bytes(source))
     path = Path(source)
     try:
-        data = _read_ordinary_file(path, MAX_ENROLMENT_BYTES + 1)
+        data = read_named_file(path, MAX_ENROLMENT_BYTES + 1)
+    except NotOrdinary as exc:
+        if exc.wanted == FOLDER:
+            raise KeyFileError(
+                _t(
+                    "The folder {folder} on the way to {path} is a link or not a folder; nothing "
+                    "was read. Please name the file in the stick's own folders."
+                ).format(folder=exc.name, path=path),
+                detail=f"{exc.name}: {exc.kind}",
+            ) from None
+        raise _not_a_file(path) from None
     except FileNotFoundError:
         raise KeyFileError(
             _t("The enrolment request {path} does not exist.").format(path=path)

@@ -270,3 +270,35 @@ def _is_part_of(candidate: str, name: str) -> bool:
         and bool(middle)
         and all(ch in "0123456789abcdef" for ch in middle)
     )
+
+
+def nearest_mount(path: Path) -> Path:
+    """The mount point holding ``path``, found by its written-out folders (a link is never taken
+    for one: ``os.path.ismount`` does not follow it), ``/`` at the latest."""
+    for folder in Path(os.path.abspath(path)).parents:
+        if os.path.ismount(folder):
+            return folder
+    return Path("/")
+
+
+def read_named_file(path: Path, limit: int) -> bytes:
+    """At most ``limit + 1`` bytes of the regular file an operator named by its path, perhaps on a
+    stick: the folders below the mount point that holds it are opened as :class:`StickFolder` does
+    (a folder that is a link raises :class:`NotOrdinary` naming it, as does a file that is not an
+    ordinary one); the mount point and what lies above it belong to this computer.
+    ``FileNotFoundError`` when something on the way is missing."""
+    full = Path(os.path.abspath(path))
+    mount = nearest_mount(full)
+    folders = full.parent.relative_to(mount).parts
+    current = StickFolder.open_mount(mount)
+    current.label = PurePosixPath(mount)
+    try:
+        for name in folders:
+            inner = current.folder(name)
+            if inner is None:
+                raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), str(full))
+            current.close()
+            current = inner
+        return current.read(full.name, limit)
+    finally:
+        current.close()

@@ -25,6 +25,7 @@ from pathlib import Path
 import sqlite_utils
 
 from kiosk.errors import StoreCorruptError, StoreError, StoreFullError
+from kiosk.private_file import create_private
 from kiosk.i18n import language_from_environment, translator
 
 BUSY_TIMEOUT_MS = 5000
@@ -48,6 +49,12 @@ def connect(path: Path, *, check: bool = True) -> sqlite_utils.Database:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise _folder_error(path, exc) from exc
+    try:
+        create_private(path)
+    except OSError as exc:
+        raise StoreError(
+            _cannot_create(path), detail=repr(exc)
+        ) from exc
     try:
         conn = sqlite3.connect(
             str(path),
@@ -237,6 +244,11 @@ def store_error(exc: sqlite3.Error, path: Path) -> StoreError:
     else:
         message = _("The kiosk database {path} could not be read or written.")
     return StoreError(message.format(path=path), detail=f"{type(exc).__name__}: {exc}")
+
+
+def _cannot_create(path: Path) -> str:
+    _ = translator(language_from_environment())
+    return _("The kiosk database {path} cannot be opened. Please check that the folder exists and the disk is not full or removed.").format(path=path)
 
 
 def _folder_error(path: Path, exc: OSError) -> StoreError:

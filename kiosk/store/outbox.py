@@ -437,10 +437,13 @@ class Store:
         return [ReceiptRecord(str(r[0]), str(r[1]), str(r[2])) for r in rows]
 
     def counts(self) -> dict[OutboxState, int]:
-        """How many submissions are in each state (every state present, zero included)."""
+        """How many submissions are in each state (every state present, zero included).
+
+        Read from the running tally (migration ``0006_queue_indexes``), not by counting rows: the
+        status line asks every few seconds, whatever the length of the queue."""
         result = {state: 0 for state in OutboxState}
         with self._tx.read() as db:
-            for state, count in db.execute("SELECT state, COUNT(*) FROM outbox GROUP BY state"):
+            for state, count in db.execute("SELECT state, SUM(items) FROM outbox_tally GROUP BY state"):
                 result[OutboxState(state)] = int(count)
         return result
 
@@ -461,8 +464,8 @@ class Store:
         with self._tx.read() as db:
             return int(
                 db.execute(
-                    "SELECT COALESCE(SUM(LENGTH(sealed)), 0) FROM outbox"
-                    " WHERE state IN (?, ?) AND refused_code IS NULL",
+                    "SELECT COALESCE(SUM(sealed_bytes), 0) FROM outbox_tally"
+                    " WHERE state IN (?, ?) AND refused = 0",
                     [OutboxState.QUEUED.value, OutboxState.SENT.value],
                 ).fetchone()[0]
             )
@@ -472,7 +475,7 @@ class Store:
         with self._tx.read() as db:
             return int(
                 db.execute(
-                    "SELECT COUNT(*) FROM outbox WHERE state IN (?, ?)",
+                    "SELECT COALESCE(SUM(items), 0) FROM outbox_tally WHERE state IN (?, ?)",
                     [OutboxState.QUEUED.value, OutboxState.SENT.value],
                 ).fetchone()[0]
             )

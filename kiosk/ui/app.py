@@ -45,10 +45,8 @@ from kiosk.ui.screens.status import StatusScreen
 from kiosk.ui.screens.still_there import StillThereScreen
 from kiosk.ui.theme import HIGH_CONTRAST, THEMES, theme_for
 from kiosk.ui.wording import word
-from sync.outbox import BACKGROUND_TIMEOUTS, RetryPolicy
 
 log = logging.getLogger("rathaus.kiosk.ui")
-BACKGROUND_SYNC_POLICY = RetryPolicy(attempts=1)
 _ENDED = (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED)
 
 class KioskApp(App[None]):
@@ -293,9 +291,11 @@ class KioskApp(App[None]):
     def _sync_once(self) -> None:
         """One attempt per round: the next round is the retry, and a dead link never keeps the
         kiosk from closing for long."""
+        from sync.outbox import BACKGROUND_TIMEOUTS, RetryPolicy  # the network client: not at start
+
         try:
             report = self.runtime.sync_now(
-                lang=self.lang, policy=BACKGROUND_SYNC_POLICY, timeouts=BACKGROUND_TIMEOUTS
+                lang=self.lang, policy=RetryPolicy(attempts=1), timeouts=BACKGROUND_TIMEOUTS
             )
         except RathausError as exc:  # the footer shows the waiting count; nobody at the screen can act
             log.info("exchange with the town hall failed: %s", exc.detail or exc.message)

@@ -9,7 +9,7 @@ length of that list.
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Sequence
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -23,7 +23,7 @@ from sync.envelope.failures import (
     WRONG_KIOSK,
     envelope_error,
 )
-from sync.envelope.items import item_digest, parse_item, verify_item_signature
+from sync.envelope.items import ItemMeta, check_item_signature, item_digest, parse_item
 from sync.envelope.limits import (
     MAX_BATCH_BYTES,
     MAX_BATCH_HEADER_BYTES,
@@ -68,6 +68,9 @@ class Batch:
     items: tuple[memoryview, ...]
     raw: memoryview
     frame: SignedFrame = field(repr=False, compare=False)
+    # Each item's clear header as read while verifying (empty before): a receiver stores them
+    # without reading every item a second time.
+    item_metas: tuple[ItemMeta, ...] = field(default=(), repr=False, compare=False)
 
 
 def _check_header(header: object, version: int) -> BatchHeader:
@@ -87,13 +90,14 @@ def _check_header(header: object, version: int) -> BatchHeader:
 
 def _check_items(
     header: BatchHeader, items: tuple[bytes, ...], kiosk_key: Ed25519PublicKey | None = None
-) -> None:
+) -> tuple[ItemMeta, ...]:
     """Each item is the one its digest names (all digests first, as docs/envelope.md 5.1 orders),
     then each comes from the batch's kiosk, is for its key and, in format 2, carries that kiosk's
     signature (a kiosk never hands over an item the inbox would later call forged)."""
     for position, (digest, item) in enumerate(zip(header.item_digests, items, strict=True)):
         if item_digest(item) != digest:
             raise envelope_error(DIGEST_MISMATCH, KIND_BATCH, detail=f"item {position}")
+    metas = []
     for position, item in enumerate(items):
         parsed = parse_item(item)
         meta = parsed.meta
@@ -110,7 +114,9 @@ def _check_items(
                 MALFORMED, KIND_BATCH, detail=f"item {position} is sealed for another key"
             )
         if kiosk_key is not None and parsed.header.signed:
-            verify_item_signature(item, kiosk_key)
+            check_item_signature(parsed, kiosk_key)
+        metas.append(meta)
+    return tuple(metas)
 
 
 def build_batch(
@@ -177,5 +183,5 @@ def verify_batch(data: bytes | memoryview | Batch, kiosk_public_key: Ed25519Publ
     A ``Batch`` from ``parse_batch`` is verified as it is, so a receiver reads the bytes once."""
     batch = data if isinstance(data, Batch) else _split(data)
     check_signature(batch.frame, kiosk_public_key, KIND_BATCH)
-    _check_items(batch.header, batch.items, kiosk_public_key)
-    return batch
+    metas = _check_items(batch.header, batch.items, kiosk_public_key)
+    return replace(batch, item_metas=metas)

@@ -67,7 +67,14 @@ def is_known(codec: str) -> bool:
         return True
     if not isinstance(codec, str) or not CODEC_PATTERN.fullmatch(codec):
         return False
-    return (DICTIONARY_DIR / f"{codec[len(ZSTD_PREFIX):]}{DICTIONARY_SUFFIX}").is_file()
+    return _shipped(codec[len(ZSTD_PREFIX):])
+
+
+@lru_cache(maxsize=32)
+def _shipped(dict_id: str) -> bool:
+    """Whether the dictionary is installed; asked once per id and process, not once per item
+    (dictionaries ship with the software and are never removed)."""
+    return (DICTIONARY_DIR / f"{dict_id}{DICTIONARY_SUFFIX}").is_file()
 
 
 @lru_cache(maxsize=8)

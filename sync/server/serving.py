@@ -12,6 +12,9 @@ nothing a sender does may hold memory, a file handle or the log for ever:
   longest for its headers is closed to make room; a new one is turned away only when every slot
   is busy with a real request. So the process never runs out of file handles, and slow strangers
   cannot lock a kiosk out.
+- **Header size**: the request line and all headers together may hold ``MAX_HEADER_BYTES``;
+  more gets 431 and the connection is closed. h11's own limit only applies to what is still
+  incomplete after each read, so a whole block arriving in one read of up to 64 KiB passed it.
 - **Log lines** about refused connections, and the event loop's "out of system resource" errors,
   are aggregated: the first is logged, then one summary a minute, never a line per event.
 
@@ -23,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from typing import Any, Callable
 
@@ -36,7 +40,12 @@ HEADER_TIMEOUT_SECONDS = 30.0
 KEEP_ALIVE_SECONDS = 15
 MAX_CONNECTIONS = 256
 LISTEN_BACKLOG = 128
-MAX_HEADER_BYTES = 16 * 1024
+MAX_HEADER_BYTES = 16 * 1024  # request line and every header line together, up to the blank line
+_END_OF_HEADERS = re.compile(rb"\n\r?\n")  # what h11 accepts as the blank line
+_HEADERS_TOO_LARGE = (
+    b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-type: text/plain; charset=utf-8\r\n"
+    b"content-length: 31\r\nconnection: close\r\n\r\nRequest header fields too large"
+)
 _SUMMARY_EVERY_SECONDS = 60.0
 _RESERVED_FILES = 32  # database and its journal, log, standard streams, listening socket, threads
 
@@ -80,6 +89,9 @@ class GuardedH11Protocol(H11Protocol):
         super().__init__(*args, **kwargs)
         self._header_timer: asyncio.TimerHandle | None = None
         self._waiting_since: float | None = None
+        self._header_bytes = 0  # of the request whose headers are coming in
+        self._header_tail = b""  # its last byte, to find a blank line split between two reads
+        self._refused_headers = False
 
     # -- connection cap ----------------------------------------------------------------------
 
@@ -130,9 +142,41 @@ class GuardedH11Protocol(H11Protocol):
             self.transport.abort()
 
     def data_received(self, data: bytes) -> None:
+        if self._refused_headers:
+            return  # the rest of a refused request: thrown away until the sender or the deadline ends it
+        if self.conn.their_state is h11.IDLE and not self._header_block_fits(data):
+            self._refuse_headers()
+            return
         super().data_received(data)
+        if self.conn.their_state is not h11.IDLE:
+            self._header_bytes, self._header_tail = 0, b""
         if self._waiting_since is not None and not self._waiting():
             self._cancel_header_timer()  # the request line and headers are in
+
+    def _refuse_headers(self) -> None:
+        """431, then our side of the connection closed: the sender reads the answer instead of a
+        reset (closing with its bytes unread would reset), and whatever it still sends is thrown
+        away until it closes too or the header deadline closes the connection."""
+        self._refused_headers = True
+        if self.transport.is_closing():
+            return
+        self.transport.write(_HEADERS_TOO_LARGE)
+        if self.transport.can_write_eof():
+            self.transport.write_eof()
+            self._await_headers()
+        else:
+            self.transport.close()
+
+    def _header_block_fits(self, data: bytes) -> bool:
+        """Count ``data`` into the header block of the request now arriving; ``False`` once the
+        block (up to its blank line, or all of it so far) is larger than ``MAX_HEADER_BYTES``."""
+        seen = self._header_tail + data
+        end = _END_OF_HEADERS.search(seen)
+        if end is None:
+            self._header_bytes += len(data)
+            self._header_tail = seen[-1:]
+            return self._header_bytes <= MAX_HEADER_BYTES
+        return self._header_bytes + end.end() - len(self._header_tail) <= MAX_HEADER_BYTES
 
     def on_response_complete(self) -> None:
         super().on_response_complete()

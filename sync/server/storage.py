@@ -25,6 +25,7 @@ import sqlite_utils
 from sqlite_utils import Migrations
 
 from kiosk.errors import StoreError
+from kiosk.private_file import create_private
 from sync.envelope.acks import REFERENCE_CONFLICT, RefusedItem
 from sync.envelope.limits import MAX_STATUS_UPDATES
 from sync.envelope.fields import parse_timestamp, utc_timestamp
@@ -323,6 +324,7 @@ class SqliteStorage:
         conn: sqlite3.Connection | None = None
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            create_private(self.path)
             conn = sqlite3.connect(
                 str(self.path), check_same_thread=False, isolation_level=None, timeout=_BUSY_TIMEOUT_MS / 1000
             )
@@ -384,12 +386,10 @@ class SqliteStorage:
                 return None
             refused: list[RefusedItem] = []
             new_items: dict[ItemKey, ItemRecord] = {}
+            already = self._held_digests(items)  # one query per kiosk, not one per item
             for item in items:
                 key = (item.kiosk_id, item.reference)
-                row = self._db.execute(
-                    "SELECT digest FROM items WHERE kiosk_id = ? AND reference = ?", list(key)
-                ).fetchone()
-                held = row[0] if row is not None else getattr(new_items.get(key), "digest", None)
+                held = already.get(key) or getattr(new_items.get(key), "digest", None)
                 if held is None:
                     new_items[key] = item
                 elif held != item.digest:
@@ -433,6 +433,24 @@ class SqliteStorage:
                 ],
             )
         return stored
+
+    def _held_digests(self, items: Sequence[ItemRecord]) -> dict[ItemKey, str]:
+        """Digests of the items already held under the receipt codes of ``items``."""
+        wanted: dict[str, set[str]] = {}
+        for item in items:
+            wanted.setdefault(item.kiosk_id, set()).add(item.reference)
+        held: dict[ItemKey, str] = {}
+        for kiosk_id, references in wanted.items():
+            codes = sorted(references)
+            for start in range(0, len(codes), 500):  # well within SQLite's limit of parameters
+                part = codes[start : start + 500]
+                rows = self._db.conn.execute(
+                    "SELECT reference, digest FROM items WHERE kiosk_id = ? AND reference IN"
+                    f" ({', '.join('?' * len(part))})",
+                    [kiosk_id, *part],
+                )
+                held.update({(kiosk_id, str(reference)): str(digest) for reference, digest in rows})
+        return held
 
     def counts(self) -> StorageCounts:
         with self._lock:

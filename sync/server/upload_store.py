@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Callable
 
 from kiosk.errors import StoreError
+from kiosk.private_file import create_private
 from sync.envelope.uploads import UploadTicket
 
 UPLOADS_DB_NAME = "uploads.db"
@@ -115,6 +116,7 @@ class UploadStore:
         self._lock = threading.Lock()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            create_private(self.path)
             self._conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=FULL")

@@ -273,3 +273,54 @@ def test_under_a_64_file_limit_80_idle_connections_neither_stop_health_checks_no
     assert all(answer.json() == {"ok": True} for answer in health)
     assert "Too many open files" not in err
     assert len(err.splitlines()) < 20, err
+
+
+def _status_of(port: int, request: bytes) -> int | None:
+    """The status code the server answers ``request`` with (``None``: closed without an answer)."""
+    conn = _open(port)
+    try:
+        try:
+            conn.sendall(request)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        _closed, received = _closed_by_server(conn, 5.0)
+    finally:
+        conn.close()
+    if not received.startswith(b"HTTP/1.1 "):
+        return None
+    return int(received[9:12])
+
+
+def _health_with_headers(count: int, size: int) -> bytes:
+    lines = "".join(f"X-Filler-{n:03d}: {'a' * size}\r\n" for n in range(count))
+    return f"GET /v1/health HTTP/1.1\r\nHost: townhall\r\n{lines}Connection: close\r\n\r\n".encode("ascii")
+
+
+def test_the_whole_header_block_is_limited_not_only_each_line(town):
+    """Many headers each far under the limit, together over it: refused with 431, whatever the
+    pieces the network delivers them in; a request just under the limit is still served."""
+    from sync.server.serving import MAX_HEADER_BYTES
+
+    townhall_dir, _kiosk, _townhall = town
+    line = 1000
+    many = MAX_HEADER_BYTES * 3 // (line + 20)  # about 48 KiB in all, each line under 1 KiB
+    with serving(townhall_dir) as port:
+        assert _status_of(port, _health_with_headers(4, line)) == 200
+        just_under = (MAX_HEADER_BYTES - 200) // (line + 20)
+        assert _status_of(port, _health_with_headers(just_under, line)) == 200
+        assert _status_of(port, _health_with_headers(many, line)) == 431
+        assert _status_of(port, _health_with_headers(just_under + 2, line)) == 431
+        # three lines each just under what h11 holds of one incomplete line, 45 KiB together
+        assert _status_of(port, _health_with_headers(3, MAX_HEADER_BYTES - 1024)) == 431
+        # sent in small pieces, as a slow link delivers them
+        conn = _open(port)
+        request = _health_with_headers(many, line)
+        try:
+            for start in range(0, len(request), 1500):
+                conn.sendall(request[start : start + 1500])
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        _closed, received = _closed_by_server(conn, 5.0)
+        conn.close()
+        assert received.startswith(b"HTTP/1.1 431")
+        assert _status_of(port, _health_with_headers(4, line)) == 200

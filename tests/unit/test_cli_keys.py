@@ -172,7 +172,7 @@ def _my_messages() -> list[str]:
 
 def test_every_text_of_keys_and_envelopes_has_a_german_translation():
     catalogs = []
-    for name in ("keys.po", "downloads.po"):  # downloads and key rotation have their own catalogue
+    for name in ("keys.po", "downloads.po", "stickpaths.po"):  # downloads, key rotation, stick paths have their own
         with open(ROOT / "kiosk" / "locale" / "de" / "LC_MESSAGES" / name, "rb") as fh:
             catalogs.append(read_po(fh, locale="de_DE"))
     missing = [m for m in _my_messages() if not any(c.get(m) and c.get(m).string for c in catalogs)]
@@ -241,3 +241,30 @@ def test_an_enrolment_or_key_file_on_a_stick_that_is_a_link_or_a_pipe_is_refused
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
+
+
+def test_an_enrolment_request_in_a_folder_on_the_stick_that_is_a_link_is_refused(capsys, places, tmp_path):
+    """A folder on the stick that links elsewhere on this computer would make approve read (and
+    trust) a file the stick's owner chose from there: refused, naming the folder; nothing enrolled.
+    The same request in a real folder of the stick is approved."""
+    townhall, kiosk = places
+    set_up(capsys, townhall, kiosk)
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    os.symlink(kiosk, stick / "transfer")
+    code, out, err = run(
+        capsys, "keys", "approve", str(stick / "transfer" / "enrolment-kiosk-lueder.json"),
+        "--data-dir", str(townhall), "--yes",
+    )
+    assert code != 0
+    assert "Ordner" in out + err and "transfer" in out + err and "Verknüpfung" in out + err
+    code, out, _ = run(capsys, "keys", "list", "--data-dir", str(townhall))
+    assert "kiosk-lueder" not in out
+
+    real = stick / "real"
+    real.mkdir()
+    (real / "enrolment-kiosk-lueder.json").write_bytes((kiosk / "enrolment-kiosk-lueder.json").read_bytes())
+    code, out, _ = run(
+        capsys, "keys", "approve", str(real / "enrolment-kiosk-lueder.json"), "--data-dir", str(townhall), "--yes"
+    )
+    assert code == 0 and "kiosk-lueder" in out

@@ -173,6 +173,11 @@ class OutboxMachine(RuleBasedStateMachine):
                 assert view.status == f"s{self.serial[reference]}"
         assert self.store.counts() == expected
         assert self.store.waiting_count() == expected[OutboxState.QUEUED] + expected[OutboxState.SENT]
+        counted = self.store.db.execute(
+            "SELECT COALESCE(SUM(LENGTH(sealed)), 0) FROM outbox"
+            " WHERE state IN ('queued', 'sent') AND refused_code IS NULL"
+        ).fetchone()[0]
+        assert self.store.waiting_bytes() == counted
 
     @invariant()
     def nothing_is_lost(self) -> None:

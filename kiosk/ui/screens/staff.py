@@ -30,14 +30,11 @@ from kiosk.ui.screens.base import LanguageAware
 from kiosk.ui.screens.staff_receipts import StaffReceiptsScreen
 from kiosk.ui.widgets.connection_line import connection_text
 from kiosk.ui.widgets.key_hints import KeyHints
-from sync import usb
-from sync.outbox import BACKGROUND_TIMEOUTS, RetryPolicy, attention_notice
 from sync.progress import UploadProgress, describe_progress
 
 log = logging.getLogger("rathaus.kiosk.ui")
 
 DEFAULT_USB_DIR = "/media/rathaus-stick"
-STAFF_SYNC_POLICY = RetryPolicy(attempts=1)  # staff see the outcome at once and can press again
 
 
 def usb_folder(config: Any) -> str:
@@ -80,6 +77,8 @@ def describe_outcome(outcome: TransferOutcome, lang: str) -> str:
                 ).format(count=report.statuses)
             )
         if report.needing_attention:
+            from sync.outbox import attention_notice
+
             lines.append(attention_notice(report.needing_attention, lang))
         if report.error:
             lines.append(report.error)
@@ -254,6 +253,8 @@ class StaffScreen(LanguageAware, Screen):
 
     @work(thread=True, exclusive=True, group="staff", exit_on_error=False)
     def _run_usb(self, action: str, folder: Path, lang: str) -> None:
+        from sync import usb  # the stick's code: loaded when staff first use it, not at start
+
         _ = translator(lang)
         runtime = self.app.runtime
         transfer = usb.kiosk_export if action == "export" else usb.kiosk_collect_replies
@@ -281,11 +282,13 @@ class StaffScreen(LanguageAware, Screen):
 
     @work(thread=True, exclusive=True, group="staff", exit_on_error=False)
     def _run_sync(self, lang: str) -> None:
+        from sync.outbox import BACKGROUND_TIMEOUTS, RetryPolicy
+
         _ = translator(lang)
         try:
             report = self.app.runtime.sync_now(
                 lang=lang,
-                policy=STAFF_SYNC_POLICY,
+                policy=RetryPolicy(attempts=1),  # staff see the outcome at once and can press again
                 timeouts=BACKGROUND_TIMEOUTS,
                 progress=lambda progress: self._report_progress(progress, lang),
             )
