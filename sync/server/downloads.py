@@ -219,3 +219,7 @@ def _log_answer(kiosk_id: str, parts: dict[str, ChannelPart]) -> None:
         ", ".join(f"{p.channel} {p.from_version}->{p.version} ({len(p.entries)})" for p in parts.values())
         or "no known channel asked for",
     )
+
+
+# Assisted mode's channels (``volunteers``, ``powers``) register their sources on import.
+import sync.assistance.sources  # noqa: E402,F401
