@@ -27,6 +27,8 @@ from textual.binding import Binding
 from textual.screen import ModalScreen
 from textual.worker import Worker, WorkerState
 
+from assisted_mode.visit import AssistedVisit
+from kiosk.assistance import end_help, give_consent, withdraw_consent
 from kiosk.errors import RathausError, StoreError, StoreFullError
 from kiosk.forms import FormDefinition, FormSession
 from kiosk.i18n import DEFAULT_LANGUAGE, Gettext, normalise_language, translator
@@ -45,6 +47,7 @@ from kiosk.ui.screens.status import StatusScreen
 from kiosk.ui.screens.still_there import StillThereScreen
 from kiosk.ui.theme import HIGH_CONTRAST, THEMES, theme_for
 from kiosk.ui.wording import word
+from kiosk.ui.assisted_wording import receipt_helper_line, service_refusal
 from sync.outbox import BACKGROUND_TIMEOUTS, RetryPolicy
 
 log = logging.getLogger("rathaus.kiosk.ui")
@@ -62,6 +65,7 @@ class KioskApp(App[None]):
     BINDINGS = [
         Binding("f2", "switch_language", "Deutsch/English", show=False, priority=True),
         Binding("f12", "staff_exit", "Staff", show=False, priority=True),
+        Binding("f9", "stop_help", "Stop the help", show=False, priority=True),
     ]
 
     def __init__(
@@ -84,6 +88,8 @@ class KioskApp(App[None]):
             answer_seconds if answer_seconds is not None else config.answer_seconds
         )
         self.session: FormSession | None = None
+        self.assisted: AssistedVisit | None = None
+        """The helper the citizen agreed to, for this visit only (``assisted_mode.visit``)."""
         self._last_activity = monotonic()
         self._idle_prompt_open = False
         self._sync_worker: Worker | None = None
@@ -122,9 +128,72 @@ class KioskApp(App[None]):
     # --- one visit -----------------------------------------------------------------------------
 
     def start_service(self, form: FormDefinition) -> None:
-        """Begin filling in ``form`` from its first question."""
+        """Begin filling in ``form`` from its first question (with a helper: if the service
+        accepts that kind of help and, for a representative, the power of attorney covers it)."""
+        if self.assisted is not None:
+            refusal = service_refusal(self.assisted, form, self.lang)
+            if refusal:
+                _ = self.gettext
+                self.push_screen(NoticeScreen(_("Not possible with this help"), refusal))
+                return
         self.session = FormSession(form, self.lang)
         self.push_screen(QuestionScreen())
+
+    # --- help from someone (assisted mode) -------------------------------------------------------
+
+    def begin_help(self) -> None:
+        """"Someone is helping me": who helps, then the citizen's consent."""
+        from kiosk.ui.screens.helper_choice import HelperChoiceScreen
+
+        self.push_screen(HelperChoiceScreen())
+
+    def ask_consent(self, visit: AssistedVisit) -> None:
+        from kiosk.ui.screens.consent import ConsentScreen
+
+        self.push_screen(ConsentScreen(visit))
+
+    def consent_given(self, visit: AssistedVisit) -> None:
+        """The citizen said yes: from now on every screen says who helps, until the visit ends."""
+        self.assisted = give_consent(self.runtime, visit)
+        self.return_to_start(keep_help=True)
+        start = self.screen_stack[0]
+        if isinstance(start, LanguageAware):
+            self.call_later(start.apply_language)  # the start screen shows who helps now
+
+    def refuse_help(self, visit: AssistedVisit) -> None:
+        """"No" on the consent screen: nobody helps; the helper's sign-in ends here."""
+        end_help(self.runtime, visit)
+        self.return_to_start()
+
+    def action_stop_help(self) -> None:
+        """F9: the citizen withdraws their consent; everything typed with the helper is wiped."""
+        if self.assisted is None or any(isinstance(s, ConfirmScreen) for s in self.screen_stack):
+            return
+        _ = self.gettext
+
+        def answered(stop: bool | None) -> None:
+            if not stop or self.assisted is None:
+                return
+            visit, self.assisted = self.assisted, None
+            withdraw_consent(self.runtime, visit)
+            self.session = None  # the answers leave memory now
+            self.return_to_start()
+            start = self.screen_stack[0]
+            if isinstance(start, LanguageAware):
+                self.call_later(start.apply_language)
+            self.push_screen(
+                NoticeScreen(_("The help has stopped"), _("Everything typed so far has been deleted."))
+            )
+
+        self.push_screen(
+            ConfirmScreen(
+                _("Stop the help?"),
+                _("Everything typed so far will be deleted. You can start again on your own."),
+                yes=_("Yes, stop the help"),
+                no=_("No, continue"),
+            ),
+            answered,
+        )
 
     def show_question(self) -> None:
         """The session's current question (used when coming from the review)."""
@@ -149,7 +218,8 @@ class KioskApp(App[None]):
             return
         form = self.session.form
         self.session = None
-        self.switch_screen(ReceiptScreen(form, message.queued))
+        helped_by = receipt_helper_line(self.assisted, self.lang) if self.assisted is not None else ""
+        self.switch_screen(ReceiptScreen(form, message.queued, helped_by=helped_by))
         self.send_soon()
 
     def ask_to_cancel(self) -> None:
@@ -171,10 +241,17 @@ class KioskApp(App[None]):
             cancelled,
         )
 
-    def return_to_start(self, *, reset_language: bool = False) -> None:
+    def return_to_start(self, *, reset_language: bool = False, keep_help: bool = False) -> None:
         """Forget the visit's answers and show the start screen (in the default language after
-        a finished or abandoned visit, so the next person is greeted as usual)."""
+        a finished or abandoned visit, so the next person is greeted as usual). The help ends
+        with the visit, unless ``keep_help`` (the citizen just agreed to it)."""
         self.session = None
+        if self.assisted is not None and not keep_help:
+            visit, self.assisted = self.assisted, None
+            end_help(self.runtime, visit)
+            start = self.screen_stack[0]
+            if isinstance(start, LanguageAware):
+                start.language_stale = True  # its helper line goes
         while len(self.screen_stack) > 1:
             self.pop_screen()
         if reset_language and self.lang != self.start_language:

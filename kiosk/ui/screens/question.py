@@ -26,6 +26,7 @@ from kiosk.ui.widgets.address_answer import AddressAnswer
 from kiosk.ui.widgets.answer_input import AnswerInput
 from kiosk.ui.widgets.answer_radio_set import AnswerRadioSet
 from kiosk.ui.widgets.choice_answer import ChoiceAnswer
+from kiosk.ui.widgets.assistance_bar import AssistanceBar
 from kiosk.ui.widgets.key_hints import KeyHints
 from kiosk.ui.widgets.multi_choice_answer import MultiChoiceAnswer
 from kiosk.ui.widgets.multiline_answer import MultilineAnswer
@@ -132,6 +133,8 @@ class QuestionScreen(LanguageAware, Screen):
         initial = self._drafts.get(field.id, session.raw(field.id))
         label = field.text("label", lang)
         with Vertical(id="question-page"):
+            if self.app.assisted is not None:
+                yield AssistanceBar(self.app.assisted, lang)
             with Horizontal(id="question-top"):
                 yield Static(session.form.text("title", lang), id="service-title")
                 yield Static(progress, id="progress")
