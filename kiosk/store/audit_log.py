@@ -1,12 +1,16 @@
 """The kiosk's end of the audit chain: append an entry, hand the unsent ones to the next batch.
 
 Rows are written by ``append`` inside the caller's transaction (so "submitted" is recorded in the
-same step as the application it names); the table's triggers refuse any change or deletion of an
-entry (migration ``0005_assisted_mode``). The chain rule itself is ``assisted_mode.audit``.
+same step as the application it names); the table's triggers refuse any change of an entry, and
+its deletion unless the town hall has acknowledged the batch that carried it and it is not the
+last one (migration ``0005_assisted_mode``). Entries the town hall holds are forgotten here after
+``KEEP_DAYS`` (``forget_delivered``, when an acknowledgement arrives); the last one always stays,
+because the next entry names its hash. The chain rule itself is ``assisted_mode.audit``.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 import sqlite_utils
@@ -80,3 +84,21 @@ def pending(db: sqlite_utils.Database) -> PendingAudit | None:
 
 def entry_hash_of(db: sqlite_utils.Database, seq: int) -> str:
     return str(db.execute("SELECT hash FROM audit_log WHERE seq = ?", [seq]).fetchone()[0])
+
+
+KEEP_DAYS = 30
+"""How long the kiosk keeps entries the town hall already holds (for staff on site to look at)."""
+
+
+def kept_since(now: str) -> str:
+    moment = dt.datetime.fromisoformat(now.replace("Z", "+00:00")) - dt.timedelta(days=KEEP_DAYS)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def forget_delivered(db: sqlite_utils.Database, *, before: str) -> int:
+    """Delete entries older than ``before`` that an acknowledged batch carried, except the last."""
+    return db.execute(
+        "DELETE FROM audit_log WHERE at < ? AND seq < (SELECT MAX(seq) FROM audit_log)"
+        " AND batch_id IN (SELECT batch_id FROM batches WHERE state = 'acknowledged')",
+        [before],
+    ).rowcount

@@ -144,8 +144,11 @@ def _assisted_mode(db: sqlite_utils.Database) -> None:
         )
         """
     )
-    db.execute(
+    db.execute(  # only entries the town hall holds may go, and never the last (the chain goes on from it)
         "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log"
+        " WHEN OLD.batch_id IS NULL"
+        " OR (SELECT state FROM batches WHERE batch_id = OLD.batch_id) IS NOT 'acknowledged'"
+        " OR OLD.seq = (SELECT MAX(seq) FROM audit_log)"
         " BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END"
     )
     db.execute(

@@ -344,6 +344,7 @@ class Store:
                 " WHERE batch_id = ? AND state = ? AND acknowledged_at IS NULL",
                 [at, batch_id, OutboxState.ANSWERED.value],
             ).rowcount
+            audit_log.forget_delivered(db, before=audit_log.kept_since(at))
         if known[0] == "pending":
             self._tx.checkpoint()  # the overwritten pages leave the write-ahead log too
         return SettledBatch(moved, tuple(sent_back))

@@ -221,3 +221,16 @@ def test_rewritten_deleted_and_reordered_entries_at_the_town_hall_are_caught(tow
         "UPDATE audit_entries SET seq = 2 WHERE seq = 3",
         "UPDATE audit_entries SET seq = 3 WHERE seq = -2",
     )
+
+
+def test_the_kiosk_forgets_delivered_entries_after_thirty_days_but_keeps_the_chain_going(town, clock, fill):
+    old = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=40)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    for action in (audit.SIGN_IN, audit.CONSENT, audit.SIGN_OUT):
+        town.runtime.store.append_audit("kiosk-lueder", action=action, actor="person", at=old)
+    town.runtime.submit(NACHRICHT, _message_answers(fill))
+    _send(town)
+    assert [e.seq for e in town.runtime.store.audit_entries()] == [3]  # the last stays: the next names it
+    assistance.helped_by_person(town.runtime, "Opa Heinz")
+    town.runtime.submit(NACHRICHT, _message_answers(fill))
+    _send(town)
+    assert check_audit(town.townhall_dir)[0].intact

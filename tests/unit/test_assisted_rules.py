@@ -139,3 +139,22 @@ def test_rewriting_deleting_and_reordering_entries_is_each_caught():
     assert [p.kind for p in audit.check_chain(KIOSK, entries, [_head(entries[:4], key)], public)] == [
         audit.UNSIGNED_TAIL
     ]
+
+
+def test_a_service_says_which_helpers_it_accepts_and_a_wrong_role_is_named(tmp_path):
+    from kiosk.errors import FormDefinitionError
+    from kiosk.forms import builtin_forms_dir, load_form
+
+    source = (builtin_forms_dir() / "nachricht.toml").read_text(encoding="utf-8")
+    assert load_form(builtin_forms_dir() / "nachricht.toml").assistance == ("assistant", "representative")
+    assert load_form(builtin_forms_dir() / "kita_erstattung.toml").assistance == ("assistant",)
+    nobody = tmp_path / "nobody.toml"
+    nobody.write_text(source.replace('assistance = ["assistant", "representative"]', "assistance = []"), encoding="utf-8")
+    assert load_form(nobody).assistance == ()
+    unset = tmp_path / "unset.toml"
+    unset.write_text(source.replace('assistance = ["assistant", "representative"]\n', ""), encoding="utf-8")
+    assert load_form(unset).assistance == ("assistant",)
+    wrong = tmp_path / "wrong.toml"
+    wrong.write_text(source.replace('"representative"]', '"lawyer"]'), encoding="utf-8")
+    with pytest.raises(FormDefinitionError, match="lawyer"):
+        load_form(wrong)
