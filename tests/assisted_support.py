@@ -24,7 +24,10 @@ CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1, hash_le
 
 def cheap_argon2(monkeypatch) -> None:
     """The same algorithm with the smallest costs: tests check behaviour, not hardness."""
+    from assisted_mode import pause
+
     monkeypatch.setattr(credentials, "_hasher", CHEAP_HASHER)
+    monkeypatch.setattr(pause, "_cost", {"time_cost": 1, "memory_cost": 8, "parallelism": 1})
 
 
 def utc(text: str) -> dt.datetime:

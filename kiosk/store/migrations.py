@@ -160,7 +160,6 @@ def _assisted_mode(db: sqlite_utils.Database) -> None:
         """
         CREATE TABLE paused_drafts (
             lookup TEXT PRIMARY KEY,
-            salt BLOB NOT NULL,
             sealed BLOB NOT NULL,
             paused_at TEXT NOT NULL,
             expires_at TEXT NOT NULL

@@ -49,6 +49,7 @@ from kiosk.store import audit_log, channels
 from kiosk.store.audit_log import PendingAudit
 from kiosk.store.settings import (
     LAST_SYNC_AT,
+    PAUSE_SALT,
     PIN_FAILURES,
     PIN_LOCKED_UNTIL,
     delete_setting,
@@ -526,6 +527,41 @@ class Store:
     def pending_audit(self) -> PendingAudit | None:
         with self._tx.read() as db:
             return audit_log.pending(db)
+
+    # -- paused drafts (sealed under a pause slip's code: kiosk.pause) -----------------------------
+
+    def pause_salt(self) -> bytes:
+        """This kiosk's random salt for pause codes, made on first use."""
+        with self._tx.write() as db:
+            value = get_setting(db, PAUSE_SALT)
+            if value is None:
+                value = secrets.token_hex(16)
+                set_setting(db, PAUSE_SALT, value)
+        return bytes.fromhex(value)
+
+    def keep_paused(self, lookup: str, sealed: bytes, *, paused_at: str, expires_at: str) -> None:
+        with self._tx.write() as db:
+            db.execute(
+                "INSERT INTO paused_drafts (lookup, sealed, paused_at, expires_at) VALUES (?, ?, ?, ?)",
+                [lookup, sealed, paused_at, expires_at],
+            )
+
+    def paused(self, lookup: str) -> tuple[bytes, str] | None:
+        with self._tx.read() as db:
+            row = db.execute("SELECT sealed, expires_at FROM paused_drafts WHERE lookup = ?", [lookup]).fetchone()
+        return None if row is None else (bytes(row[0]), str(row[1]))
+
+    def forget_paused(self, lookup: str) -> None:
+        with self._tx.write() as db:
+            db.execute("DELETE FROM paused_drafts WHERE lookup = ?", [lookup])
+
+    def forget_expired_pauses(self, now: str) -> int:
+        with self._tx.write() as db:
+            return db.execute("DELETE FROM paused_drafts WHERE expires_at <= ?", [now]).rowcount
+
+    def paused_count(self) -> int:
+        with self._tx.read() as db:
+            return int(db.execute("SELECT count(*) FROM paused_drafts").fetchone()[0])
 
     # -- staff PIN lock-out --------------------------------------------------------------------
 

@@ -29,6 +29,7 @@ from textual.worker import Worker, WorkerState
 
 from assisted_mode.visit import AssistedVisit
 from kiosk.assistance import end_help, give_consent, withdraw_consent
+from kiosk.pause import pause_application
 from kiosk.errors import RathausError, StoreError, StoreFullError
 from kiosk.forms import FormDefinition, FormSession
 from kiosk.i18n import DEFAULT_LANGUAGE, Gettext, normalise_language, translator
@@ -66,6 +67,7 @@ class KioskApp(App[None]):
         Binding("f2", "switch_language", "Deutsch/English", show=False, priority=True),
         Binding("f12", "staff_exit", "Staff", show=False, priority=True),
         Binding("f9", "stop_help", "Stop the help", show=False, priority=True),
+        Binding("f8", "pause", "Pause", show=False),
     ]
 
     def __init__(
@@ -164,6 +166,26 @@ class KioskApp(App[None]):
         """"No" on the consent screen: nobody helps; the helper's sign-in ends here."""
         end_help(self.runtime, visit)
         self.return_to_start()
+
+    # --- pause and resume -------------------------------------------------------------------------
+
+    def action_pause(self) -> None:
+        """F8 while filling in: seal the answers given so far under a pause slip's code (the
+        question on screen is asked again on resuming), show and print the slip."""
+        if self.session is None or not isinstance(self.screen, (QuestionScreen, ReviewScreen)):
+            return
+        slip = pause_application(self.runtime, self.session, self.assisted)
+        self.session = None  # the answers leave memory now; only the sealed draft remains
+        self.return_to_start()
+        from kiosk.ui.screens.pause_slip import PauseSlipScreen
+
+        self.push_screen(PauseSlipScreen(slip))
+
+    def resume_paused(self, resumed: Any) -> None:
+        """A pause slip's code opened its draft: on from where the person stopped."""
+        self.return_to_start()
+        self.session = resumed.session
+        self.push_screen(ReviewScreen() if self.session.at_review else QuestionScreen())
 
     def action_stop_help(self) -> None:
         """F9: the citizen withdraws their consent; everything typed with the helper is wiped."""

@@ -40,3 +40,25 @@ def receipt_helper_line(visit: Any, lang: str) -> str:
     if visit.helper.id:
         return _("Filled in with help from {name} (volunteer {id}).").format(name=visit.helper.name, id=visit.helper.id)
     return _("Filled in with help from {name}.").format(name=visit.helper.name)
+
+
+def resume_problem(resumed: Any, lang: str) -> str:
+    """Why a pause code did not open a draft, in plain words."""
+    from kiosk import pause as pausing
+    from kiosk.i18n import ntranslator
+
+    _ = translator(lang)
+    if resumed.problem == pausing.EXPIRED:
+        return _("This pause slip has expired and its answers have been deleted. Please start the application again.")
+    if resumed.problem == pausing.CHANGED:
+        return _("The form has changed since the pause. Please start the application again.")
+    text = _("No paused application was found with this code. Please check the code on your pause slip.")
+    if resumed.wait_seconds:
+        minutes = max(1, -(-resumed.wait_seconds // 60))
+        wait = ntranslator(lang)(
+            "Too many wrong tries. Please wait {count} minute.",
+            "Too many wrong tries. Please wait {count} minutes.",
+            minutes,
+        ).format(count=minutes)
+        return wait if resumed.problem == pausing.LOCKED else f"{text} {wait}"
+    return text

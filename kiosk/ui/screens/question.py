@@ -158,7 +158,9 @@ class QuestionScreen(LanguageAware, Screen):
                 yield Button(_("Help (F1)"), id="help")
                 yield Static(classes="button-gap")
                 yield Button(word(session.form.kind, "cancel", lang), id="cancel", classes="-quiet")
-            yield KeyHints(key_hints_for(field, lang), spare=("F1", "Esc"))  # both are buttons too
+            yield KeyHints(  # F1 and Esc are buttons too; F8 (pause) goes first where space is short
+                key_hints_for(field, lang) + [("F8", _("pause"))], spare=("F8", "F1", "Esc")
+            )
 
     def on_mount(self) -> None:
         self.focus_default()

@@ -65,7 +65,9 @@ class ReviewScreen(LanguageAware, Screen):
                     ("Tab", _("next button")),
                     ("Enter", _("press the button")),
                     ("Esc", _("Back")),
-                ]
+                    ("F8", _("pause")),
+                ],
+                spare=("F8",),
             )
 
     def on_mount(self) -> None:
