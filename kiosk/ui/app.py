@@ -27,13 +27,14 @@ from textual.binding import Binding
 from textual.screen import ModalScreen
 from textual.worker import Worker, WorkerState
 
+from assisted_mode.outreach import PAUSED, SUBMITTED, WITHDRAWN, OutreachDay
 from assisted_mode.visit import AssistedVisit
 from kiosk.assistance import end_help, give_consent, withdraw_consent
-from kiosk.pause import pause_application
 from kiosk.errors import RathausError, StoreError, StoreFullError
 from kiosk.forms import FormDefinition, FormSession
 from kiosk.i18n import DEFAULT_LANGUAGE, Gettext, normalise_language, translator
 from kiosk.logfile import logging_to_file
+from kiosk.pause import pause_application
 from kiosk.ui.messages import ProblemOccurred, SubmissionQueued, SyncFinished
 from kiosk.ui.screens.base import LanguageAware
 from kiosk.ui.screens.confirm import ConfirmScreen
@@ -47,8 +48,9 @@ from kiosk.ui.screens.start import StartScreen
 from kiosk.ui.screens.status import StatusScreen
 from kiosk.ui.screens.still_there import StillThereScreen
 from kiosk.ui.theme import HIGH_CONTRAST, THEMES, theme_for
-from kiosk.ui.wording import word
 from kiosk.ui.assisted_wording import receipt_helper_line, service_refusal
+from kiosk.ui.wording import word
+from sync.envelope.fields import utc_timestamp as utc_now_text
 from sync.outbox import BACKGROUND_TIMEOUTS, RetryPolicy
 
 log = logging.getLogger("rathaus.kiosk.ui")
@@ -92,6 +94,9 @@ class KioskApp(App[None]):
         self.session: FormSession | None = None
         self.assisted: AssistedVisit | None = None
         """The helper the citizen agreed to, for this visit only (``assisted_mode.visit``)."""
+        self.outreach: OutreachDay | None = None
+        """An outreach day a volunteer opened: visitors one after another (``assisted_mode.outreach``)."""
+        self._outreach_volunteer: AssistedVisit | None = None
         self._last_activity = monotonic()
         self._idle_prompt_open = False
         self._sync_worker: Worker | None = None
@@ -163,9 +168,43 @@ class KioskApp(App[None]):
             self.call_later(start.apply_language)  # the start screen shows who helps now
 
     def refuse_help(self, visit: AssistedVisit) -> None:
-        """"No" on the consent screen: nobody helps; the helper's sign-in ends here."""
-        end_help(self.runtime, visit)
+        """"No" on the consent screen: nobody helps; the helper's sign-in ends here (on an
+        outreach day the volunteer stays signed in for the next visitor)."""
+        if self.outreach is None:
+            end_help(self.runtime, visit)
         self.return_to_start()
+
+    # --- outreach days ---------------------------------------------------------------------------
+
+    def begin_outreach(self, volunteer: AssistedVisit) -> None:
+        """A signed-in volunteer opens an outreach day: visitors one at a time."""
+        self.outreach = OutreachDay(volunteer.helper.id, volunteer.helper.name, utc_now_text())
+        self._outreach_volunteer = volunteer
+        self.return_to_start()
+
+    def welcome_next_visitor(self) -> None:
+        """The next visitor is seated: their number, then their own consent to the help."""
+        if self.outreach is None or self._outreach_volunteer is None:
+            return
+        self.outreach.next_visitor()
+        self.ask_consent(self._outreach_volunteer)
+
+    def end_outreach_day(self) -> None:
+        """Counts only, then the hand-over of the sealed applications."""
+        day, volunteer = self.outreach, self._outreach_volunteer
+        if day is None or volunteer is None:
+            return
+        day.visitor_left()
+        self.outreach, self._outreach_volunteer = None, None
+        end_help(self.runtime, volunteer)
+        self.return_to_start()
+        from kiosk.ui.screens.outreach_summary import OutreachSummaryScreen
+
+        self.push_screen(OutreachSummaryScreen(day))
+
+    def _note_outcome(self, outcome: str) -> None:
+        if self.outreach is not None and self.outreach.visitor:
+            self.outreach.note(outcome)
 
     # --- pause and resume -------------------------------------------------------------------------
 
@@ -175,6 +214,7 @@ class KioskApp(App[None]):
         if self.session is None or not isinstance(self.screen, (QuestionScreen, ReviewScreen)):
             return
         slip = pause_application(self.runtime, self.session, self.assisted)
+        self._note_outcome(PAUSED)
         self.session = None  # the answers leave memory now; only the sealed draft remains
         self.return_to_start()
         from kiosk.ui.screens.pause_slip import PauseSlipScreen
@@ -198,6 +238,7 @@ class KioskApp(App[None]):
                 return
             visit, self.assisted = self.assisted, None
             withdraw_consent(self.runtime, visit)
+            self._note_outcome(WITHDRAWN)
             self.session = None  # the answers leave memory now
             self.return_to_start()
             start = self.screen_stack[0]
@@ -240,6 +281,7 @@ class KioskApp(App[None]):
             return
         form = self.session.form
         self.session = None
+        self._note_outcome(SUBMITTED)
         helped_by = receipt_helper_line(self.assisted, self.lang) if self.assisted is not None else ""
         self.switch_screen(ReceiptScreen(form, message.queued, helped_by=helped_by))
         self.send_soon()
@@ -270,7 +312,8 @@ class KioskApp(App[None]):
         self.session = None
         if self.assisted is not None and not keep_help:
             visit, self.assisted = self.assisted, None
-            end_help(self.runtime, visit)
+            if self.outreach is None:  # on an outreach day the volunteer stays for the next visitor
+                end_help(self.runtime, visit)
             start = self.screen_stack[0]
             if isinstance(start, LanguageAware):
                 start.language_stale = True  # its helper line goes
@@ -283,6 +326,14 @@ class KioskApp(App[None]):
             self.call_later(start.apply_language)
         elif isinstance(start, StartScreen):
             start.refresh_connection()
+        if self.outreach is not None and not keep_help:
+            # Between two visitors: nothing of the last one stays, on screen or in memory.
+            self.outreach.visitor_left()
+            if isinstance(start, LanguageAware):
+                start.language_stale = True
+            from kiosk.ui.screens.outreach import OutreachScreen
+
+            self.push_screen(OutreachScreen())
 
     # --- language ------------------------------------------------------------------------------
 
@@ -352,6 +403,8 @@ class KioskApp(App[None]):
             else:  # never left open for the next citizen, and no question to staff who left
                 self.return_to_start(reset_language=True)
             return
+        if self.outreach is not None and self.session is None and self.assisted is None:
+            return  # between visitors of an outreach day the volunteer is in charge of the screen
         if len(self.screen_stack) <= 1 and self.session is None:
             if self.lang != self.start_language:
                 self._set_language(self.start_language)  # the next person is greeted as usual

@@ -55,7 +55,8 @@ def resume_problem(resumed: Any, lang: str) -> str:
     text = _("No paused application was found with this code. Please check the code on your pause slip.")
     if resumed.wait_seconds:
         minutes = max(1, -(-resumed.wait_seconds // 60))
-        wait = ntranslator(lang)(
+        ngettext = ntranslator(lang)
+        wait = ngettext(
             "Too many wrong tries. Please wait {count} minute.",
             "Too many wrong tries. Please wait {count} minutes.",
             minutes,

@@ -30,6 +30,7 @@ class HelperChoiceScreen(LanguageAware, Screen):
             yield Button(
                 _("I act for someone else with a power of attorney"), id="representative", classes="helper-choice"
             )
+            yield Button(_("Volunteers: open an outreach day"), id="outreach", classes="helper-choice")
             yield Button(_("Back"), id="back", classes="-secondary")
             yield KeyHints([("Tab", _("next button")), ("Enter", _("choose")), ("Esc", _("Back"))])
 
@@ -53,6 +54,12 @@ class HelperChoiceScreen(LanguageAware, Screen):
         from kiosk.ui.screens.helper_sign_in import HelperSignInScreen
 
         self.app.push_screen(HelperSignInScreen(power=True))
+
+    @on(Button.Pressed, "#outreach")
+    def _outreach(self) -> None:
+        from kiosk.ui.screens.helper_sign_in import HelperSignInScreen
+
+        self.app.push_screen(HelperSignInScreen(power=False, outreach=True))
 
     @on(Button.Pressed, "#back")
     def action_back(self) -> None:

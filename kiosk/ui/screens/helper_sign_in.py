@@ -55,9 +55,10 @@ class HelperSignInScreen(LanguageAware, Screen):
     CSS_PATH = "helper_sign_in.tcss"
     BINDINGS = [Binding("escape", "back", "Back", show=False)]
 
-    def __init__(self, *, power: bool) -> None:
+    def __init__(self, *, power: bool, outreach: bool = False) -> None:
         super().__init__()
         self.power = power
+        self.outreach = outreach  # a volunteer opening an outreach day
         self._checking = False
 
     def compose(self) -> ComposeResult:
@@ -108,7 +109,10 @@ class HelperSignInScreen(LanguageAware, Screen):
 
     def _answered(self, result: SignIn) -> None:
         if result.visit is not None:
-            self.app.ask_consent(result.visit)
+            if self.outreach:
+                self.app.begin_outreach(result.visit)
+            else:
+                self.app.ask_consent(result.visit)
             return
         problem = self.query_one("#sign-in-problem", Static)
         problem.update(sign_in_problem(result, self.power, self.app.lang, self.app.gettext))
