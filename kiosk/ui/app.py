@@ -29,7 +29,7 @@ from textual.worker import Worker, WorkerState
 
 from assisted_mode.outreach import PAUSED, SUBMITTED, WITHDRAWN, OutreachDay
 from assisted_mode.visit import AssistedVisit
-from kiosk.assistance import end_help, give_consent, withdraw_consent
+from kiosk.assistance import end_help, give_consent, helped_by_person, withdraw_consent
 from kiosk.errors import RathausError, StoreError, StoreFullError
 from kiosk.forms import FormDefinition, FormSession
 from kiosk.i18n import DEFAULT_LANGUAGE, Gettext, normalise_language, translator
@@ -80,8 +80,11 @@ class KioskApp(App[None]):
         lang: str = "de",
         idle_seconds: float | None = None,
         answer_seconds: float | None = None,
+        helper_name: str = "",
     ) -> None:
         super().__init__()
+        self.helper_name = helper_name
+        """Helper mode (``rathaus kiosk --helper NAME``): this computer's owner helps every visit."""
         self.runtime = runtime
         self.kiosk_mode = kiosk_mode
         self.start_language = normalise_language(lang or DEFAULT_LANGUAGE)
@@ -149,7 +152,11 @@ class KioskApp(App[None]):
     # --- help from someone (assisted mode) -------------------------------------------------------
 
     def begin_help(self) -> None:
-        """"Someone is helping me": who helps, then the citizen's consent."""
+        """"Someone is helping me": who helps, then the citizen's consent. In helper mode the
+        helper is the computer's owner: straight to the consent."""
+        if self.helper_name:
+            self.ask_consent(helped_by_person(self.runtime, self.helper_name))
+            return
         from kiosk.ui.screens.helper_choice import HelperChoiceScreen
 
         self.push_screen(HelperChoiceScreen())
