@@ -412,7 +412,7 @@ class KioskApp(App[None]):
             return
         if self.outreach is not None and self.session is None and self.assisted is None:
             return  # between visitors of an outreach day the volunteer is in charge of the screen
-        if len(self.screen_stack) <= 1 and self.session is None:
+        if len(self.screen_stack) <= 1 and self.session is None and self.assisted is None:
             if self.lang != self.start_language:
                 self._set_language(self.start_language)  # the next person is greeted as usual
             return

@@ -120,9 +120,9 @@ class Storage(Protocol):
 
         An item already held (same digest) is kept once. A *different* item under a receipt code
         already held from that kiosk is not stored: the returned record lists it in ``refused``
-        (after any the caller refused before, already in ``batch.refused`` and not in ``items``)
         (``reference_conflict``), so the acknowledgement never names an item the town hall does
-        not hold. ``None`` when the batch id was stored meanwhile."""
+        not hold. Items the caller refused before (``batch.refused``, e.g. ``revoked_helper``)
+        are not in ``items`` and stay listed first. ``None`` when the batch id was stored meanwhile."""
 
     def counts(self) -> StorageCounts:
         """How many batches, items and status updates are held."""

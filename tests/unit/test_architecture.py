@@ -28,6 +28,15 @@ DOMAIN_MODULES = [
     "sync.stickfs",
     "sync.inbox",
     "sync.server",
+    "assisted_mode.audit",
+    "assisted_mode.pause",
+    "assisted_mode.visit",
+    "assisted_mode.outreach",
+    "kiosk.assistance",
+    "kiosk.pause",
+    "sync.assistance",
+    "sync.assistance.audit_check",
+    "sync.assistance.inbox_view",
 ]
 
 

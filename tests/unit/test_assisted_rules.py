@@ -158,3 +158,21 @@ def test_a_service_says_which_helpers_it_accepts_and_a_wrong_role_is_named(tmp_p
     wrong.write_text(source.replace('"representative"]', '"lawyer"]'), encoding="utf-8")
     with pytest.raises(FormDefinitionError, match="lawyer"):
         load_form(wrong)
+
+
+def test_a_paused_draft_opens_only_with_its_code_and_its_own_expiry(monkeypatch):
+    from assisted_mode import pause
+
+    monkeypatch.setattr(pause, "_cost", {"time_cost": 1, "memory_cost": 8, "parallelism": 1})
+    code = pause.new_pause_code()
+    assert len(code) == 12 and pause.read_pause_code(pause.display(code).lower()) == code
+    assert pause.read_pause_code(code[:-1] + ("0" if code[-1] != "0" else "1")) is None  # check symbol
+    salt = b"s" * 16
+    key = pause.derive(code, salt)
+    sealed = pause.seal_draft(key, "2026-12-20T10:00:00Z", {"answers": {"message": "geheim"}})
+    assert b"geheim" not in sealed
+    assert pause.open_draft(key, "2026-12-20T10:00:00Z", sealed) == {"answers": {"message": "geheim"}}
+    assert pause.open_draft(key, "2027-12-20T10:00:00Z", sealed) is None  # expiry moved: refused
+    other = pause.derive(pause.new_pause_code(), salt)
+    assert other.lookup != key.lookup and pause.open_draft(other, "2026-12-20T10:00:00Z", sealed) is None
+    assert pause.derive(code, b"t" * 16).lookup != key.lookup  # another kiosk: another row name
