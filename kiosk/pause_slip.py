@@ -11,6 +11,7 @@ import subprocess
 from typing import Any
 
 from fpdf import FPDF
+from fpdf.enums import XPos, YPos
 
 from kiosk.errors import RathausError
 from kiosk.i18n import format_date, translator
@@ -22,15 +23,15 @@ _PRINT_TIMEOUT_SECONDS = 30
 def pause_slip_pdf(slip: Any, *, municipality: str, lang: str) -> bytes:
     _ = translator(lang)
     until = format_date(parse_moment(slip.expires_at).date(), lang)
-    pdf = FPDF(format="A5")
+    pdf = FPDF(format=(148, 210))  # A5 in millimetres
     pdf.set_margins(15, 15, 15)
     pdf.add_page()
     pdf.set_font("Helvetica", size=13)
-    pdf.multi_cell(0, 7, _latin(municipality), align="C")
+    pdf.multi_cell(0, 7, _latin(municipality), align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_font("Helvetica", "B", 18)
-    pdf.multi_cell(0, 9, _latin(_("Pause slip")), align="C")
+    pdf.multi_cell(0, 9, _latin(_("Pause slip")), align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_font("Courier", "B", 28)
-    pdf.multi_cell(0, 14, slip.display_code, align="C")
+    pdf.multi_cell(0, 14, slip.display_code, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     matrix = qr_matrix(slip.code, quiet_zone=PRINT_QUIET_ZONE)
     module = min(1.6, 45 / len(matrix))
     left = pdf.l_margin + (pdf.epw - module * len(matrix)) / 2
@@ -46,7 +47,7 @@ def pause_slip_pdf(slip: Any, *, municipality: str, lang: str) -> bytes:
         _("To carry on: choose 'Check the status of an application' and type this code."),
         _("Keep this slip safe: whoever has the code can see your answers."),
     ):
-        pdf.multi_cell(0, 6, _latin(text))
+        pdf.multi_cell(0, 6, _latin(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.ln(1)
     return bytes(pdf.output())
 

@@ -17,6 +17,7 @@ in person. The town hall keeps only hashes. Kiosks learn every change at their n
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from kiosk.i18n import language_from_environment, translator
 from kiosk.paths import add_townhall_dir_argument, townhall_dir
@@ -39,6 +40,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add.add_argument("--valid-until", required=True, metavar="DAY", help=_("last day, e.g. 2027-06-30"))
     add.add_argument("--id", default=None, metavar="ID", help=_("the volunteer id (default: the next free one)"))
     add.add_argument("--no-pin", action="store_true", help=_("badge only, no PIN"))
+    add.add_argument("--badge-pdf", type=Path, metavar="FILE", help=_("also write the badge with its QR code as a PDF to print"))
     add_townhall_dir_argument(add)
     add.set_defaults(handler=run_volunteers_add)
     revoke = actions.add_parser("revoke", help=_("revoke a volunteer: no kiosk lets them sign in any more"))
@@ -75,6 +77,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add.add_argument("--valid-from", required=True, metavar="DAY", help=_("first day, e.g. 2026-04-01"))
     add.add_argument("--valid-until", required=True, metavar="DAY", help=_("last day, e.g. 2027-03-31"))
     add.add_argument("--paper", default="", metavar="REF", help=_("the paper document's reference, as filed"))
+    add.add_argument("--card-pdf", type=Path, metavar="FILE", help=_("also write the code with its QR code as a PDF for the letter"))
     add_townhall_dir_argument(add)
     add.set_defaults(handler=run_powers_add)
     revoke = actions.add_parser("revoke", help=_("revoke a power of attorney"))
@@ -84,6 +87,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     listing = actions.add_parser("list", help=_("every power of attorney, valid and revoked"))
     add_townhall_dir_argument(listing)
     listing.set_defaults(handler=run_powers_list)
+
+
+def _municipality(args: argparse.Namespace) -> str:
+    from sync.keys import load_townhall_public, townhall_public_keys_path
+
+    try:
+        return load_townhall_public(townhall_public_keys_path(townhall_dir(args))).name
+    except Exception:  # a card without the town's name is still a good card
+        return ""
 
 
 def _registry(args: argparse.Namespace):  # type: ignore[no-untyped-def]
@@ -103,6 +115,14 @@ def run_volunteers_add(args: argparse.Namespace) -> int:
         id=volunteer.volunteer_id, name=volunteer.name, short=volunteer.display_name, day=volunteer.valid_until
     ))
     print(_("Badge code (print it as a QR code): {code}").format(code=enrolled.badge_code))
+    if args.badge_pdf:
+        from sync.assistance.cards import badge_pdf, write_private
+
+        write_private(args.badge_pdf, badge_pdf(
+            municipality=_municipality(args), display_name=volunteer.display_name, volunteer_id=volunteer.volunteer_id,
+            valid_until=volunteer.valid_until, code=enrolled.badge_code, lang=language_from_environment(),
+        ))
+        print(_("Badge written to {path} (delete the file once printed).").format(path=args.badge_pdf))
     if enrolled.pin:
         print(_("PIN (hand it over in person): {pin}").format(pin=enrolled.pin))
     print(_("Both are shown only now; the town hall keeps only their hashes."))
@@ -160,6 +180,16 @@ def run_powers_add(args: argparse.Namespace) -> int:
         services=", ".join(power.services), start=power.valid_from, end=power.valid_until,
     ))
     print(_("Code for the letter to {agent} (as text and QR code): {code}").format(agent=power.agent_name, code=recorded.code))
+    if args.card_pdf:
+        from sync.assistance.cards import power_card_pdf, write_private
+        from sync.assistance.registry import short_name
+
+        write_private(args.card_pdf, power_card_pdf(
+            municipality=_municipality(args), agent=short_name(power.agent_name),
+            principal=short_name(power.principal_name), power_id=power.power_id, code=recorded.code,
+            lang=language_from_environment(),
+        ))
+        print(_("Code card written to {path} (delete the file once printed).").format(path=args.card_pdf))
     print(_("It is shown only now; the town hall keeps only its hash."))
     return 0
 

@@ -176,3 +176,26 @@ def test_a_paused_draft_opens_only_with_its_code_and_its_own_expiry(monkeypatch)
     other = pause.derive(pause.new_pause_code(), salt)
     assert other.lookup != key.lookup and pause.open_draft(other, "2026-12-20T10:00:00Z", sealed) is None
     assert pause.derive(code, b"t" * 16).lookup != key.lookup  # another kiosk: another row name
+
+
+def test_the_printed_pause_slip_carries_the_code_and_its_qr_code():
+    import io
+    import shutil
+    import subprocess
+
+    from assisted_mode.pause import new_pause_code
+    from kiosk.pause import PauseSlip
+    from kiosk.pause_slip import pause_slip_pdf
+
+    slip = PauseSlip(new_pause_code(), "nachricht", "2026-12-20T10:00:00Z")
+    pdf = pause_slip_pdf(slip, municipality="Einheitsgemeinde Tangerhütte", lang="de")
+    assert pdf.startswith(b"%PDF")
+    if shutil.which("pdftoppm") is None:
+        pytest.skip("needs Debian package poppler-utils")
+    import zxingcpp
+    from PIL import Image
+
+    png = subprocess.run(["pdftoppm", "-png", "-r", "150", "-"], input=pdf, capture_output=True, check=True).stdout
+    assert [found.text for found in zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))] == [slip.code]
+    text = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+    assert slip.display_code in text and "20.12.2026" in text

@@ -99,3 +99,27 @@ def test_wrong_pause_codes_meet_the_lock_out(town):
     tries = [resume_application(town.runtime, new_pause_code(), "en") for _ in range(4)]
     assert [t.problem for t in tries] == [WRONG, WRONG, WRONG, LOCKED]
     assert tries[-1].wait_seconds > 0
+
+
+def test_the_badge_pdf_carries_a_qr_code_the_scanner_reads_as_the_badge_code(town, capsys, tmp_path):
+    import io
+    import os
+    import stat
+    import subprocess
+
+    import pytest as _pytest
+
+    badge = tmp_path / "badge.pdf"
+    assert main(["volunteers", "add", "Anna Meier", "--valid-until", LAST_DAY, "--badge-pdf", str(badge)]) == 0
+    code = capsys.readouterr().out.split("Badge code (print it as a QR code): ")[1].split()[0]
+    assert badge.read_bytes().startswith(b"%PDF") and stat.S_IMODE(os.stat(badge).st_mode) == 0o600
+    import shutil
+
+    if shutil.which("pdftoppm") is None:
+        _pytest.skip("needs Debian package poppler-utils")
+    import zxingcpp
+    from PIL import Image
+
+    png = subprocess.run(["pdftoppm", "-png", "-r", "200", str(badge)], capture_output=True, check=True).stdout
+    found = zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))
+    assert [result.text for result in found] == [code]
