@@ -19,9 +19,8 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import re
 from dataclasses import dataclass
-from typing import Any, Iterable, Sequence
+from typing import Iterable, Sequence
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -162,3 +161,11 @@ def check_chain(
     if previous is not None and previous.seq > last_signed:
         problems.append(ChainProblem(UNSIGNED_TAIL, last_signed + 1))
     return problems
+
+
+__all__ = [
+    "ACTIONS", "ACTOR", "CONSENT", "MAX_ENTRIES_PER_BATCH", "PAUSE", "RESUME", "SIGN_IN",
+    "SIGN_IN_REFUSED", "SIGN_OUT", "SUBMIT", "WIPE", "WITHDRAW", "AuditEntry", "AuditSegment",
+    "ChainProblem", "GENESIS", "PROBLEM_TEXTS", "SignedHead", "check_chain", "entry_hash",
+    "head_is_genuine", "next_entry", "read_entry", "read_segment", "sign_head",
+]

@@ -25,7 +25,7 @@ from typing import Sequence
 from assisted_mode import credentials
 from assisted_mode.audit import AuditEntry, AuditSegment, SignedHead
 from assisted_mode.powers import PowerTerms
-from assisted_mode.record import POWER_ID, VOLUNTEER_ID
+from assisted_mode.record import VOLUNTEER_ID
 from assisted_mode.volunteers import VolunteerTerms
 from kiosk.errors import RathausError
 from kiosk.i18n import N_, language_from_environment, translator

@@ -17,7 +17,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Button, Input, Static
 
-from kiosk.assistance import LOCKED, NOT_YET, WRONG, SignIn, sign_in_with_code, sign_in_with_pin
+from kiosk.assistance import LOCKED, NOT_YET, SignIn, sign_in_with_code, sign_in_with_pin
 from kiosk.i18n import ntranslator
 from kiosk.ui.screens.base import LanguageAware
 from kiosk.ui.widgets.key_hints import KeyHints
@@ -124,4 +124,4 @@ class HelperSignInScreen(LanguageAware, Screen):
         self.app.pop_screen()
 
 
-__all__ = ["HelperSignInScreen", "WRONG", "sign_in_problem"]
+__all__ = ["HelperSignInScreen", "sign_in_problem"]
