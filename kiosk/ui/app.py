@@ -100,6 +100,7 @@ class KioskApp(App[None]):
         self.outreach: OutreachDay | None = None
         """An outreach day a volunteer opened: visitors one after another (``assisted_mode.outreach``)."""
         self._outreach_volunteer: AssistedVisit | None = None
+        self._pausing = False
         self._last_activity = monotonic()
         self._idle_prompt_open = False
         self._sync_worker: Worker | None = None
@@ -217,10 +218,28 @@ class KioskApp(App[None]):
 
     def action_pause(self) -> None:
         """F8 while filling in: seal the answers given so far under a pause slip's code (the
-        question on screen is asked again on resuming), show and print the slip."""
-        if self.session is None or not isinstance(self.screen, (QuestionScreen, ReviewScreen)):
+        question on screen is asked again on resuming), show and print the slip. Making the key
+        takes an Argon2id moment, so it runs in a thread."""
+        if self.session is None or self._pausing or not isinstance(self.screen, (QuestionScreen, ReviewScreen)):
             return
-        slip = pause_application(self.runtime, self.session, self.assisted)
+        self._pausing = True
+        session, visit = self.session, self.assisted
+        self.run_worker(lambda: self._pause_in_thread(session, visit), thread=True, group="pause", exit_on_error=False)
+
+    def _pause_in_thread(self, session: FormSession, visit: AssistedVisit | None) -> None:
+        try:
+            slip = pause_application(self.runtime, session, visit)
+        except RathausError as exc:
+            self.call_from_thread(self._pause_failed, exc)
+            return
+        self.call_from_thread(self._paused, slip)
+
+    def _pause_failed(self, error: RathausError) -> None:
+        self._pausing = False
+        self.show_problem(error)  # the answers are still here
+
+    def _paused(self, slip: Any) -> None:
+        self._pausing = False
         self._note_outcome(PAUSED)
         self.session = None  # the answers leave memory now; only the sealed draft remains
         self.return_to_start()
