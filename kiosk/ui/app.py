@@ -142,7 +142,7 @@ class KioskApp(App[None]):
         """Begin filling in ``form`` from its first question (with a helper: if the service
         accepts that kind of help and, for a representative, the power of attorney covers it)."""
         if self.assisted is not None:
-            refusal = service_refusal(self.assisted, form, self.lang)
+            refusal = service_refusal(self.assisted, form, self.lang, self.runtime.store)
             if refusal:
                 _ = self.gettext
                 self.push_screen(NoticeScreen(_("Not possible with this help"), refusal))

@@ -19,9 +19,16 @@ _POWER_REFUSALS = {
 }
 
 
-def service_refusal(visit: Any, form: Any, lang: str) -> str:
-    """Why ``form`` cannot be filled in with ``visit``'s help, or ``""`` when it can."""
+def service_refusal(visit: Any, form: Any, lang: str, store: Any = None) -> str:
+    """Why ``form`` cannot be filled in with ``visit``'s help, or ``""`` when it can. A volunteer
+    the kiosk learnt meanwhile to be revoked (a download during the visit) helps no further."""
     _ = translator(lang)
+    if store is not None and visit.helper.id:
+        from assisted_mode.volunteers import ACTIVE, volunteer_standing
+
+        terms = assistance.known_volunteers(store).get(visit.helper.id)
+        if volunteer_standing(terms, assistance._now()) != ACTIVE:
+            return _("This volunteer badge is no longer valid. Please ask the town hall.")
     if visit.role == REPRESENTATIVE and REPRESENTATIVE not in form.assistance:
         return _("This service cannot be applied for on someone else's behalf. The person must apply themselves.")
     if visit.role == ASSISTANT and ASSISTANT not in form.assistance:

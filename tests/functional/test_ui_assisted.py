@@ -229,3 +229,18 @@ async def test_a_representative_with_a_power_of_attorney(runtime, visitor_for, h
     sealed = _opened(runtime, _townhall_keys, reference)
     assert sealed["@assistance"]["role"] == "representative"
     assert sealed["@assistance"]["power_id"] == "P0003"
+
+
+async def test_a_volunteer_revoked_during_the_visit_helps_with_no_further_service(runtime, visitor_for, helpers):
+    app = KioskApp(runtime, kiosk_mode=True, lang="en")
+    async with app.run_test(size=SCREEN_SIZE) as pilot:
+        visitor = visitor_for(pilot)
+        await _ask_for_help(visitor, "A volunteer with a badge or volunteer number")
+        await _scan(visitor, credentials.badge_code("V0007", BADGE_SECRET))
+        await visitor.press_button("Yes, I agree")
+        await visitor.settle()
+        helpers(volunteer_revoked="2026-01-01T00:00:00Z")  # the next download brought the revocation
+        await _start_message(visitor)
+        await visitor.settle()
+        assert "This volunteer badge is no longer valid." in visitor.text
+        assert app.session is None
