@@ -32,6 +32,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action="store_true",
         help=_("allow quitting with Ctrl+Q (for a helper's own computer, not for a public terminal)"),
     )
+    kiosk.add_argument(
+        "--helper",
+        metavar="NAME",
+        default="",
+        help=_(
+            "helper mode on a relative's own computer: not locked down, and NAME helps "
+            "(the citizen agrees on screen before each application)"
+        ),
+    )
     kiosk.add_argument("--lang", choices=LANGUAGES, default="de", help=_("language at the start (default: de)"))
     kiosk.add_argument(
         "--check",
@@ -98,7 +107,9 @@ def run_kiosk(args: argparse.Namespace) -> int:
     _require_terminal()
     runtime = open_runtime(kiosk_dir(args))
     try:
-        KioskApp(runtime, kiosk_mode=not args.no_lockdown, lang=args.lang).run()
+        helper = " ".join(args.helper.split())
+        locked = not (args.no_lockdown or helper)  # a helper's own computer is never locked down
+        KioskApp(runtime, kiosk_mode=locked, lang=args.lang, helper_name=helper).run()
     finally:
         runtime.close()
     return 0

@@ -1,7 +1,9 @@
 """The receipt a citizen takes home: reference code, QR code, what happens next, what to bring.
 
-A receipt holds no personal data at all (no name, no answer): only the code, the service, the date
-and the town hall's general instructions, so a receipt left on the counter tells nobody anything.
+A receipt holds no personal data of the citizen (no name, no answer): only the code, the service,
+the date and the town hall's general instructions, so a receipt left on the counter tells nobody
+anything about them. An assisted application adds one line with the short names shown at the kiosk
+("Filled in with help from Anna M. (volunteer V0007)"), as docs/assisted-mode.md explains.
 The same content is shown on screen (the QR code as Unicode half blocks, so a phone can scan it
 from the display) and printed as a PDF (the QR code drawn as filled squares).
 """
@@ -43,6 +45,8 @@ class Receipt:
     bring: tuple[str, ...]
     qr_data: str
     lang: str
+    helped_by: str = ""
+    """Who helped or filed on whose behalf, in short names (assisted mode); ``""`` otherwise."""
 
     @property
     def display_reference(self) -> str:
@@ -67,6 +71,7 @@ def build_receipt(
     municipality: str,
     lang: str,
     status_url: str = "",
+    helped_by: str = "",
 ) -> Receipt:
     """Collect the receipt's content from the service definition and the queued submission."""
     lang = normalise_language(lang)
@@ -79,6 +84,7 @@ def build_receipt(
         bring=tuple(form.bring_list(lang)),
         qr_data=qr_payload(reference, status_url),
         lang=lang,
+        helped_by=helped_by,
     )
 
 
@@ -170,6 +176,8 @@ def receipt_pdf(receipt: Receipt) -> bytes:
 
     _pdf_row(pdf, _("Service"), receipt.service)
     _pdf_row(pdf, _("Handed in on"), receipt.date_text)
+    if receipt.helped_by:
+        _pdf_row(pdf, _("Help"), receipt.helped_by)
     pdf.ln(3)
     _pdf_section(pdf, _("What happens now?"), [receipt.next_steps] if receipt.next_steps else [])
     _pdf_section(pdf, _("Please have ready or bring along"), [f"- {item}" for item in receipt.bring])

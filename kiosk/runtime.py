@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from assisted_mode.visit import AssistedVisit
 from kiosk import refcode
 from kiosk.config import KioskConfig, load_config
 from kiosk.errors import RathausError, SyncError
@@ -88,8 +89,13 @@ class KioskRuntime:
             _("The service '{form_id}' is not offered at this kiosk.").format(form_id=form_id)
         )
 
-    def submit(self, form: FormDefinition, answers: Mapping[str, Any]) -> QueuedSubmission:
-        """Seal and queue one application; the result holds the receipt code."""
+    def submit(
+        self, form: FormDefinition, answers: Mapping[str, Any], assistance: AssistedVisit | None = None
+    ) -> QueuedSubmission:
+        """Seal and queue one application; the result holds the receipt code.
+
+        With ``assistance`` (a helper the citizen agreed to) who helped is sealed with the answers
+        and the submission enters the audit chain."""
         if self.kiosk_keys is None:
             raise RuntimeError("a kiosk without its signing key cannot seal applications")
         self._refresh_townhall()  # a key rotation may have come by stick since the last one
@@ -100,6 +106,8 @@ class KioskRuntime:
             kiosk_id=self.kiosk_id,
             recipient=self.recipient,
             signing_key=self.kiosk_keys.signing,
+            assistance=assistance.record() if assistance is not None else None,
+            audit_actor=assistance.actor if assistance is not None else "",
         )
 
     def lookup(self, typed_code: str, lang: str) -> StatusView:

@@ -6,6 +6,9 @@ most, so a stranger at the keyboard gets a few dozen guesses a day and not a mil
 prankster can keep staff out for a quarter of an hour at worst. The right PIN starts the count
 afresh; so does a day without a wrong one.
 
+The same count guards the volunteers' sign-in and pause codes at the kiosk (``counted_attempt``
+with a counter of their own), so every secret typed at the kiosk meets one lock-out rule.
+
 The count and the waiting time live in the kiosk's SQLite store (``settings`` table), not in
 memory and not in ``kiosk.toml``: the store is already written durably (one transaction,
 ``synchronous=FULL``) in the kiosk's private 0700 folder, it survives a restart and a power cut,
@@ -20,7 +23,7 @@ import logging
 import math
 import time
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Callable
 
 from kiosk.config import load_config, save_config
 from kiosk.errors import RathausError
@@ -53,17 +56,56 @@ def wait_after(failures: int) -> float:
     return min(FIRST_WAIT_SECONDS * 2 ** min(failures - FREE_ATTEMPTS, 32), LONGEST_WAIT_SECONDS)
 
 
-def seconds_to_wait(store: Any, now: float | None = None) -> int:
+STAFF_PIN = "staff_pin"
+
+
+@dataclass(frozen=True)
+class CountedAttempt:
+    """One secret typed under a lock-out count (the staff PIN, a volunteer's sign-in, a pause code)."""
+
+    accepted: bool
+    wait_seconds: int = 0  # > 0: locked out for this many seconds
+    attempts_before_wait: int = 0
+
+
+def seconds_to_wait(store: Any, now: float | None = None, counter: str = STAFF_PIN) -> int:
     """Whole seconds until a PIN may be typed again (0: now)."""
     now = _clock() if now is None else now
-    failures = store.pin_failures()
+    failures = store.pin_failures(counter)
     if failures.count == 0 or now - failures.locked_until > FORGET_AFTER_SECONDS:
         return 0
     step = wait_after(failures.count)
     if failures.locked_until - now > step:  # the clock went back: the wait starts again from now
         failures = replace(failures, locked_until=now + step)
-        store.restart_pin_wait(failures)
+        store.restart_pin_wait(failures, counter)
     return max(0, math.ceil(failures.locked_until - now))
+
+
+def counted_attempt(
+    store: Any, check: Callable[[], bool], now: float | None = None, counter: str = STAFF_PIN
+) -> CountedAttempt:
+    """Run ``check`` (is the typed secret right?) under the lock-out named ``counter``.
+
+    The try is counted before ``check`` runs, so pulling the plug meanwhile gives no free try;
+    during a wait ``check`` is not run at all. The right secret starts the count afresh.
+    """
+    now = _clock() if now is None else now
+    wait = seconds_to_wait(store, now, counter)
+    if wait:
+        return CountedAttempt(accepted=False, wait_seconds=wait)
+    previous = store.pin_failures(counter)
+    count = 0 if now - previous.locked_until > FORGET_AFTER_SECONDS else previous.count
+    if count != previous.count:
+        store.clear_pin_failures(counter)
+    failures = store.record_pin_failure(lambda n: now + wait_after(n), counter)
+    if not check():
+        return CountedAttempt(
+            accepted=False,
+            wait_seconds=seconds_to_wait(store, now, counter),
+            attempts_before_wait=max(0, FREE_ATTEMPTS - failures.count),
+        )
+    store.clear_pin_failures(counter)
+    return CountedAttempt(accepted=True)
 
 
 def try_staff_pin(runtime: Any, pin: str, now: float | None = None) -> PinCheck:
@@ -76,22 +118,13 @@ def try_staff_pin(runtime: Any, pin: str, now: float | None = None) -> PinCheck:
     stored = runtime.config.staff_pin_hash
     if not stored:
         return PinCheck(opened=False, no_pin=True)
-    store = runtime.store
-    wait = seconds_to_wait(store, now)
-    if wait:
-        return PinCheck(opened=False, wait_seconds=wait)
-    previous = store.pin_failures()
-    count = 0 if now - previous.locked_until > FORGET_AFTER_SECONDS else previous.count
-    if count != previous.count:
-        store.clear_pin_failures()
-    failures = store.record_pin_failure(lambda n: now + wait_after(n))
-    if not verify_pin(pin, stored):
+    attempt = counted_attempt(runtime.store, lambda: verify_pin(pin, stored), now)
+    if not attempt.accepted:
         return PinCheck(
             opened=False,
-            wait_seconds=seconds_to_wait(store, now),
-            attempts_before_wait=max(0, FREE_ATTEMPTS - failures.count),
+            wait_seconds=attempt.wait_seconds,
+            attempts_before_wait=attempt.attempts_before_wait,
         )
-    store.clear_pin_failures()
     if needs_rehash(stored):
         _rehash(runtime, pin)
     return PinCheck(opened=True, pin_too_short=len(pin) < MIN_PIN_DIGITS)

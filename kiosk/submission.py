@@ -14,8 +14,10 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from assisted_mode.record import AssistanceRecord, with_assistance
 from kiosk.forms import FormDefinition
-from kiosk.store import QueuedSubmission, Store
+from kiosk.store import AuditNote, QueuedSubmission, Store
+
 from sync.envelope import ItemMeta, seal_item
 from sync.envelope.suites import RecipientPublicKey
 
@@ -29,12 +31,17 @@ def submit_application(
     recipient: RecipientPublicKey,
     signing_key: Ed25519PrivateKey,
     now: datetime | None = None,
+    assistance: AssistanceRecord | None = None,
+    audit_actor: str = "",
 ) -> QueuedSubmission:
     """Seal ``answers`` to ``form`` for the town hall and queue them; returns the receipt data.
 
     ``answers`` are what ``FormSession.answers()`` gives: only questions of this form. The item is
     sealed with the suite of the pinned town-hall key ``recipient`` and signed with this kiosk's
     ``signing_key``, so staff can tell at opening that this kiosk made it.
+
+    An assisted application seals ``assistance`` beside the answers (``@assistance``, docs/envelope.md
+    4.8) and records ``submit`` by ``audit_actor`` in the audit chain in the same transaction.
     """
     asked = {field.id for field in form.fields}
     unknown = sorted(set(answers) - asked)
@@ -51,7 +58,7 @@ def submit_application(
             reference=reference,
             captured_at=captured_at,
         )
-        return seal_item(meta, answers, recipient, signing_key)
+        return seal_item(meta, with_assistance(answers, assistance), recipient, signing_key)
 
     return store.queue_submission(
         form_id=form.id,
@@ -59,4 +66,5 @@ def submit_application(
         form_hash=form.content_hash,
         seal=seal,
         now=now,
+        audit=AuditNote(kiosk_id, audit_actor) if assistance is not None else None,
     )

@@ -5,6 +5,7 @@
     rathaus inbox export --service ID --format csv|json --out FILE
     rathaus inbox pdf REF --out FILE                    for the paper file
     rathaus inbox status REF STATUS [--message TEXT]    answer; the kiosk shows it at its next sync
+    rathaus inbox audit                                 check the kiosks' audit chains of help given
 
 Receipt codes may be typed as the citizen reads them (``7kq m2x 9tj``); a mistyped code is caught.
 Files written here hold personal data and are readable by their owner only.
@@ -80,6 +81,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     _kiosk_option(status, _)
     _common(status, _)
     status.set_defaults(handler=run_status)
+
+    audit = commands.add_parser(
+        "audit", help=_("check the kiosks' audit chains of help given (gaps, changes, order)")
+    )
+    _common(audit, _)
+    audit.set_defaults(handler=run_audit)
 
 
 def _common(parser: argparse.ArgumentParser, _: Gettext) -> None:
@@ -187,6 +194,7 @@ def run_show(args: argparse.Namespace) -> int:
     if opened.origin is not None:
         note = opened.origin.note(lang)
         lines.append(note if opened.origin.kind == "signed" else _("Attention: {note}").format(note=note))
+    lines.extend(_assistance_lines(args, opened, lang))
     if meta.on_paper:
         lines.append(_("Handed in on paper: the answers are in the paper file."))
     elif opened.form is None:
@@ -213,6 +221,16 @@ def run_show(args: argparse.Namespace) -> int:
             lines.append(text)
     print(_for_terminal("\n".join(lines)))
     return 0
+
+
+def _assistance_lines(args: argparse.Namespace, opened, lang: str) -> list[str]:  # type: ignore[no-untyped-def]
+    """Who helped, and the town hall's check of the volunteer or power of attorney."""
+    from sync.assistance import open_registry
+    from sync.assistance.inbox_view import describe_assistance
+
+    with open_registry(townhall_dir(args)) as registry:
+        view = describe_assistance(opened, registry, lang)
+    return [] if view is None else view.lines()
 
 
 def _for_terminal(text: str) -> str:
@@ -302,3 +320,23 @@ def run_status(args: argparse.Namespace) -> int:
         )
     )
     return 0
+
+
+def run_audit(args: argparse.Namespace) -> int:
+    """Exit code 1 when a chain has a problem, so a nightly job can raise the alarm."""
+    from sync.assistance.audit_check import check_audit
+
+    lang = language_from_environment()
+    _ = translator(lang)
+    results = check_audit(townhall_dir(args))
+    if not results:
+        print(_("No kiosk has sent an audit chain yet."))
+        return 0
+    for result in results:
+        if result.intact:
+            print(_("{kiosk}: {count} entries, chain intact.").format(kiosk=result.kiosk_id, count=result.entries))
+            continue
+        print(_("{kiosk}: {count} entries, PROBLEMS:").format(kiosk=result.kiosk_id, count=result.entries))
+        for text in result.problem_texts(lang):
+            print(f"  - {text}")
+    return 0 if all(result.intact for result in results) else 1

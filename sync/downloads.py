@@ -309,3 +309,10 @@ __all__ = [
     "snapshot_sink",
     "unregister_sink",
 ]
+
+
+# Assisted mode: the volunteers and powers of attorney the kiosk checks sign-ins and powers against.
+from sync.envelope import assistance_channels as _assistance_channels  # noqa: E402
+
+register_sink(snapshot_sink(_assistance_channels.VOLUNTEERS_CHANNEL.name))
+register_sink(snapshot_sink(_assistance_channels.POWERS_CHANNEL.name))

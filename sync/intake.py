@@ -47,6 +47,8 @@ from sync.envelope.failures import (
 )
 from sync.envelope.limits import MAX_BATCH_BYTES, MAX_STATUS_REQUEST_BYTES, MAX_STATUS_UPDATES
 from sync.envelope.status import DEFAULT_MAX_AGE_SECONDS
+from sync.assistance.batch_check import refused_digests
+from sync.assistance.registry import Registry, open_registry
 from sync.keys import TownhallKeys
 from sync.server.contacts import note_kiosk_contact
 from sync.server.storage import BatchRecord, ItemRecord, Storage
@@ -73,12 +75,18 @@ def receive_batch(
     *,
     townhall: TownhallKeys,
     received_at: str | None = None,
+    assistance: Registry | None = None,
 ) -> IntakeResult:
     """Check a batch completely, store it and its items in one transaction, and acknowledge it.
 
     ``data`` is the exact batch as received (bytes, or a memoryview over the receive buffer: it is
     read in place, never copied whole). Returns the signed ``rathaus-ack/2`` in ``ack``. Raises
     ``EnvelopeError`` (with ``code``) and stores nothing when any check fails.
+
+    A ``rathaus-batch/2`` carries an audit segment: it is kept in the town hall's register of
+    volunteers and powers (``assistance``, else ``assistance.db`` beside the allowlist's keys),
+    and items that relied on a helper already revoked when the kiosk recorded them are refused by
+    name (``sync.assistance.batch_check``).
     """
     size = len(data)
     if size > MAX_BATCH_BYTES:
@@ -91,7 +99,21 @@ def receive_batch(
         kiosk_key = allowlist.public_key_for(kiosk_id)
         batch = verify_batch(parsed, kiosk_key)
         _check_addressed_to_us(batch, townhall)
-        result = _store_once(storage, batch, batch_digest(data), townhall, received_at or utc_timestamp())
+        if batch.header.audit is None:
+            result = _store_once(storage, batch, batch_digest(data), townhall, received_at or utc_timestamp())
+        else:  # an assisted kiosk: its audit chain is kept, revoked helpers are refused by name
+            registry = assistance or open_registry(allowlist.townhall_dir)
+            try:
+                refusals = refused_digests(
+                    registry, batch.header.audit, batch.items, batch.header.item_digests
+                )
+                result = _store_once(
+                    storage, batch, batch_digest(data), townhall, received_at or utc_timestamp(), refusals
+                )
+                registry.store_audit(kiosk_id, batch_id, batch.header.audit)
+            finally:
+                if assistance is None:
+                    registry.close()
     except EnvelopeError as exc:
         log.warning(
             "batch %s from kiosk %s refused (%s): %d bytes", batch_id, kiosk_id, exc.code, size
@@ -140,7 +162,12 @@ def _check_addressed_to_us(batch: Batch, townhall: TownhallKeys) -> None:
 
 
 def _store_once(
-    storage: Storage, batch: Batch, digest: str, townhall: TownhallKeys, received_at: str
+    storage: Storage,
+    batch: Batch,
+    digest: str,
+    townhall: TownhallKeys,
+    received_at: str,
+    refusals: dict[str, str] | None = None,
 ) -> IntakeResult:
     header = batch.header
     record = BatchRecord(
@@ -150,6 +177,7 @@ def _store_once(
         created_at=header.created_at,
         received_at=received_at,
         item_digests=header.item_digests,
+        refused=tuple(RefusedItem(d, code) for d, code in (refusals or {}).items()),
     )
     known = storage.find_batch(header.batch_id)
     if known is None:
@@ -157,6 +185,7 @@ def _store_once(
         items = [
             _item_record(sealed, meta, digest, record)
             for sealed, meta, digest in zip(batch.items, metas, header.item_digests, strict=True)
+            if digest not in (refusals or {})
         ]
         stored = storage.store_batch(record, items)
         if stored is not None:

@@ -26,7 +26,9 @@ import httpx
 
 from kiosk.errors import EnvelopeError, SyncError
 from kiosk.i18n import ntranslator, translator
+from assisted_mode.audit import AuditSegment, sign_head
 from kiosk.store import Store
+from kiosk.store.audit_log import PendingAudit
 from sync.downloads import DownloadsUnsupported, fetch_downloads, fetch_status_bundle
 from sync.envelope import build_batch, item_recipient_key_id, parse_batch, verify_ack
 from sync.envelope.acks import batch_digest, settle
@@ -130,10 +132,14 @@ def attention_notice(count: int, lang: str) -> str:
     ).format(count=count)
 
 
-def batch_builder(kiosk: KioskKeys, townhall: TownhallPublicKeys) -> Callable[[list[bytes], int, str], bytes]:
+def batch_builder(kiosk: KioskKeys, townhall: TownhallPublicKeys) -> Callable[..., bytes]:
     """What ``Store.take_batch`` calls to sign a batch, the same for the network and a stick."""
 
-    def build(items: list[bytes], sequence: int, batch_id: str) -> bytes:
+    def build(items: list[bytes], sequence: int, batch_id: str, audit: PendingAudit | None = None) -> bytes:
+        segment = None
+        if audit is not None:  # the chain's head, signed by this kiosk (assisted_mode.audit)
+            head = sign_head(kiosk.kiosk_id, audit.head_seq, audit.head_hash, kiosk.signing)
+            segment = AuditSegment(audit.entries, head)
         return build_batch(
             items,
             kiosk_id=kiosk.kiosk_id,
@@ -142,6 +148,7 @@ def batch_builder(kiosk: KioskKeys, townhall: TownhallPublicKeys) -> Callable[[l
             # Items sealed before a key rotation keep their key (``take_batch`` groups by it).
             recipient_key_id=item_recipient_key_id(items[0]) if items else townhall.encryption_key_id,
             batch_id=batch_id,
+            audit=segment,
         )
 
     return build

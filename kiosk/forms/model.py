@@ -140,6 +140,8 @@ class FormDefinition:
     next_steps: Mapping[str, str] = dataclass_field(hash=False)
     bring: Mapping[str, tuple[str, ...]] = dataclass_field(hash=False)
     kind: str = FORM_KINDS[0]
+    assistance: tuple[str, ...] = ("assistant",)
+    """Which helpers the service accepts: ``assistant`` and/or ``representative`` (docs/forms.md)."""
     fields: tuple[Field, ...] = ()
     source: Path = Path()
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Mapping
 
+from assisted_mode.roles import DEFAULT_ROLES, ROLES
 from kiosk.errors import FormDefinitionError
 from kiosk.forms.datelimits import is_valid_limit, resolve_limit
 from kiosk.forms.model import FIELD_TYPES, FORM_KINDS, Condition, Field, FormDefinition, Option
@@ -28,7 +29,7 @@ OPTION_VALUE_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 VERSION_PATTERN = re.compile(r"^\d+(\.\d+){0,3}$")
 MAX_LENGTH_LIMIT = 10000
 
-TOP_KEYS = ("format", "id", "version", "order", "kind", "title", "summary", "receipt", "fields")
+TOP_KEYS = ("format", "id", "version", "order", "kind", "assistance", "title", "summary", "receipt", "fields")
 RECEIPT_KEYS = ("next", "bring")
 COMMON_FIELD_KEYS = ("id", "type", "required", "label", "help", "example", "when")
 TYPE_KEYS: dict[str, tuple[str, ...]] = {
@@ -178,6 +179,7 @@ class _FormReader:
         version = self._version(data)
         order = self.integer(data, "order", "order") if self.required_key(data, "order", "order") else None
         kind = self._kind(data)
+        assistance = self._assistance(data)
         title = self.texts(data, "title", "title")
         summary = self.texts(data, "summary", "summary")
         next_steps, bring = self._receipt(data)
@@ -190,6 +192,7 @@ class _FormReader:
             content_hash=content_hash,
             order=order or 0,
             kind=kind,
+            assistance=assistance,
             title=title,
             summary=summary,
             next_steps=next_steps,
@@ -232,6 +235,24 @@ class _FormReader:
             )
             return FORM_KINDS[0]
         return value
+
+    def _assistance(self, data: Mapping[str, Any]) -> tuple[str, ...]:
+        """``assistance``: which helpers the service accepts (docs/assisted-mode.md). Without it,
+        an assistant only: anyone may help a citizen type, but acting for them needs a service
+        that says so."""
+        value = data.get("assistance", list(DEFAULT_ROLES))
+        if not isinstance(value, list) or not all(isinstance(role, str) for role in value):
+            self.wrong_type("assistance", "assistance", "list")
+            return DEFAULT_ROLES
+        unknown = [role for role in value if role not in ROLES]
+        if unknown or len(set(value)) != len(value):
+            self.problem(
+                "assistance", "bad-assistance",
+                N_("assistance lists '{value}'; use each of these at most once: {roles}"),
+                value=", ".join(unknown or value), roles=", ".join(ROLES),
+            )
+            return DEFAULT_ROLES
+        return tuple(role for role in ROLES if role in value)
 
     def _version(self, data: Mapping[str, Any]) -> str | None:
         if not self.required_key(data, "version", "version"):

@@ -126,6 +126,28 @@ class FormSession:
         ids = [field.id for field in self.form.fields]
         return len(ids) - ids.index(self._current) - 1 if self._current in ids else 0
 
+    # --- pausing ---------------------------------------------------------------------------------
+
+    def snapshot(self) -> dict[str, Any]:
+        """Everything typed and answered so far, as JSON data (for a pause slip's sealed draft)."""
+        return {
+            "raw": copy.deepcopy(self._raw),
+            "values": copy.deepcopy(self._values),
+            "current": self._current,
+        }
+
+    @classmethod
+    def restore(cls, form: FormDefinition, snapshot: dict[str, Any], lang: str = "de") -> "FormSession":
+        """A session that carries on where ``snapshot`` left off: the answers are offered, never
+        typed again (WCAG 2.2, 3.3.7). Answers to questions the form no longer has are dropped."""
+        session = cls(form, lang)
+        known = {field.id for field in form.fields}
+        session._raw = {k: v for k, v in dict(snapshot.get("raw") or {}).items() if k in known}
+        session._values = {k: v for k, v in dict(snapshot.get("values") or {}).items() if k in known}
+        current = snapshot.get("current")
+        session._current = current if current in known else None
+        return session
+
     def raw(self, field_id: str) -> Any:
         """What the person last typed for this question, to fill the input again."""
         return self._raw.get(field_id)

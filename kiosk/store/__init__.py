@@ -4,7 +4,7 @@ No personal data is stored in plain text: only sealed bytes and metadata (refere
 times, states). See ``docs/architecture.md`` (Queue).
 """
 
-from kiosk.store.outbox import DB_NAME, STATUS_CHANNEL, BuildBatch, Seal, Store, digest_of, open_store
+from kiosk.store.outbox import DB_NAME, STATUS_CHANNEL, AuditNote, BuildBatch, Seal, Store, digest_of, open_store
 from kiosk.store.records import (
     ChannelState,
     OutboxState,
@@ -21,6 +21,7 @@ from kiosk.store.records import (
 __all__ = [
     "DB_NAME",
     "STATUS_CHANNEL",
+    "AuditNote",
     "BuildBatch",
     "ChannelState",
     "OutboxState",

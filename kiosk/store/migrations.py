@@ -189,6 +189,49 @@ def _queue_indexes(db: sqlite_utils.Database) -> None:
     )
 
 
+@_step("0007_assisted_mode")
+def _assisted_mode(db: sqlite_utils.Database) -> None:
+    """The audit chain of on-behalf actions (append-only: triggers refuse changing or deleting an
+    entry; only the batch that carried it is noted), and paused drafts, sealed under a key only
+    the pause slip's code gives."""
+    db.execute(
+        """
+        CREATE TABLE audit_log (
+            seq INTEGER PRIMARY KEY CHECK (seq > 0),
+            at TEXT NOT NULL,
+            action TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            reference TEXT NOT NULL,
+            prev TEXT NOT NULL,
+            hash TEXT NOT NULL,
+            batch_id TEXT REFERENCES batches (batch_id)
+        )
+        """
+    )
+    db.execute(  # only entries the town hall holds may go, and never the last (the chain goes on from it)
+        "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log"
+        " WHEN OLD.batch_id IS NULL"
+        " OR (SELECT state FROM batches WHERE batch_id = OLD.batch_id) IS NOT 'acknowledged'"
+        " OR OLD.seq = (SELECT MAX(seq) FROM audit_log)"
+        " BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END"
+    )
+    db.execute(
+        "CREATE TRIGGER audit_log_no_rewrite BEFORE UPDATE OF seq, at, action, actor, reference,"
+        " prev, hash ON audit_log"
+        " BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END"
+    )
+    db.execute(
+        """
+        CREATE TABLE paused_drafts (
+            lookup TEXT PRIMARY KEY,
+            sealed BLOB NOT NULL,
+            paused_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL
+        )
+        """
+    )
+
+
 def migrate(db: sqlite_utils.Database, *, stop_before: str | None = None) -> None:
     """Bring ``db`` to the current schema inside one transaction that blocks other writers.
 

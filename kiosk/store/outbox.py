@@ -17,6 +17,7 @@ The store holds no keys and does no encryption: ``seal`` and ``build`` callbacks
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from itertools import takewhile
 import secrets
 import sqlite3
@@ -44,10 +45,12 @@ from kiosk.store.records import (
     StatusView,
     utc_timestamp,
 )
-from kiosk.store import channels
+from kiosk.store import audit_log, channels
 from kiosk.store import warnings as warning_rows
+from kiosk.store.audit_log import PendingAudit
 from kiosk.store.settings import (
     LAST_SYNC_AT,
+    PAUSE_SALT,
     PIN_FAILURES,
     PIN_LOCKED_UNTIL,
     delete_setting,
@@ -62,8 +65,18 @@ _REFERENCE_ATTEMPTS = 50
 Seal = Callable[[str, str], bytes]
 """``seal(reference, captured_at) -> sealed bytes``; runs inside the storing transaction."""
 
-BuildBatch = Callable[[list[bytes], int, str], bytes]
-"""``build(sealed_items, sequence, batch_id) -> batch bytes``; runs inside the taking transaction."""
+BuildBatch = Callable[..., bytes]
+"""``build(sealed_items, sequence, batch_id) -> batch bytes``; runs inside the taking transaction.
+Once the kiosk has an audit chain it is called with ``audit=PendingAudit`` too, which the batch
+carries (docs/envelope.md 5.3)."""
+
+
+@dataclass(frozen=True)
+class AuditNote:
+    """Record a ``submit`` in the audit chain in the same transaction as the application."""
+
+    kiosk_id: str
+    actor: str
 
 
 def digest_of(sealed: bytes) -> str:
@@ -100,6 +113,16 @@ def _first_within(rows: list, max_bytes: int) -> list:
     return rows
 
 
+STAFF_PIN = "staff_pin"
+
+
+def _counter_keys(counter: str) -> tuple[str, str]:
+    """The two settings of a wrong-tries count; the staff PIN's keep their original names."""
+    if counter == STAFF_PIN:
+        return PIN_FAILURES, PIN_LOCKED_UNTIL
+    return f"{counter}_failures", f"{counter}_locked_until"
+
+
 class Store:
     """The outbox, its batches and the kiosk's small settings; safe to share between threads."""
 
@@ -118,8 +141,11 @@ class Store:
         form_hash: str,
         seal: Seal,
         now: datetime | None = None,
+        audit: AuditNote | None = None,
     ) -> QueuedSubmission:
-        """Pick a fresh reference, seal with it and store the sealed bytes: one transaction."""
+        """Pick a fresh reference, seal with it and store the sealed bytes: one transaction.
+
+        With ``audit`` the on-behalf submission enters the audit chain in that transaction too."""
         captured_at = utc_timestamp(now)
         with self._tx.write() as db:
             reference = self._unused_reference(db)
@@ -143,6 +169,11 @@ class Store:
                     digest_of(sealed),
                 ],
             )
+            if audit is not None:
+                audit_log.append(
+                    db, audit.kiosk_id, at=captured_at, action="submit", actor=audit.actor,
+                    reference=reference,
+                )
         return QueuedSubmission(
             reference=reference,
             form_id=form_id,
@@ -204,7 +235,11 @@ class Store:
             sequence = db.execute("SELECT COALESCE(MAX(sequence), 0) + 1 FROM batches").fetchone()[0]
             batch_id = secrets.token_hex(16)
             created_at = utc_timestamp()
-            data = build([bytes(row[1]) for row in rows], sequence, batch_id)
+            items = [bytes(row[1]) for row in rows]
+            audit = audit_log.pending(db)
+            data = build(items, sequence, batch_id) if audit is None else build(
+                items, sequence, batch_id, audit=audit
+            )
             if not isinstance(data, bytes) or not data:
                 raise TypeError("build() must return the batch as non-empty bytes")
             db.execute(
@@ -212,6 +247,8 @@ class Store:
                 " VALUES (?, ?, ?, ?, 'pending')",
                 [batch_id, sequence, created_at, data],
             )
+            if audit is not None:  # these entries now travel with this batch
+                audit_log.mark_sent(db, batch_id, audit.head_seq)
             references = tuple(str(row[0]) for row in rows)
             db.conn.executemany(
                 "UPDATE outbox SET state = ?, batch_id = ?, sent_at = ?"
@@ -309,6 +346,7 @@ class Store:
                 " WHERE batch_id = ? AND state = ? AND acknowledged_at IS NULL",
                 [at, batch_id, OutboxState.ANSWERED.value],
             ).rowcount
+            audit_log.forget_delivered(db, before=audit_log.kept_since(at))
         if known[0] == "pending":
             self._tx.checkpoint()  # the overwritten pages leave the write-ahead log too
         return SettledBatch(moved, tuple(sent_back))
@@ -491,42 +529,100 @@ class Store:
         with self._tx.read() as db:
             return get_setting(db, LAST_SYNC_AT)
 
+    # -- the audit chain of on-behalf actions ---------------------------------------------------
+
+    def append_audit(
+        self, kiosk_id: str, *, action: str, actor: str, reference: str = "", at: str | None = None
+    ) -> None:
+        """Add one entry to the audit chain (ids only; ``assisted_mode.audit``)."""
+        with self._tx.write() as db:
+            audit_log.append(db, kiosk_id, at=at or utc_timestamp(), action=action, actor=actor, reference=reference)
+
+    def audit_entries(self) -> list:
+        with self._tx.read() as db:
+            return audit_log.entries(db)
+
+    def pending_audit(self) -> PendingAudit | None:
+        with self._tx.read() as db:
+            return audit_log.pending(db)
+
+    # -- paused drafts (sealed under a pause slip's code: kiosk.pause) -----------------------------
+
+    def pause_salt(self) -> bytes:
+        """This kiosk's random salt for pause codes, made on first use."""
+        with self._tx.write() as db:
+            value = get_setting(db, PAUSE_SALT)
+            if value is None:
+                value = secrets.token_hex(16)
+                set_setting(db, PAUSE_SALT, value)
+        return bytes.fromhex(value)
+
+    def keep_paused(self, lookup: str, sealed: bytes, *, paused_at: str, expires_at: str) -> None:
+        with self._tx.write() as db:
+            db.execute(
+                "INSERT INTO paused_drafts (lookup, sealed, paused_at, expires_at) VALUES (?, ?, ?, ?)",
+                [lookup, sealed, paused_at, expires_at],
+            )
+
+    def paused(self, lookup: str) -> tuple[bytes, str] | None:
+        with self._tx.read() as db:
+            row = db.execute("SELECT sealed, expires_at FROM paused_drafts WHERE lookup = ?", [lookup]).fetchone()
+        return None if row is None else (bytes(row[0]), str(row[1]))
+
+    def forget_paused(self, lookup: str) -> None:
+        with self._tx.write() as db:
+            db.execute("DELETE FROM paused_drafts WHERE lookup = ?", [lookup])
+
+    def forget_expired_pauses(self, now: str) -> int:
+        with self._tx.write() as db:
+            return db.execute("DELETE FROM paused_drafts WHERE expires_at <= ?", [now]).rowcount
+
+    def paused_count(self) -> int:
+        with self._tx.read() as db:
+            return int(db.execute("SELECT count(*) FROM paused_drafts").fetchone()[0])
+
     # -- staff PIN lock-out --------------------------------------------------------------------
 
-    def pin_failures(self) -> PinFailures:
-        """Wrong staff PINs so far; kept here so neither a new PIN window nor a restart resets them."""
-        with self._tx.read() as db:
-            return self._pin_failures(db)
+    def pin_failures(self, counter: str = STAFF_PIN) -> PinFailures:
+        """Wrong staff PINs so far; kept here so neither a new PIN window nor a restart resets them.
 
-    def record_pin_failure(self, locked_until: Callable[[int], float]) -> PinFailures:
+        ``counter`` names another count kept the same way (a volunteer's sign-in, a pause code)."""
+        with self._tx.read() as db:
+            return self._pin_failures(db, counter)
+
+    def record_pin_failure(self, locked_until: Callable[[int], float], counter: str = STAFF_PIN) -> PinFailures:
         """Count one more wrong PIN; ``locked_until(count)`` says until when F12 must wait then.
 
         One transaction, written before the PIN is even checked: pulling the plug while the check
         runs never gives a free try.
         """
+        failures_key, until_key = _counter_keys(counter)
         with self._tx.write() as db:
-            count = self._pin_failures(db).count + 1
+            count = self._pin_failures(db, counter).count + 1
             until = float(locked_until(count))
-            set_setting(db, PIN_FAILURES, str(count))
-            set_setting(db, PIN_LOCKED_UNTIL, repr(until))
+            set_setting(db, failures_key, str(count))
+            set_setting(db, until_key, repr(until))
         return PinFailures(count, until)
 
-    def restart_pin_wait(self, failures: PinFailures) -> None:
+    def restart_pin_wait(self, failures: PinFailures, counter: str = STAFF_PIN) -> None:
         """Store ``failures`` as they are: a wait that a clock set back (or a damaged value) had
         put out of reach starts again from now."""
+        failures_key, until_key = _counter_keys(counter)
         with self._tx.write() as db:
-            set_setting(db, PIN_FAILURES, str(failures.count))
-            set_setting(db, PIN_LOCKED_UNTIL, repr(float(failures.locked_until)))
+            set_setting(db, failures_key, str(failures.count))
+            set_setting(db, until_key, repr(float(failures.locked_until)))
 
-    def clear_pin_failures(self) -> None:
+    def clear_pin_failures(self, counter: str = STAFF_PIN) -> None:
         """The right PIN was typed: start counting afresh."""
+        failures_key, until_key = _counter_keys(counter)
         with self._tx.write() as db:
-            delete_setting(db, PIN_FAILURES)
-            delete_setting(db, PIN_LOCKED_UNTIL)
+            delete_setting(db, failures_key)
+            delete_setting(db, until_key)
 
     @staticmethod
-    def _pin_failures(db: sqlite_utils.Database) -> PinFailures:
-        count, until = get_setting(db, PIN_FAILURES), get_setting(db, PIN_LOCKED_UNTIL)
+    def _pin_failures(db: sqlite_utils.Database, counter: str = STAFF_PIN) -> PinFailures:
+        failures_key, until_key = _counter_keys(counter)
+        count, until = get_setting(db, failures_key), get_setting(db, until_key)
         try:
             return PinFailures(int(count or 0), float(until or 0.0))
         except ValueError:  # not written by us; the safe reading is "locked for the longest time"

@@ -13,6 +13,7 @@ import sqlite_utils
 
 LAST_SYNC_AT = "last_sync_at"
 PIN_FAILURES = "staff_pin_failures"
+PAUSE_SALT = "pause_salt"  # hex; the Argon2id salt of this kiosk's pause codes (kiosk.pause)
 PIN_LOCKED_UNTIL = "staff_pin_locked_until"  # seconds since the epoch (wall clock: survives a restart)
 
 

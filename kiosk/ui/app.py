@@ -27,10 +27,14 @@ from textual.binding import Binding
 from textual.screen import ModalScreen
 from textual.worker import Worker, WorkerState
 
+from assisted_mode.outreach import PAUSED, SUBMITTED, WITHDRAWN, OutreachDay
+from assisted_mode.visit import AssistedVisit
+from kiosk.assistance import end_help, give_consent, helped_by_person, withdraw_consent
 from kiosk.errors import RathausError, StoreError, StoreFullError
 from kiosk.forms import FormDefinition, FormSession
 from kiosk.i18n import DEFAULT_LANGUAGE, Gettext, normalise_language, translator
 from kiosk.logfile import logging_to_file
+from kiosk.pause import pause_application
 from kiosk.ui.messages import ProblemOccurred, SubmissionQueued, SyncFinished
 from kiosk.ui.screens.base import LanguageAware
 from kiosk.ui.screens.confirm import ConfirmScreen
@@ -44,7 +48,9 @@ from kiosk.ui.screens.start import StartScreen
 from kiosk.ui.screens.status import StatusScreen
 from kiosk.ui.screens.still_there import StillThereScreen
 from kiosk.ui.theme import HIGH_CONTRAST, THEMES, theme_for
+from kiosk.ui.assisted_wording import receipt_helper_line, service_refusal
 from kiosk.ui.wording import word
+from sync.envelope.fields import utc_timestamp as utc_now_text
 
 log = logging.getLogger("rathaus.kiosk.ui")
 _ENDED = (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED)
@@ -60,6 +66,8 @@ class KioskApp(App[None]):
     BINDINGS = [
         Binding("f2", "switch_language", "Deutsch/English", show=False, priority=True),
         Binding("f12", "staff_exit", "Staff", show=False, priority=True),
+        Binding("f9", "stop_help", "Stop the help", show=False, priority=True),
+        Binding("f8", "pause", "Pause", show=False),
     ]
 
     def __init__(
@@ -71,9 +79,12 @@ class KioskApp(App[None]):
         idle_seconds: float | None = None,
         answer_seconds: float | None = None,
         demo_codes: tuple[str, ...] = (),
+        helper_name: str = "",
     ) -> None:
         super().__init__()
         self.demo_codes = demo_codes  # ``rathaus demo``: sample receipt codes, shown where they are typed
+        self.helper_name = helper_name
+        """Helper mode (``rathaus kiosk --helper NAME``): this computer's owner helps every visit."""
         self.runtime = runtime
         self.kiosk_mode = kiosk_mode
         self.start_language = normalise_language(lang or DEFAULT_LANGUAGE)
@@ -84,6 +95,12 @@ class KioskApp(App[None]):
             answer_seconds if answer_seconds is not None else config.answer_seconds
         )
         self.session: FormSession | None = None
+        self.assisted: AssistedVisit | None = None
+        """The helper the citizen agreed to, for this visit only (``assisted_mode.visit``)."""
+        self.outreach: OutreachDay | None = None
+        """An outreach day a volunteer opened: visitors one after another (``assisted_mode.outreach``)."""
+        self._outreach_volunteer: AssistedVisit | None = None
+        self._pausing = False
         self._last_activity = monotonic()
         self._idle_prompt_open = False
         self._sync_worker: Worker | None = None
@@ -122,9 +139,150 @@ class KioskApp(App[None]):
     # --- one visit -----------------------------------------------------------------------------
 
     def start_service(self, form: FormDefinition) -> None:
-        """Begin filling in ``form`` from its first question."""
+        """Begin filling in ``form`` from its first question (with a helper: if the service
+        accepts that kind of help and, for a representative, the power of attorney covers it)."""
+        if self.assisted is not None:
+            refusal = service_refusal(self.assisted, form, self.lang, self.runtime.store)
+            if refusal:
+                _ = self.gettext
+                self.push_screen(NoticeScreen(_("Not possible with this help"), refusal))
+                return
         self.session = FormSession(form, self.lang)
         self.push_screen(QuestionScreen())
+
+    # --- help from someone (assisted mode) -------------------------------------------------------
+
+    def begin_help(self) -> None:
+        """"Someone is helping me": who helps, then the citizen's consent. In helper mode the
+        helper is the computer's owner: straight to the consent."""
+        if self.helper_name:
+            self.ask_consent(helped_by_person(self.runtime, self.helper_name))
+            return
+        from kiosk.ui.screens.helper_choice import HelperChoiceScreen
+
+        self.push_screen(HelperChoiceScreen())
+
+    def ask_consent(self, visit: AssistedVisit) -> None:
+        from kiosk.ui.screens.consent import ConsentScreen
+
+        self.push_screen(ConsentScreen(visit))
+
+    def consent_given(self, visit: AssistedVisit) -> None:
+        """The citizen said yes: from now on every screen says who helps, until the visit ends."""
+        self.assisted = give_consent(self.runtime, visit)
+        self.return_to_start(keep_help=True)
+        start = self.screen_stack[0]
+        if isinstance(start, LanguageAware):
+            self.call_later(start.apply_language)  # the start screen shows who helps now
+
+    def refuse_help(self, visit: AssistedVisit) -> None:
+        """"No" on the consent screen: nobody helps; the helper's sign-in ends here (on an
+        outreach day the volunteer stays signed in for the next visitor)."""
+        if self.outreach is None:
+            end_help(self.runtime, visit)
+        self.return_to_start()
+
+    # --- outreach days ---------------------------------------------------------------------------
+
+    def begin_outreach(self, volunteer: AssistedVisit) -> None:
+        """A signed-in volunteer opens an outreach day: visitors one at a time."""
+        self.outreach = OutreachDay(volunteer.helper.id, volunteer.helper.name, utc_now_text())
+        self._outreach_volunteer = volunteer
+        self.return_to_start()
+
+    def welcome_next_visitor(self) -> None:
+        """The next visitor is seated: their number, then their own consent to the help."""
+        if self.outreach is None or self._outreach_volunteer is None:
+            return
+        self.outreach.next_visitor()
+        self.ask_consent(self._outreach_volunteer)
+
+    def end_outreach_day(self) -> None:
+        """Counts only, then the hand-over of the sealed applications."""
+        day, volunteer = self.outreach, self._outreach_volunteer
+        if day is None or volunteer is None:
+            return
+        day.visitor_left()
+        self.outreach, self._outreach_volunteer = None, None
+        end_help(self.runtime, volunteer)
+        self.return_to_start()
+        from kiosk.ui.screens.outreach_summary import OutreachSummaryScreen
+
+        self.push_screen(OutreachSummaryScreen(day))
+
+    def _note_outcome(self, outcome: str) -> None:
+        if self.outreach is not None and self.outreach.visitor:
+            self.outreach.note(outcome)
+
+    # --- pause and resume -------------------------------------------------------------------------
+
+    def action_pause(self) -> None:
+        """F8 while filling in: seal the answers given so far under a pause slip's code (the
+        question on screen is asked again on resuming), show and print the slip. Making the key
+        takes an Argon2id moment, so it runs in a thread."""
+        if self.session is None or self._pausing or not isinstance(self.screen, (QuestionScreen, ReviewScreen)):
+            return
+        self._pausing = True
+        session, visit = self.session, self.assisted
+        self.run_worker(lambda: self._pause_in_thread(session, visit), thread=True, group="pause", exit_on_error=False)
+
+    def _pause_in_thread(self, session: FormSession, visit: AssistedVisit | None) -> None:
+        try:
+            slip = pause_application(self.runtime, session, visit)
+        except RathausError as exc:
+            self.call_from_thread(self._pause_failed, exc)
+            return
+        self.call_from_thread(self._paused, slip)
+
+    def _pause_failed(self, error: RathausError) -> None:
+        self._pausing = False
+        self.show_problem(error)  # the answers are still here
+
+    def _paused(self, slip: Any) -> None:
+        self._pausing = False
+        self._note_outcome(PAUSED)
+        self.session = None  # the answers leave memory now; only the sealed draft remains
+        self.return_to_start()
+        from kiosk.ui.screens.pause_slip import PauseSlipScreen
+
+        self.push_screen(PauseSlipScreen(slip))
+
+    def resume_paused(self, resumed: Any) -> None:
+        """A pause slip's code opened its draft: on from where the person stopped."""
+        self.return_to_start()
+        self.session = resumed.session
+        self.push_screen(ReviewScreen() if self.session.at_review else QuestionScreen())
+
+    def action_stop_help(self) -> None:
+        """F9: the citizen withdraws their consent; everything typed with the helper is wiped."""
+        if self.assisted is None or any(isinstance(s, ConfirmScreen) for s in self.screen_stack):
+            return
+        _ = self.gettext
+
+        def answered(stop: bool | None) -> None:
+            if not stop or self.assisted is None:
+                return
+            visit, self.assisted = self.assisted, None
+            withdraw_consent(self.runtime, visit)
+            self._note_outcome(WITHDRAWN)
+            self.session = None  # the answers leave memory now
+            self.return_to_start()
+            start = self.screen_stack[0]
+            if isinstance(start, LanguageAware):
+                self.call_later(start.apply_language)
+            self.push_screen(
+                NoticeScreen(_("The help has stopped"), _("Everything typed so far has been deleted."))
+            )
+
+        self.push_screen(
+            ConfirmScreen(
+                _("Stop the help?"),
+                _("Everything typed so far will be deleted. You can start again on your own."),
+                yes=_("Yes, stop the help"),
+                no=_("No, continue"),
+            ),
+            answered,
+        )
 
     def show_question(self) -> None:
         """The session's current question (used when coming from the review)."""
@@ -149,7 +307,9 @@ class KioskApp(App[None]):
             return
         form = self.session.form
         self.session = None
-        self.switch_screen(ReceiptScreen(form, message.queued))
+        self._note_outcome(SUBMITTED)
+        helped_by = receipt_helper_line(self.assisted, self.lang) if self.assisted is not None else ""
+        self.switch_screen(ReceiptScreen(form, message.queued, helped_by=helped_by))
         self.send_soon()
 
     def ask_to_cancel(self) -> None:
@@ -171,10 +331,18 @@ class KioskApp(App[None]):
             cancelled,
         )
 
-    def return_to_start(self, *, reset_language: bool = False) -> None:
+    def return_to_start(self, *, reset_language: bool = False, keep_help: bool = False) -> None:
         """Forget the visit's answers and show the start screen (in the default language after
-        a finished or abandoned visit, so the next person is greeted as usual)."""
+        a finished or abandoned visit, so the next person is greeted as usual). The help ends
+        with the visit, unless ``keep_help`` (the citizen just agreed to it)."""
         self.session = None
+        if self.assisted is not None and not keep_help:
+            visit, self.assisted = self.assisted, None
+            if self.outreach is None:  # on an outreach day the volunteer stays for the next visitor
+                end_help(self.runtime, visit)
+            start = self.screen_stack[0]
+            if isinstance(start, LanguageAware):
+                start.language_stale = True  # its helper line goes
         while len(self.screen_stack) > 1:
             self.pop_screen()
         if reset_language and self.lang != self.start_language:
@@ -184,6 +352,14 @@ class KioskApp(App[None]):
             self.call_later(start.apply_language)
         elif isinstance(start, StartScreen):
             start.refresh_connection()
+        if self.outreach is not None and not keep_help:
+            # Between two visitors: nothing of the last one stays, on screen or in memory.
+            self.outreach.visitor_left()
+            if isinstance(start, LanguageAware):
+                start.language_stale = True
+            from kiosk.ui.screens.outreach import OutreachScreen
+
+            self.push_screen(OutreachScreen())
 
     # --- language ------------------------------------------------------------------------------
 
@@ -253,7 +429,9 @@ class KioskApp(App[None]):
             else:  # never left open for the next citizen, and no question to staff who left
                 self.return_to_start(reset_language=True)
             return
-        if len(self.screen_stack) <= 1 and self.session is None:
+        if self.outreach is not None and self.session is None and self.assisted is None:
+            return  # between visitors of an outreach day the volunteer is in charge of the screen
+        if len(self.screen_stack) <= 1 and self.session is None and self.assisted is None:
             if self.lang != self.start_language:
                 self._set_language(self.start_language)  # the next person is greeted as usual
             return

@@ -14,6 +14,7 @@ from typing import Sequence
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from sync.envelope.audit_segment import AuditSegment, read_segment
 from sync.envelope import fields as f
 from sync.envelope.failures import (
     DIGEST_MISMATCH,
@@ -27,6 +28,7 @@ from sync.envelope.items import ItemMeta, check_item_signature, item_digest, par
 from sync.envelope.limits import (
     MAX_BATCH_BYTES,
     MAX_BATCH_HEADER_BYTES,
+    MAX_BATCH_V2_HEADER_BYTES,
     MAX_ITEM_BYTES,
     MAX_ITEMS_PER_BATCH,
 )
@@ -34,6 +36,8 @@ from sync.envelope.wire import (
     FORMAT_VERSION,
     SignedFrame,
     check_signature,
+    check_size,
+    read_magic,
     length_prefixed,
     read_length_prefixed,
     read_signed_frame,
@@ -41,9 +45,15 @@ from sync.envelope.wire import (
 )
 
 BATCH_LABEL = "batch"
+AUDIT_VERSION = 2
+"""``rathaus-batch/2``: the header also carries ``audit``, the kiosk's audit chain since the last
+batch and its signed head (docs/envelope.md 5.3). Kiosks that never recorded an on-behalf action
+keep writing version 1."""
+BATCH_VERSIONS = (FORMAT_VERSION, AUDIT_VERSION)
 _HEADER_KEYS = frozenset(
     {"batch_id", "created_at", "item_digests", "kiosk_id", "recipient_key_id", "sequence"}
 )
+_HEADER_KEYS_V2 = _HEADER_KEYS | {"audit"}
 
 
 @dataclass(frozen=True)
@@ -55,6 +65,7 @@ class BatchHeader:
     created_at: str
     recipient_key_id: str
     item_digests: tuple[str, ...]
+    audit: AuditSegment | None = None
 
 
 @dataclass(frozen=True)
@@ -74,7 +85,8 @@ class Batch:
 
 
 def _check_header(header: object, version: int) -> BatchHeader:
-    fields = f.Fields(header, KIND_BATCH, _HEADER_KEYS)
+    fields = f.Fields(header, KIND_BATCH, _HEADER_KEYS_V2 if version >= AUDIT_VERSION else _HEADER_KEYS)
+    audit = read_segment(fields.value["audit"]) if version >= AUDIT_VERSION else None
     return BatchHeader(
         version=version,
         kiosk_id=fields.text("kiosk_id", f.KIOSK_ID),
@@ -85,6 +97,7 @@ def _check_header(header: object, version: int) -> BatchHeader:
         item_digests=fields.text_list(
             "item_digests", f.DIGEST, minimum=1, maximum=MAX_ITEMS_PER_BATCH
         ),
+        audit=audit,
     )
 
 
@@ -128,8 +141,11 @@ def build_batch(
     recipient_key_id: str,
     batch_id: str | None = None,
     created_at: str | None = None,
+    audit: AuditSegment | None = None,
 ) -> bytes:
-    """Frame and sign sealed items; refuses anything a receiver would refuse."""
+    """Frame and sign sealed items; refuses anything a receiver would refuse.
+
+    With ``audit`` the batch is version 2 and carries the kiosk's audit chain segment."""
     items = tuple(bytes(item) for item in items)
     if len(items) > MAX_ITEMS_PER_BATCH:
         raise envelope_error(TOO_LARGE, KIND_BATCH, detail=f"{len(items)} items")
@@ -143,17 +159,28 @@ def build_batch(
         "recipient_key_id": recipient_key_id,
         "sequence": sequence,
     }
-    _check_items(_check_header(header, FORMAT_VERSION), items, signing_key.public_key())
+    version = FORMAT_VERSION
+    if audit is not None:
+        header["audit"] = audit.to_json()
+        version = AUDIT_VERSION
+    _check_items(_check_header(header, version), items, signing_key.public_key())
     body = b"".join(length_prefixed(item) for item in items)
-    data = sign_frame(BATCH_LABEL, header, body, signing_key)
+    data = sign_frame(BATCH_LABEL, header, body, signing_key, version)
     if len(data) > MAX_BATCH_BYTES:
         raise envelope_error(TOO_LARGE, KIND_BATCH, detail=f"{len(data)} bytes")
     return data
 
 
 def _split(data: bytes | memoryview) -> Batch:
+    check_size(data, MAX_BATCH_BYTES, KIND_BATCH)
+    version, _offset = read_magic(data, BATCH_LABEL, KIND_BATCH, BATCH_VERSIONS)
     frame = read_signed_frame(
-        data, BATCH_LABEL, KIND_BATCH, limit=MAX_BATCH_BYTES, header_limit=MAX_BATCH_HEADER_BYTES
+        data,
+        BATCH_LABEL,
+        KIND_BATCH,
+        limit=MAX_BATCH_BYTES,
+        header_limit=MAX_BATCH_V2_HEADER_BYTES if version >= AUDIT_VERSION else MAX_BATCH_HEADER_BYTES,
+        versions=BATCH_VERSIONS,
     )
     header = _check_header(frame.header.fields, frame.header.version)
     body = frame.body

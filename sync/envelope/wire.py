@@ -161,22 +161,30 @@ class SignedFrame:
 
 
 def read_signed_frame(
-    data: bytes | memoryview, label: str, kind: str, *, limit: int, header_limit: int
+    data: bytes | memoryview,
+    label: str,
+    kind: str,
+    *,
+    limit: int,
+    header_limit: int,
+    versions: tuple[int, ...] = (FORMAT_VERSION,),
 ) -> SignedFrame:
     """Split magic, header, body and signature; nothing is verified yet, nothing is copied."""
     check_size(data, limit, kind)
     data = memoryview(data).toreadonly().cast("B")
-    read_magic(data, label, kind)  # an unknown version is named before any length is looked at
+    read_magic(data, label, kind, versions)  # an unknown version is named before any length is looked at
     body_end = len(data) - SIGNATURE_SIZE
     if body_end < 0:
         raise envelope_error(MALFORMED, kind, detail="shorter than a signature")
-    header = read_header(data, label, kind, limit=header_limit, end=body_end)
+    header = read_header(data, label, kind, limit=header_limit, end=body_end, versions=versions)
     return SignedFrame(header, data[header.end : body_end], data[:body_end], data[body_end:])
 
 
-def sign_frame(label: str, header: dict[str, Any], body: bytes, key: Ed25519PrivateKey) -> bytes:
+def sign_frame(
+    label: str, header: dict[str, Any], body: bytes, key: Ed25519PrivateKey, version: int = FORMAT_VERSION
+) -> bytes:
     """Magic line, length-prefixed header, body, then the signature over all of it."""
-    signed = magic_line(label) + length_prefixed(encode_json(header)) + body
+    signed = magic_line(label, version) + length_prefixed(encode_json(header)) + body
     return signed + key.sign(signed)
 
 

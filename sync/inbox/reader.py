@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable
 
+from assisted_mode.record import ASSISTANCE_KEY, AssistanceRecord, split_assistance
 from kiosk import refcode
 from kiosk.errors import EnvelopeError, RathausError
 from kiosk.forms import Field, FormDefinition, display_answer
@@ -106,6 +107,9 @@ class OpenedSubmission:
     form: FormDefinition | None
     history: list[StatusRecord] = field(default_factory=list)
     origin: Origin | None = None
+    assistance: AssistanceRecord | None = None
+    """Who helped, sealed beside the answers (``@assistance``); ``None`` when nobody did."""
+    assistance_unreadable: bool = False
 
     def rows(self, lang: str) -> list[AnswerRow]:
         """Every question that was asked, in form order, with the answer in words."""
@@ -411,6 +415,12 @@ class Inbox:
         if key is None:
             raise envelope_error(WRONG_RECIPIENT, KIND_ITEM, expected=recipient, found=", ".join(keyring.key_ids))
         meta, answers = open_item(item.sealed, key)
+        unreadable = False
+        try:
+            answers, assistance = split_assistance(answers)
+        except EnvelopeError:  # shown as a warning; the answers stay readable
+            answers = {k: v for k, v in answers.items() if k != ASSISTANCE_KEY}
+            assistance, unreadable = None, True
         if (meta.reference, meta.form_id, meta.kiosk_id) != (item.reference, item.form_id, item.kiosk_id):
             raise EnvelopeError(
                 "tampered",
@@ -430,6 +440,8 @@ class Inbox:
             form=self.catalogue.exact(meta.form_id, meta.form_hash),
             history=history,
             origin=origin,
+            assistance=assistance,
+            assistance_unreadable=unreadable,
         )
 
     # -- lifetime --------------------------------------------------------------------------------

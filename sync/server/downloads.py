@@ -228,3 +228,6 @@ def _log_answer(kiosk_id: str, parts: dict[str, ChannelPart]) -> None:
 from sync.warnings.channel import CHANNEL as _WARNINGS, warnings_part as _warnings_part  # noqa: E402
 
 register_source(ChannelSource(_WARNINGS, _warnings_part))
+
+# Assisted mode's channels (``volunteers``, ``powers``) register their sources on import.
+import sync.assistance.sources  # noqa: E402,F401

@@ -151,7 +151,8 @@ class Storage(Protocol):
         An item already held (same digest) is kept once. A *different* item under a receipt code
         already held from that kiosk is not stored: the returned record lists it in ``refused``
         (``reference_conflict``), so the acknowledgement never names an item the town hall does
-        not hold. ``None`` when the batch id was stored meanwhile."""
+        not hold. Items the caller refused before (``batch.refused``, e.g. ``revoked_helper``)
+        are not in ``items`` and stay listed first. ``None`` when the batch id was stored meanwhile."""
 
     def counts(self) -> StorageCounts:
         """How many batches, items and status updates are held."""
@@ -397,7 +398,7 @@ class SqliteStorage:
                     # silence: refused by name, so its kiosk keeps it.
                     refused.append(RefusedItem(item.digest, REFERENCE_CONFLICT))
                 # else: the very same sealed item is already held; it is kept once.
-            stored = replace(batch, refused=tuple(refused))
+            stored = replace(batch, refused=batch.refused + tuple(refused))
             self._db.execute(
                 "INSERT INTO batches (batch_id, kiosk_id, sequence, created_at, received_at, "
                 "item_count, item_digests, refused) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",

@@ -35,6 +35,15 @@ DOMAIN_MODULES = [
     "sync.warnings.importer",
     "sync.warnings.channel",
     "kiosk.official_warnings",
+    "assisted_mode.audit",
+    "assisted_mode.pause",
+    "assisted_mode.visit",
+    "assisted_mode.outreach",
+    "kiosk.assistance",
+    "kiosk.pause",
+    "sync.assistance",
+    "sync.assistance.audit_check",
+    "sync.assistance.inbox_view",
 ]
 
 

@@ -206,7 +206,9 @@ BATCH = _load("batch.json")
 def test_batch_vector_verifies_with_the_kiosk_key(vector):
     data = base64.b64decode(vector["batch_base64"])
     batch = verify_batch(data, _public(vector["kiosk_public_key"]))
-    expected = dict(vector["expected_header"], item_digests=tuple(vector["expected_header"]["item_digests"]))
+    expected = dict(
+        vector["expected_header"], item_digests=tuple(vector["expected_header"]["item_digests"]), audit=None
+    )  # a rathaus-batch/1 carries no audit segment
     assert batch.header.__dict__ == expected
     assert batch.raw == data
     assert [base64.b64encode(i).decode() for i in batch.items] == [ITEMS[n]["sealed_base64"] for n in vector["items"]]

@@ -26,6 +26,7 @@ from kiosk.ui.widgets.address_answer import AddressAnswer
 from kiosk.ui.widgets.answer_input import AnswerInput
 from kiosk.ui.widgets.answer_radio_set import AnswerRadioSet
 from kiosk.ui.widgets.choice_answer import ChoiceAnswer
+from kiosk.ui.widgets.assistance_bar import AssistanceBar
 from kiosk.ui.widgets.key_hints import KeyHints
 from kiosk.ui.widgets.multi_choice_answer import MultiChoiceAnswer
 from kiosk.ui.widgets.multiline_answer import MultilineAnswer
@@ -132,6 +133,8 @@ class QuestionScreen(LanguageAware, Screen):
         initial = self._drafts.get(field.id, session.raw(field.id))
         label = field.text("label", lang)
         with Vertical(id="question-page"):
+            if self.app.assisted is not None:
+                yield AssistanceBar(self.app.assisted, lang)
             with Horizontal(id="question-top"):
                 yield Static(session.form.text("title", lang), id="service-title")
                 yield Static(progress, id="progress")
@@ -155,7 +158,9 @@ class QuestionScreen(LanguageAware, Screen):
                 yield Button(_("Help (F1)"), id="help")
                 yield Static(classes="button-gap")
                 yield Button(word(session.form.kind, "cancel", lang), id="cancel", classes="-quiet")
-            yield KeyHints(key_hints_for(field, lang), spare=("F1", "Esc"))  # both are buttons too
+            yield KeyHints(  # F1 and Esc are buttons too; F8 (pause) goes first where space is short
+                key_hints_for(field, lang) + [("F8", _("pause"))], spare=("F8", "F1", "Esc")
+            )
 
     def on_mount(self) -> None:
         self.focus_default()

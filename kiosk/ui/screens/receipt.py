@@ -49,10 +49,11 @@ class ReceiptScreen(LanguageAware, Screen):
         Binding("pagedown", "scroll_body('page_down')", "Page down", show=False),
     ]
 
-    def __init__(self, form: FormDefinition, queued: Any) -> None:
+    def __init__(self, form: FormDefinition, queued: Any, *, helped_by: str = "") -> None:
         super().__init__()
         self.form = form
         self.queued = queued
+        self.helped_by = helped_by
         self._print_note = ""
         self._printing = False
         self._print_failed = False
@@ -75,6 +76,7 @@ class ReceiptScreen(LanguageAware, Screen):
             municipality=config.municipality,
             lang=self.app.lang,
             status_url=config.status_url,
+            helped_by=self.helped_by,
         )
 
     def compose(self) -> ComposeResult:
@@ -100,6 +102,8 @@ class ReceiptScreen(LanguageAware, Screen):
                             id="receipt-service",
                             markup=False,
                         )
+                        if receipt.helped_by:
+                            yield Static(receipt.helped_by, id="receipt-helped-by", markup=False)
                     yield QrCode(receipt.qr_data, id="qr")
                 if receipt.next_steps:
                     yield Static(_("What happens now?"), classes="receipt-heading")

@@ -12,6 +12,7 @@ from textual.widgets import Button, Static
 from kiosk.forms import FormSession
 from kiosk.ui.messages import ProblemOccurred, SubmissionQueued
 from kiosk.ui.screens.base import LanguageAware
+from kiosk.ui.widgets.assistance_bar import AssistanceBar
 from kiosk.ui.widgets.key_hints import KeyHints
 from kiosk.ui.wording import word
 from kiosk.ui.workers import reporting_problems
@@ -36,6 +37,8 @@ class ReviewScreen(LanguageAware, Screen):
         lang = self.app.lang
         session = self.session
         with Vertical(id="review-page"):
+            if self.app.assisted is not None:
+                yield AssistanceBar(self.app.assisted, lang)
             yield Static(session.form.text("title", lang), id="service-title")
             yield Static(
                 _("Please check your answers. Change anything that is not right, then press Send."),
@@ -62,7 +65,9 @@ class ReviewScreen(LanguageAware, Screen):
                     ("Tab", _("next button")),
                     ("Enter", _("press the button")),
                     ("Esc", _("Back")),
-                ]
+                    ("F8", _("pause")),
+                ],
+                spare=("F8",),
             )
 
     def on_mount(self) -> None:
@@ -120,7 +125,12 @@ class ReviewScreen(LanguageAware, Screen):
     def _seal_and_queue(self, form, answers: dict) -> None:
         """Sealing takes a moment; the screen stays responsive meanwhile."""
         with reporting_problems(self, "sealing an application"):
-            queued = self.app.runtime.submit(form, answers)
+            helper = self.app.assisted  # sealed with the answers; without help the call is as ever
+            queued = (
+                self.app.runtime.submit(form, answers, assistance=helper)
+                if helper is not None
+                else self.app.runtime.submit(form, answers)
+            )
             self.post_message(SubmissionQueued(queued))
 
     def on_problem_occurred(self, message: ProblemOccurred) -> None:

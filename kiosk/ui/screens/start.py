@@ -20,6 +20,7 @@ from textual.widgets import Button, Static
 from kiosk.i18n import LANGUAGE_NAMES
 from kiosk.ui.screens.base import LanguageAware
 from kiosk.ui.screens.help import KioskHelpScreen
+from kiosk.ui.widgets.assistance_bar import AssistanceBar
 from kiosk.ui.widgets.connection_line import ConnectionLine
 from kiosk.ui.widgets.key_hints import KeyHints
 from kiosk.ui.widgets.service_button import ServiceButton
@@ -54,6 +55,8 @@ class StartScreen(LanguageAware, Screen):
                     if config.location:
                         yield Static(config.location, id="location")
                 yield Button(LANGUAGE_NAMES[other_language], id="language", classes="-secondary")
+            if app.assisted is not None:
+                yield AssistanceBar(app.assisted, app.lang)
             yield Static(_("Welcome! What would you like to do?"), id="welcome")
             yield WarningBanner(app.runtime, app.lang, id="warning-banner")
             # Only the buttons take the focus: a scroll area that did showed no mark and swallowed
@@ -64,7 +67,10 @@ class StartScreen(LanguageAware, Screen):
                     with Horizontal(classes="service-row"):
                         for form in forms[first : first + 2]:
                             yield ServiceButton(form, app.lang, classes="service")
-                yield Button(_("Check the status of an application"), id="status", classes="-secondary")
+                with Horizontal(classes="service-row"):  # side by side: 80×25 has no line to spare
+                    yield Button(_("Check the status of an application"), id="status", classes="-secondary")
+                    if app.assisted is None:
+                        yield Button(_("Someone is helping me"), id="helped", classes="-secondary")
                 # what the focused button is for; first the first service, which has the focus
                 first_summary = forms[0].text("summary", app.lang) if forms else ""
                 yield Static(first_summary, id="service-summary", markup=False)
@@ -106,6 +112,8 @@ class StartScreen(LanguageAware, Screen):
             text = widget.form.text("summary", self.app.lang)
         elif widget.id == "status":
             text = _("With the code from your receipt you can see how far your application has got.")
+        elif widget.id == "helped":
+            text = _("A relative, a friend or a volunteer helps you fill in, or someone acts for you with a power of attorney.")
         else:
             return
         self.query_one("#service-summary", Static).update(text)
@@ -137,6 +145,10 @@ class StartScreen(LanguageAware, Screen):
     @on(Button.Pressed, "#status")
     def _status(self) -> None:
         self.app.show_status_lookup()
+
+    @on(Button.Pressed, "#helped")
+    def _helped(self) -> None:
+        self.app.begin_help()
 
     @on(Button.Pressed, "#language")
     def _language(self) -> None:

@@ -11,16 +11,19 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Button, Input, Static
 
+from assisted_mode.pause import looks_like_pause_code, read_pause_code
 from kiosk.errors import RathausError
 from kiosk.i18n import format_datetime, translator
 from kiosk.receipt import parse_moment
+from kiosk.pause import resume_application
+from kiosk.ui.assisted_wording import resume_problem
 from kiosk.ui.screens.base import LanguageAware
 from kiosk.ui.widgets.key_hints import KeyHints
 from kiosk.ui.wording import status_sentence
@@ -52,8 +55,9 @@ class StatusScreen(LanguageAware, Screen):
                     id="status-demo",
                     markup=False,
                 )
+            yield Static(_("Or the code from your pause slip, to carry on with a paused application."), id="status-pause")
             with Horizontal(id="status-entry"):
-                yield Input(value=self._typed, max_length=20, id="code")
+                yield Input(value=self._typed, max_length=24, id="code")
                 yield Button(_("Check"), id="check", variant="primary")
             yield Static(_("One moment, asking the town hall for news …"), id="status-wait", classes="-empty")
             yield Static(self._problem, id="status-problem", classes="" if self._problem else "-empty")
@@ -114,6 +118,16 @@ class StatusScreen(LanguageAware, Screen):
     @on(Button.Pressed, "#check")
     async def _check(self) -> None:
         self._typed = self.query_one("#code", Input).value
+        if looks_like_pause_code(self._typed):  # a pause slip's code: carry on with it
+            if read_pause_code(self._typed) is None:
+                _ = self.app.gettext
+                self._view = None
+                self._problem = _("This pause code cannot be right: one character is probably mistyped. Please compare it with your pause slip.")
+                await self.recompose()
+                self.focus_default()
+                return
+            self._resume(self._typed)
+            return
         await self._fetch_news()
         self._lookup_quietly()
         await self.recompose()
@@ -138,6 +152,20 @@ class StatusScreen(LanguageAware, Screen):
             pass
         finally:
             note.add_class("-empty")
+
+    @work(thread=True, exclusive=True, group="resume", exit_on_error=False)
+    def _resume(self, typed: str) -> None:
+        """Opening a draft takes an Argon2id moment: in a thread."""
+        resumed = resume_application(self.app.runtime, typed, self.app.lang)
+        self.app.call_from_thread(self._resumed, resumed)
+
+    async def _resumed(self, resumed) -> None:  # type: ignore[no-untyped-def]
+        if resumed.session is not None:
+            self.app.resume_paused(resumed)
+            return
+        self._view, self._problem = None, resume_problem(resumed, self.app.lang)
+        await self.recompose()
+        self.focus_default()
 
     @on(Button.Pressed, "#close")
     def action_close(self) -> None:

@@ -466,8 +466,8 @@ def _negatives(sealed1: bytes, signed1: bytes, batch: bytes, ack: bytes, bundle:
          batch, "bad_signature", key="other_signing")
     case("batch_truncated", "last byte missing", "verify_batch", batch[:-1], "malformed", key="kiosk_signing")
     case("batch_empty", "no bytes at all", "verify_batch", b"", "malformed", key="kiosk_signing")
-    case("batch_unknown_version", "magic line rathaus-batch/2", "verify_batch",
-         b"rathaus-batch/2\n" + batch[len(b"rathaus-batch/1\n") :], "unsupported_version", key="kiosk_signing")
+    case("batch_unknown_version", "magic line rathaus-batch/9", "verify_batch",
+         b"rathaus-batch/9\n" + batch[len(b"rathaus-batch/1\n") :], "unsupported_version", key="kiosk_signing")
     header = {
         "batch_id": BATCH_ID,
         "created_at": "2026-03-23T10:00:00Z",

@@ -1,0 +1,110 @@
+"""Pause an application and resume it days later with the code on the pause slip.
+
+``pause_application`` seals the session's answers under the code's key (``assisted_mode.pause``)
+and forgets them from memory; ``resume_application`` opens them again, counted against the kiosk's
+lock-out (``kiosk.staff_access.counted_attempt``, counter ``pause_code``) so codes cannot be tried
+quickly. A draft that expired is deleted unread and the person is told so; a resumed draft is
+deleted at once (a slip works once), and the session carries on where it stopped.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from assisted_mode import audit, pause
+from kiosk import assistance
+from kiosk.forms import FormSession
+from kiosk.staff_access import counted_attempt
+
+COUNTER = "pause_code"
+WRONG = "wrong"
+LOCKED = "locked"
+EXPIRED = "expired"
+CHANGED = "changed"
+
+
+@dataclass(frozen=True)
+class PauseSlip:
+    code: str  # compact, 12 symbols
+    form_id: str
+    expires_at: str  # UTC timestamp
+
+    @property
+    def display_code(self) -> str:
+        return pause.display(self.code)
+
+
+@dataclass(frozen=True)
+class Resumed:
+    session: FormSession | None
+    problem: str = ""
+    wait_seconds: int = 0
+
+
+def _stamp(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def pause_application(runtime: Any, session: FormSession, visit: Any = None) -> PauseSlip:
+    """Seal ``session`` under a new pause code; the caller then drops the session from memory."""
+    now = assistance._now()
+    store = runtime.store
+    store.forget_expired_pauses(_stamp(now))
+    code = pause.new_pause_code()
+    key = pause.derive(code, store.pause_salt())
+    expires_at = _stamp(now + dt.timedelta(days=pause.KEEP_DAYS))
+    draft = {
+        "form_id": session.form.id,
+        "form_hash": session.form.content_hash,
+        "session": session.snapshot(),
+        "helped_by": visit.actor if visit is not None else "",
+    }
+    store.keep_paused(key.lookup, pause.seal_draft(key, expires_at, draft), paused_at=_stamp(now), expires_at=expires_at)
+    if visit is not None:
+        store.append_audit(runtime.kiosk_id, action=audit.PAUSE, actor=visit.actor, at=_stamp(now))
+    return PauseSlip(code, session.form.id, expires_at)
+
+
+def resume_application(runtime: Any, typed: str, lang: str) -> Resumed:
+    now = assistance._now()
+    store = runtime.store
+    code = pause.read_pause_code(typed)
+    found: dict[str, Any] = {}
+
+    def check() -> bool:
+        found["ran"] = True
+        if code is None:
+            return False
+        key = pause.derive(code, store.pause_salt())
+        row = store.paused(key.lookup)
+        if row is None:
+            return False
+        sealed, expires_at = row
+        if expires_at <= _stamp(now):
+            store.forget_paused(key.lookup)
+            found["problem"] = EXPIRED
+            return False
+        draft = pause.open_draft(key, expires_at, sealed)
+        if draft is None:
+            return False
+        store.forget_paused(key.lookup)  # a slip works once
+        found["draft"] = draft
+        return True
+
+    attempt = counted_attempt(store, check, now.timestamp(), COUNTER)
+    store.forget_expired_pauses(_stamp(now))
+    if not attempt.accepted:
+        problem = found.get("problem", WRONG if found.get("ran") else LOCKED)
+        return Resumed(None, problem, attempt.wait_seconds)
+    draft = found["draft"]
+    try:
+        form = runtime.form(draft["form_id"])
+    except Exception:
+        return Resumed(None, CHANGED)
+    if form.content_hash != draft.get("form_hash"):
+        return Resumed(None, CHANGED)
+    if draft.get("helped_by"):
+        store.append_audit(runtime.kiosk_id, action=audit.RESUME, actor=draft["helped_by"], at=_stamp(now))
+    return Resumed(FormSession.restore(form, draft["session"], lang))

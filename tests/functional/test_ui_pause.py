@@ -1,0 +1,98 @@
+"""Pause with a slip and carry on days later: the answers come back without typing them again,
+nobody without the code can open them, and an old slip has expired."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from assisted_mode.pause import new_pause_code
+from kiosk import assistance
+from kiosk.ui.app import KioskApp
+from kiosk.ui.screens.pause_slip import PauseSlipScreen
+from kiosk.ui.screens.question import QuestionScreen
+from kiosk.ui.screens.start import StartScreen
+from kiosk.ui.widgets.service_button import ServiceButton
+from tests.assisted_support import cheap_argon2
+from tests.functional.conftest import SCREEN_SIZE
+
+SECRET_WORDS = "Die Laterne vor Hausnummer 12 flackert"
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    import kiosk.staff_access as staff_access
+
+    state = {"now": dt.datetime.now(dt.timezone.utc)}
+    monkeypatch.setattr(assistance, "_now", lambda: state["now"])
+    monkeypatch.setattr(staff_access, "_clock", lambda: state["now"].timestamp())
+    return state
+
+
+async def _pause_after_two_answers(app, visitor, runtime) -> str:
+    await visitor.tab_to(lambda w: isinstance(w, ServiceButton) and w.form.id == "nachricht")
+    await visitor.press("enter")
+    form = runtime.form("nachricht")
+    await visitor.answer(form.field("topic"), "strassen")
+    await visitor.answer(form.field("message"), SECRET_WORDS)
+    assert visitor.question_label() == form.field("name").text("label", "en")
+    await visitor.press("f8")
+    await visitor.settle()
+    assert isinstance(app.screen, PauseSlipScreen)
+    assert app.session is None  # the answers left memory
+    code = app.screen.slip.display_code
+    assert code in visitor.text and "Your application is paused." in visitor.text
+    await visitor.press_button("Done")
+    await visitor.settle()
+    return code
+
+
+async def _carry_on(visitor, code: str) -> None:
+    await visitor.press_button("Check the status of an application")
+    await visitor.type(code.lower() + "\n")
+    await visitor.settle()
+
+
+async def test_pause_and_resume_three_days_later_without_typing_again(runtime, visitor_for, monkeypatch, clock):
+    cheap_argon2(monkeypatch)
+    app = KioskApp(runtime, kiosk_mode=True, lang="en")
+    async with app.run_test(size=SCREEN_SIZE) as pilot:
+        visitor = visitor_for(pilot)
+        code = await _pause_after_two_answers(app, visitor, runtime)
+        assert runtime.store.paused_count() == 1
+        raw = b"".join(p.read_bytes() for p in runtime.data_dir.rglob("*") if p.is_file())
+        assert SECRET_WORDS.encode() not in raw and code.replace("-", "").encode() not in raw
+
+        clock["now"] += dt.timedelta(days=3)
+        await _carry_on(visitor, "ABC-DEF-GHJ-KMN")  # a mistyped code is caught on the spot
+        assert "This pause code cannot be right: one character is probably mistyped." in visitor.text
+        await visitor.press("escape")
+        await visitor.settle()
+        await _carry_on(visitor, new_pause_code())  # someone else's guess: nothing opens
+        assert "No paused application was found with this code." in visitor.text
+        await visitor.press("escape")
+        await visitor.settle()
+        await _carry_on(visitor, code)
+        assert isinstance(app.screen, QuestionScreen)
+        form = runtime.form("nachricht")
+        assert visitor.question_label() == form.field("name").text("label", "en")
+        await visitor.press("escape")  # one back: the message is there as typed
+        await visitor.settle()
+        assert SECRET_WORDS in visitor.text
+        assert runtime.store.paused_count() == 0  # a slip works once
+
+
+async def test_an_expired_pause_slip_opens_nothing(runtime, visitor_for, monkeypatch, clock):
+    cheap_argon2(monkeypatch)
+    app = KioskApp(runtime, kiosk_mode=True, lang="en")
+    async with app.run_test(size=SCREEN_SIZE) as pilot:
+        visitor = visitor_for(pilot)
+        code = await _pause_after_two_answers(app, visitor, runtime)
+        clock["now"] += dt.timedelta(days=15)
+        await _carry_on(visitor, code)
+        assert "This pause slip has expired and its answers have been deleted." in visitor.text
+        assert app.session is None and runtime.store.paused_count() == 0
+        await visitor.press("escape")
+        await visitor.settle()
+        assert isinstance(app.screen, StartScreen)
