@@ -38,6 +38,8 @@ class KioskConfig:
     printer: str = ""  # CUPS queue for receipts; empty: receipts are saved as PDF only
     status_url: str = ""  # printed as QR code with the reference appended; empty: code only
     usb_dir: str = "/media/rathaus-stick"  # where staff mount the stick for the transfer screen
+    speech_amplitude: int = 100  # espeak-ng's -a (0-200) for reading aloud, the same for every visitor
+    speech_volume_percent: int = 80  # the sound card's level, set back to this for every visitor
     extra: dict[str, str] = field(default_factory=dict)
 
     def with_staff_pin(self, pin: str) -> "KioskConfig":

@@ -10,6 +10,10 @@ keys too), Enter confirms, Escape goes one step back, F1 opens the help of a que
 screen: how the kiosk is used), F2 switches Deutsch/English, F12 with the staff PIN opens the staff
 screen (USB stick, sync, closing the kiosk). Colours come from kiosk/ui/theme.py: a 16-colour
 terminal such as the Linux console gets colours it can show.
+
+For visitors who need it, each with one key and for this visit only (kiosk/visit.py): F3 plain
+language beside the official wording, F4 larger text, F5 reads the screen aloud (again: stops),
+F6 repeats it, F8 ten times the usual time before "Do you need more time?".
 """
 
 from __future__ import annotations
@@ -31,7 +35,10 @@ from kiosk.errors import RathausError, StoreError, StoreFullError
 from kiosk.forms import FormDefinition, FormSession
 from kiosk.i18n import DEFAULT_LANGUAGE, Gettext, normalise_language, translator
 from kiosk.logfile import logging_to_file
+from kiosk.speech import Speaker, reset_mixer_volume
+from kiosk.visit import Visit
 from kiosk.ui.messages import ProblemOccurred, SubmissionQueued, SyncFinished
+from kiosk.ui.read_aloud import screen_reading
 from kiosk.ui.screens.base import LanguageAware
 from kiosk.ui.screens.confirm import ConfirmScreen
 from kiosk.ui.screens.notice import NoticeScreen
@@ -50,6 +57,8 @@ from sync.outbox import BACKGROUND_TIMEOUTS, RetryPolicy
 log = logging.getLogger("rathaus.kiosk.ui")
 BACKGROUND_SYNC_POLICY = RetryPolicy(attempts=1)
 _ENDED = (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED)
+# WCAG 2.2.1: the person gets at least 20 seconds to answer "Do you need more time?"
+MIN_ANSWER_SECONDS = 20
 
 class KioskApp(App[None]):
     """The citizen kiosk. ``kiosk_mode`` locks it for a public terminal."""
@@ -61,6 +70,11 @@ class KioskApp(App[None]):
     DEFAULT_MODE = "kiosk"
     BINDINGS = [
         Binding("f2", "switch_language", "Deutsch/English", show=False, priority=True),
+        Binding("f3", "toggle_plain_language", "Plain language", show=False, priority=True),
+        Binding("f4", "toggle_large_text", "Larger text", show=False, priority=True),
+        Binding("f5", "read_aloud", "Read aloud", show=False, priority=True),
+        Binding("f6", "repeat_aloud", "Repeat", show=False, priority=True),
+        Binding("f8", "more_time", "More time", show=False, priority=True),
         Binding("f12", "staff_exit", "Staff", show=False, priority=True),
     ]
 
@@ -81,9 +95,13 @@ class KioskApp(App[None]):
         config = runtime.config
         self.idle_seconds = float(idle_seconds if idle_seconds is not None else config.idle_seconds)
         self.answer_seconds = float(
-            answer_seconds if answer_seconds is not None else config.answer_seconds
+            answer_seconds
+            if answer_seconds is not None
+            else max(MIN_ANSWER_SECONDS, config.answer_seconds)
         )
         self.session: FormSession | None = None
+        self.visit = Visit()
+        self.speaker = Speaker(amplitude=getattr(config, "speech_amplitude", 100))
         self._last_activity = monotonic()
         self._idle_prompt_open = False
         self._sync_worker: Worker | None = None
@@ -113,6 +131,7 @@ class KioskApp(App[None]):
             return super().run(*args, **kwargs)
 
     def on_mount(self) -> None:
+        self.apply_visit_look()
         self.set_interval(min(1.0, max(self.idle_seconds / 4, 0.05)), self._check_idle)
         config = self.runtime.config
         if config.server_url:
@@ -125,6 +144,13 @@ class KioskApp(App[None]):
         """Begin filling in ``form`` from its first question."""
         self.session = FormSession(form, self.lang)
         self.push_screen(QuestionScreen())
+
+    def end_visit(self) -> None:
+        """The visitor has gone: their choices, what they told us and the voice are reset."""
+        self.visit.end()
+        self.speaker.forget()
+        reset_mixer_volume(getattr(self.runtime.config, "speech_volume_percent", 80))
+        self.apply_visit_look()
 
     def show_question(self) -> None:
         """The session's current question (used when coming from the review)."""
@@ -175,8 +201,11 @@ class KioskApp(App[None]):
         """Forget the visit's answers and show the start screen (in the default language after
         a finished or abandoned visit, so the next person is greeted as usual)."""
         self.session = None
+        self.speaker.stop()
         while len(self.screen_stack) > 1:
             self.pop_screen()
+        if reset_language:  # the visit is over
+            self.end_visit()
         if reset_language and self.lang != self.start_language:
             self._set_language(self.start_language)
         start = self.screen_stack[0]
@@ -189,6 +218,96 @@ class KioskApp(App[None]):
 
     def action_switch_language(self) -> None:
         self._set_language("en" if self.lang == "de" else "de")
+
+    # --- for this visitor ----------------------------------------------------------------------
+
+    def action_toggle_plain_language(self) -> None:
+        """F3: plain language beside the official wording, on every question of this visit."""
+        self._someone_is_here()
+        self.visit.plain_language = not self.visit.plain_language
+        self._rebuild_visible_screens()
+        _ = self.gettext
+        self.notify(
+            _("Plain language is on.") if self.visit.plain_language else _("Plain language is off."),
+            timeout=3,
+        )
+
+    def action_toggle_large_text(self) -> None:
+        """F4: larger text for this visit (bold, more space, fewer words on a line)."""
+        self._someone_is_here()
+        self.visit.large_text = not self.visit.large_text
+        self.apply_visit_look()
+        _ = self.gettext
+        self.notify(
+            _("Larger text is on.") if self.visit.large_text else _("Larger text is off."),
+            timeout=3,
+        )
+
+    def apply_visit_look(self) -> None:
+        """The look this visitor chose, on every screen (a class on the app that app.tcss uses)."""
+        self.set_class(self.visit.large_text, "-large-text")
+        self.set_class(self.visit.plain_language, "-plain-language")
+
+    def action_more_time(self) -> None:
+        """F8: ten times the usual quiet time before the kiosk asks whether someone is there."""
+        self._someone_is_here()
+        self.visit.more_time = True
+        _ = self.gettext
+        minutes = round(self.idle_seconds * self.visit.time_factor / 60)
+        self.notify(
+            _("You have more time now: the kiosk waits {minutes} minutes before it asks.").format(
+                minutes=minutes
+            ),
+            timeout=6,
+        )
+
+    def action_read_aloud(self) -> None:
+        """F5: read the screen aloud in the language on screen; pressed while speaking: stop."""
+        self._someone_is_here()
+        if self.speaker.speaking:
+            self.speaker.stop()
+            return
+        if not self.speaker.available:
+            self._speech_not_set_up()
+            return
+        if not self.speaker.speak(screen_reading(self.screen, self.lang), self.lang):
+            self._speech_not_set_up()
+
+    def action_repeat_aloud(self) -> None:
+        """F6: say the last reading again from its start (or read this screen if nothing yet)."""
+        self._someone_is_here()
+        if not self.speaker.available:
+            self._speech_not_set_up()
+            return
+        if not self.speaker.last_text:
+            self.action_read_aloud()
+            return
+        self.speaker.repeat()
+
+    def _speech_not_set_up(self) -> None:
+        _ = self.gettext
+        self.notify(
+            _("Reading aloud is not set up at this kiosk. Please ask the staff."),
+            severity="warning",
+            timeout=6,
+        )
+
+    def _someone_is_here(self) -> None:
+        """A key for reading aloud, plain language or time counts as someone being there."""
+        self._last_activity = monotonic()
+        if isinstance(self.screen, StillThereScreen):
+            self.screen.dismiss(True)
+
+    def _rebuild_visible_screens(self) -> None:
+        """Show the texts again (plain language on or off) where they can be seen now."""
+        visible = True
+        for screen in reversed(self.screen_stack):
+            if isinstance(screen, LanguageAware):
+                if visible:
+                    self.call_later(screen.apply_language)
+                else:
+                    screen.language_stale = True
+            visible = visible and isinstance(screen, ModalScreen)
 
     def _set_language(self, lang: str) -> None:
         self.lang = normalise_language(lang)
@@ -244,7 +363,10 @@ class KioskApp(App[None]):
         await super().on_event(event)
 
     def _check_idle(self) -> None:
-        if self._idle_prompt_open or monotonic() - self._last_activity < self.idle_seconds:
+        if self.speaker.speaking:  # listening to the screen being read is being there
+            self._last_activity = monotonic()
+        quiet_allowed = self.idle_seconds * self.visit.time_factor
+        if self._idle_prompt_open or monotonic() - self._last_activity < quiet_allowed:
             return
         staff = [screen for screen in self.screen_stack if isinstance(screen, StaffScreen)]
         if staff:
@@ -253,9 +375,11 @@ class KioskApp(App[None]):
             else:  # never left open for the next citizen, and no question to staff who left
                 self.return_to_start(reset_language=True)
             return
-        if len(self.screen_stack) <= 1 and self.session is None:
+        if len(self.screen_stack) <= 1 and self.session is None and not self.visit.knows_something:
             if self.lang != self.start_language:
                 self._set_language(self.start_language)  # the next person is greeted as usual
+            if self.visit != Visit():
+                self.end_visit()  # choices of someone who left without starting anything
             return
         self._idle_prompt_open = True
 
@@ -266,7 +390,11 @@ class KioskApp(App[None]):
                 self.return_to_start(reset_language=True)
 
         saved = any(isinstance(screen, ReceiptScreen) for screen in self.screen_stack)
-        self.push_screen(StillThereScreen(self.answer_seconds, already_saved=saved), answered)
+        self.speaker.stop()
+        self.push_screen(
+            StillThereScreen(self.answer_seconds * self.visit.time_factor, already_saved=saved),
+            answered,
+        )
 
     # --- the town hall -------------------------------------------------------------------------
 

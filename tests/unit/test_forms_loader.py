@@ -325,8 +325,13 @@ def test_the_content_hash_changes_with_any_byte_and_a_byte_order_mark_is_tolerat
 
 
 def test_every_message_of_the_form_engine_has_a_german_translation():
-    with open(ROOT / "kiosk" / "locale" / "de" / "LC_MESSAGES" / "forms.po", "rb") as handle:
-        catalog = read_po(handle, locale="de_DE")
+    # forms.po, and access.po for the plain-language messages and their checks
+    catalog = {}
+    for name in ("forms.po", "access.po"):
+        with open(ROOT / "kiosk" / "locale" / "de" / "LC_MESSAGES" / name, "rb") as handle:
+            for m in read_po(handle, locale="de_DE"):
+                if m.id:
+                    catalog[m.id[0] if isinstance(m.id, tuple) else m.id] = m
     sources = [
         ROOT / "kiosk" / "forms" / name
         for name in ("answers.py", "schema.py", "loader.py", "session.py")
