@@ -396,7 +396,16 @@ class _FormReader:
         self.keys(table, allowed, where)
         result: dict[str, Mapping[str, str]] = {}
         for key in allowed:
-            texts = self.texts(table, key, where, required=key != "outside")
+            path = f"plain.{key}"
+            if key not in table:
+                if key != "outside":
+                    self.problem(where, "missing-key", N_("'{key}' is missing"), key=path)
+                continue
+            if not isinstance(table[key], Mapping):
+                self.wrong_type(where, path, "table")
+                continue
+            self.keys(table[key], LANGUAGES, where)
+            texts = self.language_texts(table[key], path, where)
             if texts:
                 result[key] = texts
         if has_outside and "outside" not in table and self.require_plain:
@@ -414,7 +423,7 @@ class _FormReader:
             return ""
         if not isinstance(value, str) or value not in KNOWN_SLOTS:
             self.problem(
-                where, "bad-known", N_("known '{value}' is not known; use one of: {slots}"),
+                where, "bad-known", N_("known = \"{value}\" is not possible; use one of: {slots}"),
                 value=value, slots=", ".join(KNOWN_SLOTS),
             )
             return ""

@@ -199,7 +199,7 @@ def test_conditions_keep_false_and_lists_apart():
 
 def test_every_valid_vector_loads_and_the_documented_hash_matches():
     forms = load_forms(VECTORS / "valid")
-    assert [form.id for form in forms] == ["minimal", "all_types", "conditions"]
+    assert [form.id for form in forms] == ["minimal", "all_types", "conditions", "plain_language"]
     documented = re.search(r"content hash is `([0-9a-f]{64})`", DOCS.read_text(encoding="utf-8"))
     assert documented, "docs/forms.md names the hash of valid/minimal.toml"
     assert forms[0].content_hash == documented.group(1)
