@@ -42,8 +42,8 @@ class Speaker:
         program: str = PROGRAM,
         record_to: Path | None = None,
     ) -> None:
-        self.amplitude = max(0, min(200, int(amplitude)))
-        self.words_per_minute = max(80, min(450, int(words_per_minute)))
+        self.amplitude = _within(amplitude, 0, 200, DEFAULT_AMPLITUDE)
+        self.words_per_minute = _within(words_per_minute, 80, 450, WORDS_PER_MINUTE)
         self.program = program
         self.record_to = record_to  # a WAV file instead of the loudspeaker (set-up check, tests)
         self._process: subprocess.Popen[bytes] | None = None
@@ -155,6 +155,16 @@ class Speaker:
         return process
 
 
+def _within(value: object, low: int, high: int, default: int) -> int:
+    """A setting from kiosk.toml as a whole number in its range (a typo there never stops the kiosk)."""
+    try:
+        number = int(value)  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        log.warning("speech setting %r is not a whole number; using %d", value, default)
+        return default
+    return max(low, min(high, number))
+
+
 def _bounded(text: str) -> str:
     """One paragraph per line, control characters out, at most a screen's worth."""
     cleaned = "".join(ch if ch.isprintable() or ch == "\n" else " " for ch in text)
@@ -171,7 +181,7 @@ def reset_mixer_volume(percent: int, *, program: str = MIXER_PROGRAM) -> bool:
     executable = shutil.which(program)
     if executable is None:
         return False
-    percent = max(0, min(100, int(percent)))
+    percent = _within(percent, 0, 100, 80)
     try:
         subprocess.Popen(
             [executable, "-q", "sset", "Master", f"{percent}%", "unmute"],

@@ -101,6 +101,7 @@ class KioskApp(App[None]):
         )
         self.session: FormSession | None = None
         self.visit = Visit()
+        self.speaking_for: Any = None  # the screen whose text is being read aloud
         self.speaker = Speaker(amplitude=getattr(config, "speech_amplitude", 100))
         self._last_activity = monotonic()
         self._idle_prompt_open = False
@@ -221,9 +222,9 @@ class KioskApp(App[None]):
 
     # --- for this visitor ----------------------------------------------------------------------
 
-    def action_toggle_plain_language(self) -> None:
+    async def action_toggle_plain_language(self) -> None:
         """F3: plain language beside the official wording, on every question of this visit."""
-        self._someone_is_here()
+        await self._someone_is_here()
         self.visit.plain_language = not self.visit.plain_language
         self._rebuild_visible_screens()
         _ = self.gettext
@@ -232,9 +233,9 @@ class KioskApp(App[None]):
             timeout=3,
         )
 
-    def action_toggle_large_text(self) -> None:
+    async def action_toggle_large_text(self) -> None:
         """F4: larger text for this visit (bold, more space, fewer words on a line)."""
-        self._someone_is_here()
+        await self._someone_is_here()
         self.visit.large_text = not self.visit.large_text
         self.apply_visit_look()
         _ = self.gettext
@@ -248,9 +249,9 @@ class KioskApp(App[None]):
         self.set_class(self.visit.large_text, "-large-text")
         self.set_class(self.visit.plain_language, "-plain-language")
 
-    def action_more_time(self) -> None:
+    async def action_more_time(self) -> None:
         """F8: ten times the usual quiet time before the kiosk asks whether someone is there."""
-        self._someone_is_here()
+        await self._someone_is_here()
         self.visit.more_time = True
         _ = self.gettext
         minutes = round(self.idle_seconds * self.visit.time_factor / 60)
@@ -261,27 +262,29 @@ class KioskApp(App[None]):
             timeout=6,
         )
 
-    def action_read_aloud(self) -> None:
+    async def action_read_aloud(self) -> None:
         """F5: read the screen aloud in the language on screen; pressed while speaking: stop."""
-        self._someone_is_here()
+        await self._someone_is_here()
         if self.speaker.speaking:
             self.speaker.stop()
             return
         if not self.speaker.available:
             self._speech_not_set_up()
             return
+        self.speaking_for = self.screen
         if not self.speaker.speak(screen_reading(self.screen, self.lang), self.lang):
             self._speech_not_set_up()
 
-    def action_repeat_aloud(self) -> None:
+    async def action_repeat_aloud(self) -> None:
         """F6: say the last reading again from its start (or read this screen if nothing yet)."""
-        self._someone_is_here()
+        await self._someone_is_here()
         if not self.speaker.available:
             self._speech_not_set_up()
             return
         if not self.speaker.last_text:
-            self.action_read_aloud()
+            await self.action_read_aloud()
             return
+        self.speaking_for = self.screen
         self.speaker.repeat()
 
     def _speech_not_set_up(self) -> None:
@@ -292,11 +295,12 @@ class KioskApp(App[None]):
             timeout=6,
         )
 
-    def _someone_is_here(self) -> None:
-        """A key for reading aloud, plain language or time counts as someone being there."""
+    async def _someone_is_here(self) -> None:
+        """A key for reading aloud, plain language or time counts as someone being there: the
+        "more time?" window closes first, so the key then acts on the screen below it."""
         self._last_activity = monotonic()
         if isinstance(self.screen, StillThereScreen):
-            self.screen.dismiss(True)
+            await self.screen.dismiss(True)
 
     def _rebuild_visible_screens(self) -> None:
         """Show the texts again (plain language on or off) where they can be seen now."""

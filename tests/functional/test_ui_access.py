@@ -120,7 +120,7 @@ async def test_plain_language_stands_beside_the_question_and_the_message(runtime
     form = runtime.form("kita_erstattung")
     field = form.field("parent_name")
     app = KioskApp(runtime, kiosk_mode=True, lang="de")
-    async with app.run_test(size=SCREEN_SIZE) as pilot:
+    async with app.run_test(size=SMALL_CONSOLE) as pilot:
         visitor = visitor_for(pilot)
         await open_service(visitor, "kita_erstattung")
         assert "In einfacher Sprache" not in visitor.text
@@ -133,8 +133,13 @@ async def test_plain_language_stands_beside_the_question_and_the_message(runtime
         assert visitor.question_label() == field.text("label", "de")  # the official wording stays
         assert "In einfacher Sprache:" in visitor.text
         assert field.plain_text("label", "de") in visitor.text
-        assert field.plain_text("help", "de") in visitor.text
+        plain = app.screen.query_one("#question-plain")
+        assert in_sight(app, plain)  # never scrolled away, also not on a small console
         assert visitor.problem().startswith("Schreiben Sie hier einen Namen. Nutzen Sie Buchstaben.")
+        await visitor.press("f1")  # the help window: the official help and the plain one
+        assert field.text("help", "de") in visitor.text
+        assert field.plain_text("help", "de") in visitor.text
+        await visitor.press("escape")
         assert app.screen.query_one("#answer-text", Input).value == "12.08.1964"  # nothing lost
 
         await visitor.press("f2")  # in English too
@@ -216,10 +221,20 @@ async def test_f5_again_stops_and_leaving_the_screen_stops_too(runtime, visitor_
 
         await visitor.press("f5")
         process = app.speaker._process
+        await visitor.answer(runtime.form("nachricht").field("topic"), "lob")  # the next question
+        assert not app.speaker.speaking and process.poll() is not None
+
+        await visitor.press("f5")
+        process = app.speaker._process
         assert app.speaker.speaking
-        await visitor.press("escape")  # back to the start: the voice does not go on
+        await visitor.press("escape")  # back to the question before: the voice does not go on
         await pilot.pause()
-        assert isinstance(app.screen, StartScreen)
+        assert visitor.question_label() == runtime.form("nachricht").field("topic").text("label", "de")
+        assert process.poll() is not None
+
+        await visitor.press("f5")
+        process = app.speaker._process
+        await visitor.press("f1")  # a window over the question: silence too
         assert process.poll() is not None
 
 

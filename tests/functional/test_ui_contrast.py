@@ -78,7 +78,12 @@ class Findings:
             self.failures.append(f"{where}: {widget!r} {component or ''} text {fg} on {bg}: {ratio(fg, bg):.2f}")
 
     def mark(self, widget: Widget, where: str) -> None:
-        """The focus mark: the frame of the focused widget, or its fill, against the colour around it."""
+        """The focus mark: the frame of the focused widget, or its fill, against the colour around
+        it; and a frame of another shape than without the focus, so colour is not all that shows it."""
+        assert widget.has_focus, where
+        self.checked += 1
+        if widget.styles.border_top[0] != "thick":
+            self.failures.append(f"{where}: {widget!r} focus frame is {widget.styles.border_top[0]}, not thick")
         around = background_of(widget.parent)
         border = widget.styles.border_top[1]
         fill = background_of(widget)
@@ -159,6 +164,7 @@ async def test_every_colour_pair_meets_wcag_aa(runtime, visitor_for, monkeypatch
             button.scroll_visible(animate=False)
             await pilot.pause()
             found.text(button, f"{name}, normal")
+            assert button.styles.border_top[0] == "tall", name  # thin until it has the focus
             button.focus()
             await pilot.pause()
             found.text(button, f"{name}, focused")

@@ -19,6 +19,8 @@ DOMAIN_MODULES = [
     "kiosk.submission",
     "kiosk.runtime",
     "kiosk.receipt",
+    "kiosk.visit",
+    "kiosk.speech",
     "sync.envelope",
     "sync.keys",
     "sync.allowlist",

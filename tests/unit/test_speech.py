@@ -128,3 +128,8 @@ def test_a_visit_forgets_everything_at_its_end():
     visit.end()
     assert visit == Visit()
     assert visit.offer(name_there) is None
+
+
+def test_a_mistyped_setting_falls_back_to_the_default():
+    assert Speaker(amplitude="laut").amplitude == 100
+    assert Speaker(amplitude=500).amplitude == 200

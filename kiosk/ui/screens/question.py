@@ -4,8 +4,8 @@ Nothing typed is ever lost here: an answer that does not fit stays in the input 
 message right below it, a switch of language keeps the input, and going Back keeps what was typed
 on this question for when the person returns to it.
 
-With plain language on (F3) the form's plain-language texts stand below the official question,
-and a message below the answer comes in plain language. A question about the visitor that they
+With plain language on (F3) the form's plain-language question stands below the official one (its
+plain help is in the help window, F1), and a message below the answer comes in plain language. A question about the visitor that they
 already answered in this visit (their name, address ...) starts with that answer, to confirm or
 change.
 """
@@ -18,6 +18,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Button, Input, RadioSet, Static
 
@@ -151,18 +152,20 @@ class QuestionScreen(LanguageAware, Screen):
             initial = self.app.visit.offer(field)
             self._offered = initial is not None
         label = field.text("label", lang)
-        plain = plain_texts(field, lang) if self.app.visit.plain_language else ""
+        plain = field.plain_text("label", lang) if self.app.visit.plain_language else ""
         with Vertical(id="question-page"):
             with Horizontal(id="question-top"):
                 yield Static(session.form.text("title", lang), id="service-title")
                 yield Static(progress, id="progress")
             yield Static(label, id="question-label", markup=False)  # never scrolled away
+            if plain:  # beside the official question, never scrolled away either
+                yield Static(
+                    Content.assemble((_("In plain language:"), "bold"), " ", plain),
+                    id="question-plain",
+                )
             if not field.required:
                 yield Static(_("(optional)"), id="optional")
             with VerticalScroll(id="question-body", can_focus=False):  # only the answer takes the focus
-                if plain:
-                    yield Static(_("In plain language:"), id="question-plain-title")
-                    yield Static(plain, id="question-plain", markup=False)
                 if self._offered:
                     yield Static(
                         _("You gave this answer earlier in this visit. Check it, change it if "
@@ -227,6 +230,7 @@ class QuestionScreen(LanguageAware, Screen):
     async def _show_current(self) -> None:
         """After a move: the next question here, or the review."""
         self._problem, self._problem_plain, self._problem_part = "", "", None
+        self.app.speaker.stop()  # the question read aloud is no longer on the screen
         if self.session.at_review:
             self.app.show_review()
             return

@@ -75,12 +75,12 @@ class StartScreen(LanguageAware, Screen):
                     ("Enter", _("choose")),
                     ("F1", _("Help")),
                     ("F2", LANGUAGE_NAMES[other_language]),
-                    ("F8", _("More time")),
                     ("F5", _("Read aloud")),
+                    ("F8", _("More time")),
                     ("F4", _("Larger text")),
                     ("F3", _("Plain language")),
                 ],
-                spare=("F3", "F4", "F5", "F8"),  # all in the help (F1) too
+                spare=("F3", "F4", "F8", "F5"),  # all in the help (F1) too
             )
 
     def on_mount(self) -> None:
