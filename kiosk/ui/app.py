@@ -28,17 +28,15 @@ from textual import events
 from textual.app import App
 from rich.text import Text
 from textual.binding import Binding
-from textual.screen import ModalScreen
 from textual.worker import Worker, WorkerState
 
 from kiosk.errors import RathausError, StoreError, StoreFullError
 from kiosk.forms import FormDefinition, FormSession
 from kiosk.i18n import DEFAULT_LANGUAGE, Gettext, normalise_language, translator
 from kiosk.logfile import logging_to_file
-from kiosk.speech import Speaker, reset_mixer_volume
+from kiosk.speech import Speaker
 from kiosk.visit import Visit
 from kiosk.ui.messages import ProblemOccurred, SubmissionQueued, SyncFinished
-from kiosk.ui.read_aloud import screen_reading
 from kiosk.ui.screens.base import LanguageAware
 from kiosk.ui.screens.confirm import ConfirmScreen
 from kiosk.ui.screens.notice import NoticeScreen
@@ -51,6 +49,7 @@ from kiosk.ui.screens.start import StartScreen
 from kiosk.ui.screens.status import StatusScreen
 from kiosk.ui.screens.still_there import StillThereScreen
 from kiosk.ui.theme import HIGH_CONTRAST, THEMES, theme_for
+from kiosk.ui.visitor_aids import VisitorAids
 from kiosk.ui.wording import word
 from sync.outbox import BACKGROUND_TIMEOUTS, RetryPolicy
 
@@ -60,7 +59,7 @@ _ENDED = (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED)
 # WCAG 2.2.1: the person gets at least 20 seconds to answer "Do you need more time?"
 MIN_ANSWER_SECONDS = 20
 
-class KioskApp(App[None]):
+class KioskApp(VisitorAids, App[None]):
     """The citizen kiosk. ``kiosk_mode`` locks it for a public terminal."""
 
     CSS_PATH = "app.tcss"
@@ -146,13 +145,6 @@ class KioskApp(App[None]):
         self.session = FormSession(form, self.lang)
         self.push_screen(QuestionScreen())
 
-    def end_visit(self) -> None:
-        """The visitor has gone: their choices, what they told us and the voice are reset."""
-        self.visit.end()
-        self.speaker.forget()
-        reset_mixer_volume(getattr(self.runtime.config, "speech_volume_percent", 80))
-        self.apply_visit_look()
-
     def show_question(self) -> None:
         """The session's current question (used when coming from the review)."""
         self.switch_screen(QuestionScreen())
@@ -220,113 +212,11 @@ class KioskApp(App[None]):
     def action_switch_language(self) -> None:
         self._set_language("en" if self.lang == "de" else "de")
 
-    # --- for this visitor ----------------------------------------------------------------------
-
-    async def action_toggle_plain_language(self) -> None:
-        """F3: plain language beside the official wording, on every question of this visit."""
-        await self._someone_is_here()
-        self.visit.plain_language = not self.visit.plain_language
-        self._rebuild_visible_screens()
-        _ = self.gettext
-        self.notify(
-            _("Plain language is on.") if self.visit.plain_language else _("Plain language is off."),
-            timeout=3,
-        )
-
-    async def action_toggle_large_text(self) -> None:
-        """F4: larger text for this visit (bold, more space, fewer words on a line)."""
-        await self._someone_is_here()
-        self.visit.large_text = not self.visit.large_text
-        self.apply_visit_look()
-        _ = self.gettext
-        self.notify(
-            _("Larger text is on.") if self.visit.large_text else _("Larger text is off."),
-            timeout=3,
-        )
-
-    def apply_visit_look(self) -> None:
-        """The look this visitor chose, on every screen (a class on the app that app.tcss uses)."""
-        self.set_class(self.visit.large_text, "-large-text")
-        self.set_class(self.visit.plain_language, "-plain-language")
-
-    async def action_more_time(self) -> None:
-        """F8: ten times the usual quiet time before the kiosk asks whether someone is there."""
-        await self._someone_is_here()
-        self.visit.more_time = True
-        _ = self.gettext
-        minutes = round(self.idle_seconds * self.visit.time_factor / 60)
-        self.notify(
-            _("You have more time now: the kiosk waits {minutes} minutes before it asks.").format(
-                minutes=minutes
-            ),
-            timeout=6,
-        )
-
-    async def action_read_aloud(self) -> None:
-        """F5: read the screen aloud in the language on screen; pressed while speaking: stop."""
-        await self._someone_is_here()
-        if self.speaker.speaking:
-            self.speaker.stop()
-            return
-        if not self.speaker.available:
-            self._speech_not_set_up()
-            return
-        self.speaking_for = self.screen
-        if not self.speaker.speak(screen_reading(self.screen, self.lang), self.lang):
-            self._speech_not_set_up()
-
-    async def action_repeat_aloud(self) -> None:
-        """F6: say the last reading again from its start (or read this screen if nothing yet)."""
-        await self._someone_is_here()
-        if not self.speaker.available:
-            self._speech_not_set_up()
-            return
-        if not self.speaker.last_text:
-            await self.action_read_aloud()
-            return
-        self.speaking_for = self.screen
-        self.speaker.repeat()
-
-    def _speech_not_set_up(self) -> None:
-        _ = self.gettext
-        self.notify(
-            _("Reading aloud is not set up at this kiosk. Please ask the staff."),
-            severity="warning",
-            timeout=6,
-        )
-
-    async def _someone_is_here(self) -> None:
-        """A key for reading aloud, plain language or time counts as someone being there: the
-        "more time?" window closes first, so the key then acts on the screen below it."""
-        self._last_activity = monotonic()
-        if isinstance(self.screen, StillThereScreen):
-            await self.screen.dismiss(True)
-
-    def _rebuild_visible_screens(self) -> None:
-        """Show the texts again (plain language on or off) where they can be seen now."""
-        visible = True
-        for screen in reversed(self.screen_stack):
-            if isinstance(screen, LanguageAware):
-                if visible:
-                    self.call_later(screen.apply_language)
-                else:
-                    screen.language_stale = True
-            visible = visible and isinstance(screen, ModalScreen)
-
     def _set_language(self, lang: str) -> None:
         self.lang = normalise_language(lang)
         if self.session is not None:
             self.session.lang = self.lang
-        # Rebuild what can be seen now (the top screen and what shows through its windows);
-        # screens hidden further down are rebuilt when they come back.
-        visible = True
-        for screen in reversed(self.screen_stack):
-            if isinstance(screen, LanguageAware):
-                if visible:
-                    self.call_later(screen.apply_language)
-                else:
-                    screen.language_stale = True
-            visible = visible and isinstance(screen, ModalScreen)
+        self._rebuild_visible_screens()
 
     # --- leaving -------------------------------------------------------------------------------
 

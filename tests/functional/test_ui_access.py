@@ -13,7 +13,7 @@ import stat
 import wave
 
 import pytest
-from textual.widgets import Button, Input
+from textual.widgets import Button, Input, TextArea
 
 from kiosk.store.records import OutboxState
 from kiosk.ui.app import MIN_ANSWER_SECONDS, KioskApp
@@ -87,12 +87,19 @@ async def test_larger_text_at_80x25_every_button_is_reached_with_tab(runtime, vi
         assert app.screen.query_one("#location").styles.text_style.bold  # every text bold now
         assert app.screen.query_one("#service-summary").content_region.width <= 52  # short lines
         await every_button_by_tab(visitor)
+        await visitor.press("f1")  # the help window
+        await every_button_by_tab(visitor)
+        await visitor.press("escape")
 
         await open_service(visitor, "nachricht")
         await visitor.press("f3")  # plain language too: the longest a question page gets
         await pilot.pause()
         await every_button_by_tab(visitor)
         await visitor.answer(form.field("topic"), "strassen")
+        await visitor.press_button("Nachricht verwerfen")  # the window that asks first
+        await every_button_by_tab(visitor)
+        await visitor.press("escape")
+        await visitor.tab_to(lambda w: isinstance(w, TextArea))
         await visitor.answer(form.field("message"), "Die Laterne ist aus.")
         await visitor.answer(form.field("name"), "Zacharias Quimby")
         await visitor.answer(form.field("wants_reply"), True)
