@@ -39,6 +39,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         ),
     )
     check.add_argument("directory", type=Path, metavar="DIR", help=_("folder with *.toml files"))
+    check.add_argument(
+        "--require-plain",
+        action="store_true",
+        help=_("also count every question without a plain-language text as a problem"),
+    )
     check.set_defaults(handler=run_check)
 
     listing = actions.add_parser(
@@ -72,7 +77,7 @@ def run_check(args: argparse.Namespace) -> int:
         )
         print(f"rathaus forms check: {message.format(folder=folder)}", file=sys.stderr)
         return 1
-    problems = check_forms(folder, lang=lang)
+    problems = check_forms(folder, lang=lang, require_plain=args.require_plain)
     total = len(definition_files(folder))
     for problem in problems:
         print(problem)

@@ -41,6 +41,8 @@ class KioskConfig:
     warning_area: str = ""  # AGS (8 digits) or ARS (12) of this kiosk's municipality; empty: no warnings shown
     warning_coordinates: str = ""  # "lat,lon" for warnings given only as a polygon; empty: codes only
     warnings_stale_hours: int = 6  # older warnings data is said to be out of date
+    speech_amplitude: int = 100  # espeak-ng's -a (0-200) for reading aloud, the same for every visitor
+    speech_volume_percent: int = 80  # the sound card's level, set back to this for every visitor
     extra: dict[str, str] = field(default_factory=dict)
 
     def with_staff_pin(self, pin: str) -> "KioskConfig":

@@ -51,7 +51,12 @@ class FormDefinitionError(RathausError):
 
 
 class AnswerError(RathausError):
-    """An answer does not fit its question; ``message`` says how to fix it."""
+    """An answer does not fit its question; ``message`` says how to fix it, ``plain`` says the
+    same in plain language (short sentences, one statement each) for visitors who chose that."""
+
+    def __init__(self, message: str, *, plain: str = "", detail: str = "") -> None:
+        super().__init__(message, detail=detail)
+        self.plain = plain or message
 
 
 class ReferenceCodeError(RathausError):

@@ -10,12 +10,18 @@
 #                         terminal, or generated and printed once when there is no terminal).
 #   GRUB_PASSWORD_HASH=h  a ready grub.pbkdf2.sha512.… hash instead of a password.
 #   PYTHON=python3        the Python that computes the GRUB hash (any Python 3).
+#   RATHAUS_VOLUME=80     the loudspeaker's level in percent for reading aloud, set back after boot.
 # The GRUB password is set once; a second run keeps it unless one of the GRUB_PASSWORD_* is given.
 set -euo pipefail
 
 ROOT=${ROOT:-}
 ROOT=${ROOT%/}
 PYTHON=${PYTHON:-python3}
+RATHAUS_VOLUME=${RATHAUS_VOLUME:-80}
+case "$RATHAUS_VOLUME" in
+  [0-9]|[1-9][0-9]|100) ;;
+  *) printf 'lockdown: RATHAUS_VOLUME must be a whole number from 0 to 100 (percent).\n' >&2; exit 1 ;;
+esac
 DATA=/var/lib/rathaus/kiosk
 HERE=$(cd "$(dirname "$0")" && pwd)
 GRUB_USER=kioskadmin
@@ -54,6 +60,22 @@ if [ -f "$ROOT/etc/default/console-setup" ]; then
   sed -i 's/^FONTFACE=.*/FONTFACE="Terminus"/; s/^FONTSIZE=.*/FONTSIZE="16x32"/' "$ROOT/etc/default/console-setup"
   if on_this_machine; then setupcon --force 2>/dev/null || true; fi
 fi
+
+# --- Reading aloud: espeak-ng, at the same loudness for every visitor ----------------------------
+# F5 reads the screen aloud with espeak-ng (a program the kiosk starts; without it F5 says that
+# reading aloud is not set up). alsa-utils brings amixer: the level set here is restored after every
+# boot, and the kiosk itself sets it back for each new visitor (EN 301 549: volume reset).
+if on_this_machine; then
+  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends espeak-ng alsa-utils \
+    || say "lockdown: espeak-ng or alsa-utils could not be installed; the kiosk will say that reading aloud is not set up." >&2
+  usermod -a -G audio kiosk 2>/dev/null || true
+fi
+put /etc/default/rathaus-volume 0644 <<CONF
+# Rathaus-Kiosk (deploy/kiosk/lockdown.sh): the loudspeaker's level in percent after every boot.
+RATHAUS_VOLUME=$RATHAUS_VOLUME
+CONF
+put /etc/systemd/system/rathaus-volume.service 0644 < "$HERE/rathaus-volume.service"
+units enable rathaus-volume.service
 
 # --- No way out from the keyboard ---------------------------------------------------------------
 # No other consoles; the power, reboot, suspend and hibernate keys and the lid do nothing.

@@ -40,14 +40,32 @@ _REQUIRED = {
     "email": N_("Please type an e-mail address."),
     "phone": N_("Please type a phone number."),
 }
+# The same in plain language: short sentences, one statement each, saying what to do.
+_REQUIRED_PLAIN = {
+    "choice": N_("Choose one answer. Then press Enter."),
+    "yesno": N_("Choose Yes or No."),
+    "address": N_("Fill in all 4 boxes: street, house number, postcode and town."),
+    "date": N_("Type a date. Write the day, the month and the year."),
+    "number": N_("Type a number. Use the digits 0 to 9."),
+    "money": N_("Type an amount in euros."),
+    "iban": N_("Type the IBAN. The IBAN is the number of the bank account."),
+    "email": N_("Type an e-mail address."),
+    "phone": N_("Type a phone number."),
+}
+
+
+def _refuse(_: Gettext, message: str, plain: str, **values: Any) -> AnswerError:
+    """An ``AnswerError`` in the official wording and in plain language, both in ``_``'s
+    language (``message`` and ``plain`` are the English texts marked with ``N_``)."""
+    return AnswerError(_(message).format(**values), plain=_(plain).format(**values))
 
 
 class AddressPartError(AnswerError):
     """An address answer with one part missing or wrong; ``part`` names it so the screen can put
     the cursor there (``"street"``, ``"number"``, ``"postcode"`` or ``"town"``)."""
 
-    def __init__(self, message: str, *, part: str) -> None:
-        super().__init__(message)
+    def __init__(self, message: str, *, part: str, plain: str = "") -> None:
+        super().__init__(message, plain=plain)
         self.part = part
 
 
@@ -60,13 +78,16 @@ def parse_answer(field: Field, raw: Raw, lang: str, *, today: dt.date | None = N
     _ = translator(lang)
     if _is_empty(raw):
         if field.required:
-            multiple = field.type == "choice" and field.multiple
-            message = (
-                N_("Please choose at least one of the answers.")
-                if multiple
-                else _REQUIRED.get(field.type, N_("Please type your answer."))
+            if field.type == "choice" and field.multiple:
+                raise _refuse(
+                    _, N_("Please choose at least one of the answers."),
+                    N_("Choose one answer or more."),
+                )
+            raise _refuse(
+                _,
+                _REQUIRED.get(field.type, N_("Please type your answer.")),
+                _REQUIRED_PLAIN.get(field.type, N_("Type your answer.")),
             )
-            raise AnswerError(_(message))
         return None
     parser = _PARSERS[field.type]
     return parser(field, raw, _, lang, today or dt.date.today())
@@ -135,15 +156,18 @@ def _parse_text(field: Field, raw: Raw, _: Gettext, lang: str, today: dt.date) -
     if field.person_name and (
         not any(ch.isalpha() for ch in value) or any(ch.isdigit() for ch in value)
     ):
-        raise AnswerError(
-            _("Please type a name here, in letters. A date or a number belongs to another question.")
+        raise _refuse(
+            _,
+            N_("Please type a name here, in letters. A date or a number belongs to another question."),
+            N_("Type a name here. Use letters. A date or a number belongs to another question."),
         )
     limit = field.max_length or DEFAULT_MAX_LENGTH[field.type]
     if len(value) > limit:
-        raise AnswerError(
-            _("Please shorten your answer to {limit} characters (it now has {count}).").format(
-                limit=limit, count=len(value)
-            )
+        raise _refuse(
+            _,
+            N_("Please shorten your answer to {limit} characters (it now has {count})."),
+            N_("Your answer is too long. It has {count} characters. Make it {limit} characters or shorter."),
+            limit=limit, count=len(value),
         )
     return value
 
@@ -169,8 +193,10 @@ def _parse_email(field: Field, raw: Raw, _: Gettext, lang: str, today: dt.date) 
         and bool(_EMAIL_TOP.match(labels[-1]))
     )
     if not good:
-        raise AnswerError(
-            _("Please check the e-mail address. It looks like this: name@example.de")
+        raise _refuse(
+            _,
+            N_("Please check the e-mail address. It looks like this: name@example.de"),
+            N_("Check the e-mail address. An e-mail address looks like this: name@example.de"),
         )
     return f"{local}@{domain.lower()}"
 
@@ -188,8 +214,11 @@ def _parse_phone(field: Field, raw: Raw, _: Gettext, lang: str, today: dt.date) 
         and (value.startswith("+") or digits.startswith("0"))
     )
     if not good:
-        raise AnswerError(
-            _("Please type the phone number with its area code, for example 03935 123456.")
+        raise _refuse(
+            _,
+            N_("Please type the phone number with its area code, for example 03935 123456."),
+            N_("Type the phone number with the area code. The area code is the first part. "
+               "Example: 03935 123456."),
         )
     return value
 
@@ -205,14 +234,25 @@ def _parse_number(field: Field, raw: Raw, _: Gettext, lang: str, today: dt.date)
     body = text.lstrip("+-").strip()
     if not _WHOLE.match(body):
         if re.fullmatch(r"\d+[.,]\d+", body):
-            raise AnswerError(_("Please type a whole number without a comma, for example 3."))
-        raise AnswerError(_("Please type a number using digits, for example 3."))
+            raise _refuse(
+                _, N_("Please type a whole number without a comma, for example 3."),
+                N_("Type a whole number. A whole number has no comma. Example: 3."),
+            )
+        raise _refuse(
+            _, N_("Please type a number using digits, for example 3."),
+            N_("Type the number with digits. Example: 3."),
+        )
     value = sign * int(re.sub(r"\D", "", body))
     low, high = field.minimum, field.maximum
     if value < 0 and low is not None and low >= 0:
-        raise AnswerError(_("Please type the number without a minus sign."))
+        raise _refuse(
+            _, N_("Please type the number without a minus sign."),
+            N_("Type the number without the minus sign (-)."),
+        )
     if (low is not None and value < low) or (high is not None and value > high):
-        raise AnswerError(_number_range_message(_, low, high))
+        raise AnswerError(
+            _number_range_message(_, low, high), plain=_number_range_plain(_, low, high)
+        )
     return value
 
 
@@ -220,22 +260,29 @@ def _parse_money(field: Field, raw: Raw, _: Gettext, lang: str, today: dt.date) 
     try:
         amount = _money_amount(_need_text(raw))
     except _TooPrecise:
-        raise AnswerError(
-            _(
-                "Please type the amount with at most two digits for the cents, for example {example}."
-            ).format(example=format_amount(EXAMPLE_AMOUNT, lang))
+        raise _refuse(
+            _,
+            N_("Please type the amount with at most two digits for the cents, for example {example}."),
+            N_("Type the cents with 2 digits at most. Example: {example}."),
+            example=format_amount(EXAMPLE_AMOUNT, lang),
         ) from None
     except ValueError:
-        raise AnswerError(
-            _("Please type the amount in euros, for example {example}.").format(
-                example=format_amount(EXAMPLE_AMOUNT, lang)
-            )
+        raise _refuse(
+            _,
+            N_("Please type the amount in euros, for example {example}."),
+            N_("Type the amount in euros. Example: {example}."),
+            example=format_amount(EXAMPLE_AMOUNT, lang),
         ) from None
     low, high = field.minimum, field.maximum
     if amount < 0 and low is not None and low >= 0:
-        raise AnswerError(_("Please type the amount without a minus sign."))
+        raise _refuse(
+            _, N_("Please type the amount without a minus sign."),
+            N_("Type the amount without the minus sign (-)."),
+        )
     if (low is not None and amount < low) or (high is not None and amount > high):
-        raise AnswerError(_money_range_message(_, low, high, lang))
+        raise AnswerError(
+            _money_range_message(_, low, high, lang), plain=_money_range_plain(_, low, high, lang)
+        )
     return f"{amount:.2f}"
 
 
@@ -288,6 +335,25 @@ def _number_range_message(_: Gettext, low: Any, high: Any) -> str:
     return _("Please type a number of at most {high}.").format(high=high)
 
 
+def _number_range_plain(_: Gettext, low: Any, high: Any) -> str:
+    if low is not None and high is not None:
+        return _("Type a number between {low} and {high}.").format(low=low, high=high)
+    if low is not None:
+        return _("Type the number {low} or a bigger number.").format(low=low)
+    return _("Type the number {high} or a smaller number.").format(high=high)
+
+
+def _money_range_plain(_: Gettext, low: Any, high: Any, lang: str) -> str:
+    def show(amount: Any) -> str:
+        return format_money(Decimal(amount), lang)
+
+    if low is not None and high is not None:
+        return _("Type an amount between {low} and {high}.").format(low=show(low), high=show(high))
+    if low is not None:
+        return _("Type {low} or more.").format(low=show(low))
+    return _("Type {high} or less.").format(high=show(high))
+
+
 def _money_range_message(_: Gettext, low: Any, high: Any, lang: str) -> str:
     def show(amount: Any) -> str:
         return format_money(Decimal(amount), lang)
@@ -310,11 +376,17 @@ def _parse_choice(field: Field, raw: Raw, _: Gettext, lang: str, today: dt.date)
     if field.multiple:
         given = [raw] if isinstance(raw, str) else list(raw or ())  # type: ignore[arg-type]
         if any(not isinstance(v, str) or v not in known for v in given):
-            raise AnswerError(_("Please choose from the answers shown."))
+            raise _refuse(
+                _, N_("Please choose from the answers shown."),
+                N_("Choose from the answers on the screen."),
+            )
         chosen = set(given)
         return [value for value in known if value in chosen]
     if not isinstance(raw, str) or raw not in known:
-        raise AnswerError(_("Please choose one of the answers shown."))
+        raise _refuse(
+            _, N_("Please choose one of the answers shown."),
+            N_("Choose one answer on the screen."),
+        )
     return raw
 
 
@@ -328,13 +400,14 @@ def _parse_yesno(field: Field, raw: Raw, _: Gettext, lang: str, today: dt.date) 
         elif word in _NO:
             value = False
         else:
-            raise AnswerError(_("Please answer Yes or No."))
+            raise _refuse(_, N_("Please answer Yes or No."), N_("Choose Yes or No."))
     if field.must_be_yes and not value:
-        raise AnswerError(
-            _(
-                "We can only accept the request once you have confirmed this. "
-                "If something is not right, please go back and correct it."
-            )
+        raise _refuse(
+            _,
+            N_("We can only accept the request once you have confirmed this. "
+               "If something is not right, please go back and correct it."),
+            N_("Choose Yes. With Yes you confirm your answers. Is something wrong? "
+               "Then go back with the Esc key and correct it."),
         )
     return value
 
@@ -358,6 +431,12 @@ def _parse_address(field: Field, raw: Raw, _: Gettext, lang: str, today: dt.date
         "postcode": N_("Please type the postcode with 5 digits, for example 39517."),
         "town": N_("Please type the town."),
     }
+    plain = {
+        "street": N_("Type the name of the street."),
+        "number": N_("Type the house number. Example: 12 or 12a."),
+        "postcode": N_("Type the postcode. The postcode has 5 digits. Example: 39517."),
+        "town": N_("Type the name of the town."),
+    }
     checks = {
         "street": lambda v: _has_letters(v),
         "number": lambda v: bool(_HOUSE_NUMBER.match(v)),
@@ -366,7 +445,7 @@ def _parse_address(field: Field, raw: Raw, _: Gettext, lang: str, today: dt.date
     }
     for name in ADDRESS_PARTS:
         if not checks[name](parts[name]):
-            raise AddressPartError(_(messages[name]), part=name)
+            raise AddressPartError(_(messages[name]), part=name, plain=_(plain[name]))
     parts["postcode"] = parts["postcode"].replace(" ", "")
     return parts
 
@@ -382,29 +461,36 @@ def _parse_iban(field: Field, raw: Raw, _: Gettext, lang: str, today: dt.date) -
     value = iban_rules.compact(_need_text(raw)).replace("-", "")
     problem = iban_rules.problem(value)
     if problem == "shape":
-        raise AnswerError(
-            _(
-                "An IBAN starts with two letters and two digits, for example "
-                "DE89 3704 0044 0532 0130 00. Please check it."
-            )
+        raise _refuse(
+            _,
+            N_("An IBAN starts with two letters and two digits, for example "
+               "DE89 3704 0044 0532 0130 00. Please check it."),
+            N_("Check the IBAN. An IBAN starts with 2 letters and 2 digits. "
+               "Example: DE89 3704 0044 0532 0130 00."),
         )
     if problem == "country":
-        raise AnswerError(
-            _("Please give an account in the euro payment area (SEPA); a German IBAN starts with DE.")
+        raise _refuse(
+            _,
+            N_("Please give an account in the euro payment area (SEPA); a German IBAN starts with DE."),
+            N_("We need an account in the SEPA area. SEPA is the area in Europe for payments in "
+               "euros. A German IBAN starts with DE."),
         )
     if problem == "length":
-        raise AnswerError(
-            _("An IBAN starting with {country} has {expected} characters; you typed {count}. "
-              "Please check it.").format(
-                country=value[:2], expected=iban_rules.SEPA_LENGTHS[value[:2]], count=len(value)
-            )
+        raise _refuse(
+            _,
+            N_("An IBAN starting with {country} has {expected} characters; you typed {count}. "
+               "Please check it."),
+            N_("An IBAN with {country} at the start has {expected} characters. You typed {count} "
+               "characters. Check the IBAN."),
+            country=value[:2], expected=iban_rules.SEPA_LENGTHS[value[:2]], count=len(value),
         )
     if problem == "checksum":
-        raise AnswerError(
-            _(
-                "This IBAN cannot be right: probably one character is mistyped. "
-                "Please compare it with your bank card or a bank statement."
-            )
+        raise _refuse(
+            _,
+            N_("This IBAN cannot be right: probably one character is mistyped. "
+               "Please compare it with your bank card or a bank statement."),
+            N_("This IBAN is wrong. Probably one character is mistyped. Compare the IBAN with "
+               "your bank card."),
         )
     return value
 
@@ -428,10 +514,10 @@ def _parse_date(field: Field, raw: Raw, _: Gettext, lang: str, today: dt.date) -
         match = _DAY_MONTH_YEAR.match(text) or _DIGITS_ONLY.match(text)
         if not match:
             example = _date_example(field, lang, earliest, latest, today)
-            raise AnswerError(
-                _("Please type the date like this: {example} (day.month.year).").format(
-                    example=example
-                )
+            raise _refuse(
+                _, N_("Please type the date like this: {example} (day.month.year)."),
+                N_("Type the date like this: {example}. First the day, then the month, then the year."),
+                example=example,
             )
         day, month, year = (int(g) for g in match.groups())
         parts, year_digits = (day, month, year), len(match.group(3))
@@ -440,20 +526,25 @@ def _parse_date(field: Field, raw: Raw, _: Gettext, lang: str, today: dt.date) -
     existing = [d for d in (_make_date(y, month, day) for y in years) if d is not None]
     if not existing:
         shown = f"{day:02d}.{month:02d}.{year:0{year_digits}d}"
-        raise AnswerError(
-            _("There is no {date}. Please check the day and the month.").format(date=shown)
+        raise _refuse(
+            _, N_("There is no {date}. Please check the day and the month."),
+            N_("The date {date} does not exist. Check the day and the month."),
+            date=shown,
         )
     fitting = [d for d in existing if _within(d, earliest, latest)]
     if len(fitting) > 1:
-        raise AnswerError(
-            _("Please type the year with four digits, for example {first} or {second}.").format(
-                first=fitting[0].year, second=fitting[1].year
-            )
+        raise _refuse(
+            _, N_("Please type the year with four digits, for example {first} or {second}."),
+            N_("Type the year with 4 digits. Example: {first} or {second}."),
+            first=fitting[0].year, second=fitting[1].year,
         )
     if not fitting:
+        plain = _date_range_plain(_, earliest, latest, today, lang)
         if field.outside:  # the form says in its own words why such a day cannot be right
-            raise AnswerError(field.text("outside", lang))
-        raise AnswerError(_date_range_message(_, earliest, latest, today, lang))
+            raise AnswerError(
+                field.text("outside", lang), plain=field.plain_text("outside", lang) or plain
+            )
+        raise AnswerError(_date_range_message(_, earliest, latest, today, lang), plain=plain)
     return fitting[0].isoformat()
 
 
@@ -500,6 +591,23 @@ def _date_range_message(
     return _("Please choose a date on or before {latest}.").format(
         latest=format_date(latest, lang)
     )
+
+
+def _date_range_plain(
+    _: Gettext, earliest: dt.date | None, latest: dt.date | None, today: dt.date, lang: str
+) -> str:
+    if earliest is not None and latest is not None:
+        return _("Choose a date between {earliest} and {latest}.").format(
+            earliest=format_date(earliest, lang), latest=format_date(latest, lang)
+        )
+    if earliest is not None:
+        if earliest == today:
+            return _("Choose today or a later day.")
+        return _("Choose {earliest} or a later day.").format(earliest=format_date(earliest, lang))
+    assert latest is not None
+    if latest == today:
+        return _("Choose today or an earlier day.")
+    return _("Choose {latest} or an earlier day.").format(latest=format_date(latest, lang))
 
 
 def _example_date(earliest: dt.date | None, latest: dt.date | None, today: dt.date) -> dt.date:

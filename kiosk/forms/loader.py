@@ -67,10 +67,13 @@ def load_forms(directory: Path | None = None, *, lang: str | None = None) -> lis
     return sorted(forms, key=lambda form: (form.order, form.id))
 
 
-def check_forms(directory: Path, *, lang: str | None = None) -> list[FormDefinitionError]:
+def check_forms(
+    directory: Path, *, lang: str | None = None, require_plain: bool = False
+) -> list[FormDefinitionError]:
     """Every problem of every definition in ``directory``; an empty list means all is well.
 
     A missing folder raises ``FormDefinitionError``; a folder without definitions is one problem.
+    ``require_plain``: a question without a plain-language text counts as a problem too.
     """
     _ = _gettext(lang)
     folder = Path(directory)
@@ -80,7 +83,7 @@ def check_forms(directory: Path, *, lang: str | None = None) -> list[FormDefinit
     problems: list[FormDefinitionError] = []
     used: dict[str, str] = {}
     for path in files:
-        form, found = _read(path, _)
+        form, found = _read(path, _, require_plain=require_plain)
         problems.extend(found)
         if form is None:
             continue
@@ -117,7 +120,9 @@ def _definition_files(folder: Path, _: Gettext) -> list[Path]:
     )
 
 
-def _read(path: Path, _: Gettext) -> tuple[FormDefinition | None, list[FormDefinitionError]]:
+def _read(
+    path: Path, _: Gettext, *, require_plain: bool = False
+) -> tuple[FormDefinition | None, list[FormDefinitionError]]:
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -133,7 +138,9 @@ def _read(path: Path, _: Gettext) -> tuple[FormDefinition | None, list[FormDefin
     except tomllib.TOMLDecodeError as exc:
         message = _("this is not valid TOML: {reason}").format(reason=exc)
         return None, [FormDefinitionError(message, file=path.name, detail="toml-syntax")]
-    return build_form(parsed, source=path, content_hash=content_hash(data), _=_)
+    return build_form(
+        parsed, source=path, content_hash=content_hash(data), _=_, require_plain=require_plain
+    )
 
 
 def _no_forms(folder: Path, _: Gettext) -> FormDefinitionError:

@@ -33,6 +33,19 @@ FORM_KINDS: tuple[str, ...] = ("application", "message")
 
 FALLBACK_LANGUAGE = "de"
 
+# ``known``: what a question asks about the visitor themselves, so an answer given in one service is
+# offered again in the next one of the same visit (kiosk/visit.py). Each goes with one type.
+KNOWN_SLOTS: dict[str, str] = {
+    "name": "text",
+    "address": "address",
+    "phone": "phone",
+    "email": "email",
+    "birth_date": "date",
+}
+
+# ``plain``: the question's texts in plain language, beside the official wording.
+PLAIN_KEYS: tuple[str, ...] = ("label", "help", "outside")
+
 # Parts of an ``address`` answer, in the order they are asked and printed.
 ADDRESS_PARTS: tuple[str, ...] = ("street", "number", "postcode", "town")
 
@@ -108,6 +121,8 @@ class Field:
     outside: Mapping[str, str] = dataclass_field(default_factory=dict, hash=False)
     person_name: bool = False
     must_be_yes: bool = False
+    known: str = ""
+    plain: Mapping[str, Mapping[str, str]] = dataclass_field(default_factory=dict, hash=False)
 
     def text(self, key: str, lang: str) -> str:
         """``"label"``, ``"help"``, ``"example"`` or ``"outside"`` in ``lang``, falling back to
@@ -115,6 +130,13 @@ class Field:
         if key not in ("label", "help", "example", "outside"):
             raise KeyError(key)
         return pick_text(getattr(self, key), lang)
+
+    def plain_text(self, key: str, lang: str) -> str:
+        """``"label"``, ``"help"`` or ``"outside"`` in plain language; empty where the form has
+        none (the official wording is then all there is)."""
+        if key not in PLAIN_KEYS:
+            raise KeyError(key)
+        return pick_text(self.plain.get(key, {}), lang)
 
     def option(self, value: str) -> Option:
         for option in self.options:

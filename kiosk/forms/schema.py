@@ -20,7 +20,16 @@ from typing import Any, Mapping
 from assisted_mode.roles import DEFAULT_ROLES, ROLES
 from kiosk.errors import FormDefinitionError
 from kiosk.forms.datelimits import is_valid_limit, resolve_limit
-from kiosk.forms.model import FIELD_TYPES, FORM_KINDS, Condition, Field, FormDefinition, Option
+from kiosk.forms.model import (
+    FIELD_TYPES,
+    FORM_KINDS,
+    KNOWN_SLOTS,
+    PLAIN_KEYS,
+    Condition,
+    Field,
+    FormDefinition,
+    Option,
+)
 from kiosk.i18n import LANGUAGES, Gettext, N_
 
 FORMAT_VERSION = 1
@@ -31,7 +40,7 @@ MAX_LENGTH_LIMIT = 10000
 
 TOP_KEYS = ("format", "id", "version", "order", "kind", "assistance", "title", "summary", "receipt", "fields")
 RECEIPT_KEYS = ("next", "bring")
-COMMON_FIELD_KEYS = ("id", "type", "required", "label", "help", "example", "when")
+COMMON_FIELD_KEYS = ("id", "type", "required", "label", "help", "example", "when", "plain", "known")
 TYPE_KEYS: dict[str, tuple[str, ...]] = {
     "text": ("max_length", "person_name"),
     "multiline": ("max_length",),
@@ -61,18 +70,28 @@ _KINDS = {
 
 
 def build_form(
-    data: Mapping[str, Any], *, source: Path, content_hash: str, _: Gettext
+    data: Mapping[str, Any],
+    *,
+    source: Path,
+    content_hash: str,
+    _: Gettext,
+    require_plain: bool = False,
 ) -> tuple[FormDefinition | None, list[FormDefinitionError]]:
-    """The form, or ``None`` and every problem found in ``data``."""
-    reader = _FormReader(source.name, _)
+    """The form, or ``None`` and every problem found in ``data``.
+
+    ``require_plain``: a question without a plain-language text is a problem too
+    (``rathaus forms check --require-plain``); the kiosk itself shows the official wording then.
+    """
+    reader = _FormReader(source.name, _, require_plain=require_plain)
     form = reader.read(data, source, content_hash)
     return (form if not reader.problems else None), reader.problems
 
 
 class _FormReader:
-    def __init__(self, file: str, gettext: Gettext) -> None:
+    def __init__(self, file: str, gettext: Gettext, *, require_plain: bool = False) -> None:
         self.file = file
         self._ = gettext
+        self.require_plain = require_plain
         self.problems: list[FormDefinitionError] = []
 
     def problem(self, where: str, code: str, message: str, **values: Any) -> None:
@@ -366,15 +385,77 @@ class _FormReader:
         example = self.texts(entry, "example", where, required=False)
         constraints = self._constraints(entry, kind, required, where) if kind else {}
         when = self._condition(entry, where, earlier, all_ids) if "when" in entry else None
+        plain = self._plain(entry, kind, bool(constraints.get("outside")), where)
+        known = self._known(entry, kind, where)
         field = None
         if len(self.problems) == before and field_id and kind:
             field = Field(
                 id=field_id, type=kind, required=required, label=label, help=help_text,
-                example=example, when=when, **constraints,
+                example=example, when=when, plain=plain, known=known, **constraints,
             )
         if field_id:
             earlier[field_id] = field
         return field
+
+    def _plain(
+        self, entry: Mapping[str, Any], kind: str | None, has_outside: bool, where: str
+    ) -> Mapping[str, Mapping[str, str]]:
+        """``plain``: the question (``label``) and its explanation (``help``) in plain language,
+        and for a date with its own ``outside`` message that one too."""
+        if "plain" not in entry:
+            if self.require_plain:
+                self.problem(
+                    where, "missing-plain",
+                    N_("there is no plain-language text (plain.label and plain.help)"),
+                )
+            return MappingProxyType({})
+        table = entry["plain"]
+        if not isinstance(table, Mapping):
+            self.wrong_type(where, "plain", "table")
+            return MappingProxyType({})
+        allowed = PLAIN_KEYS if has_outside else tuple(k for k in PLAIN_KEYS if k != "outside")
+        self.keys(table, allowed, where)
+        result: dict[str, Mapping[str, str]] = {}
+        for key in allowed:
+            path = f"plain.{key}"
+            if key not in table:
+                if key != "outside":
+                    self.problem(where, "missing-key", N_("'{key}' is missing"), key=path)
+                continue
+            if not isinstance(table[key], Mapping):
+                self.wrong_type(where, path, "table")
+                continue
+            self.keys(table[key], LANGUAGES, where)
+            texts = self.language_texts(table[key], path, where)
+            if texts:
+                result[key] = texts
+        if has_outside and "outside" not in table and self.require_plain:
+            self.problem(
+                where, "missing-plain",
+                N_("there is no plain-language text for 'outside' (plain.outside)"),
+            )
+        return MappingProxyType(result)
+
+    def _known(self, entry: Mapping[str, Any], kind: str | None, where: str) -> str:
+        """``known``: the question asks about the visitor themselves, so an earlier answer of the
+        same visit is offered (``name``, ``address``, ``phone``, ``email``, ``birth_date``)."""
+        value = entry.get("known")
+        if value is None:
+            return ""
+        if not isinstance(value, str) or value not in KNOWN_SLOTS:
+            self.problem(
+                where, "bad-known", N_("known = \"{value}\" is not possible; use one of: {slots}"),
+                value=value, slots=", ".join(KNOWN_SLOTS),
+            )
+            return ""
+        if kind and KNOWN_SLOTS[value] != kind:
+            self.problem(
+                where, "bad-known",
+                N_("known = \"{value}\" needs a question of type '{wanted}', not '{type}'"),
+                value=value, wanted=KNOWN_SLOTS[value], type=kind,
+            )
+            return ""
+        return value
 
     def _field_type(self, entry: Mapping[str, Any], where: str) -> str | None:
         if not self.required_key(entry, "type", where):

@@ -10,6 +10,10 @@ keys too), Enter confirms, Escape goes one step back, F1 opens the help of a que
 screen: how the kiosk is used), F2 switches Deutsch/English, F12 with the staff PIN opens the staff
 screen (USB stick, sync, closing the kiosk). Colours come from kiosk/ui/theme.py: a 16-colour
 terminal such as the Linux console gets colours it can show.
+
+For visitors who need it, each with one key and for this visit only (kiosk/visit.py): F3 plain
+language beside the official wording, F4 larger text, F5 reads the screen aloud (again: stops),
+F6 repeats it, F7 ten times the usual time before "Do you need more time?".
 """
 
 from __future__ import annotations
@@ -24,7 +28,6 @@ from textual import events
 from textual.app import App
 from rich.text import Text
 from textual.binding import Binding
-from textual.screen import ModalScreen
 from textual.worker import Worker, WorkerState
 
 from assisted_mode.outreach import PAUSED, SUBMITTED, WITHDRAWN, OutreachDay
@@ -35,6 +38,8 @@ from kiosk.forms import FormDefinition, FormSession
 from kiosk.i18n import DEFAULT_LANGUAGE, Gettext, normalise_language, translator
 from kiosk.logfile import logging_to_file
 from kiosk.pause import pause_application
+from kiosk.speech import Speaker
+from kiosk.visit import Visit
 from kiosk.ui.messages import ProblemOccurred, SubmissionQueued, SyncFinished
 from kiosk.ui.screens.base import LanguageAware
 from kiosk.ui.screens.confirm import ConfirmScreen
@@ -49,13 +54,16 @@ from kiosk.ui.screens.status import StatusScreen
 from kiosk.ui.screens.still_there import StillThereScreen
 from kiosk.ui.theme import HIGH_CONTRAST, THEMES, theme_for
 from kiosk.ui.assisted_wording import receipt_helper_line, service_refusal
+from kiosk.ui.visitor_aids import VisitorAids
 from kiosk.ui.wording import word
 from sync.envelope.fields import utc_timestamp as utc_now_text
 
 log = logging.getLogger("rathaus.kiosk.ui")
 _ENDED = (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED)
+# WCAG 2.2.1: the person gets at least 20 seconds to answer "Do you need more time?"
+MIN_ANSWER_SECONDS = 20
 
-class KioskApp(App[None]):
+class KioskApp(VisitorAids, App[None]):
     """The citizen kiosk. ``kiosk_mode`` locks it for a public terminal."""
 
     CSS_PATH = "app.tcss"
@@ -65,6 +73,11 @@ class KioskApp(App[None]):
     DEFAULT_MODE = "kiosk"
     BINDINGS = [
         Binding("f2", "switch_language", "Deutsch/English", show=False, priority=True),
+        Binding("f3", "toggle_plain_language", "Plain language", show=False, priority=True),
+        Binding("f4", "toggle_large_text", "Larger text", show=False, priority=True),
+        Binding("f5", "read_aloud", "Read aloud", show=False, priority=True),
+        Binding("f6", "repeat_aloud", "Repeat", show=False, priority=True),
+        Binding("f7", "more_time", "More time", show=False, priority=True),
         Binding("f12", "staff_exit", "Staff", show=False, priority=True),
         Binding("f9", "stop_help", "Stop the help", show=False, priority=True),
         Binding("f8", "pause", "Pause", show=False),
@@ -92,7 +105,9 @@ class KioskApp(App[None]):
         config = runtime.config
         self.idle_seconds = float(idle_seconds if idle_seconds is not None else config.idle_seconds)
         self.answer_seconds = float(
-            answer_seconds if answer_seconds is not None else config.answer_seconds
+            answer_seconds
+            if answer_seconds is not None
+            else max(MIN_ANSWER_SECONDS, config.answer_seconds)
         )
         self.session: FormSession | None = None
         self.assisted: AssistedVisit | None = None
@@ -101,6 +116,9 @@ class KioskApp(App[None]):
         """An outreach day a volunteer opened: visitors one after another (``assisted_mode.outreach``)."""
         self._outreach_volunteer: AssistedVisit | None = None
         self._pausing = False
+        self.visit = Visit()
+        self.speaking_for: Any = None  # the screen whose text is being read aloud
+        self.speaker = Speaker(amplitude=getattr(config, "speech_amplitude", 100))
         self._last_activity = monotonic()
         self._idle_prompt_open = False
         self._sync_worker: Worker | None = None
@@ -130,6 +148,7 @@ class KioskApp(App[None]):
             return super().run(*args, **kwargs)
 
     def on_mount(self) -> None:
+        self.apply_visit_look()
         self.set_interval(min(1.0, max(self.idle_seconds / 4, 0.05)), self._check_idle)
         config = self.runtime.config
         if config.server_url:
@@ -336,6 +355,7 @@ class KioskApp(App[None]):
         a finished or abandoned visit, so the next person is greeted as usual). The help ends
         with the visit, unless ``keep_help`` (the citizen just agreed to it)."""
         self.session = None
+        self.speaker.stop()
         if self.assisted is not None and not keep_help:
             visit, self.assisted = self.assisted, None
             if self.outreach is None:  # on an outreach day the volunteer stays for the next visitor
@@ -345,6 +365,8 @@ class KioskApp(App[None]):
                 start.language_stale = True  # its helper line goes
         while len(self.screen_stack) > 1:
             self.pop_screen()
+        if reset_language:  # the visit is over
+            self.end_visit()
         if reset_language and self.lang != self.start_language:
             self._set_language(self.start_language)
         start = self.screen_stack[0]
@@ -370,16 +392,7 @@ class KioskApp(App[None]):
         self.lang = normalise_language(lang)
         if self.session is not None:
             self.session.lang = self.lang
-        # Rebuild what can be seen now (the top screen and what shows through its windows);
-        # screens hidden further down are rebuilt when they come back.
-        visible = True
-        for screen in reversed(self.screen_stack):
-            if isinstance(screen, LanguageAware):
-                if visible:
-                    self.call_later(screen.apply_language)
-                else:
-                    screen.language_stale = True
-            visible = visible and isinstance(screen, ModalScreen)
+        self._rebuild_visible_screens()
 
     # --- leaving -------------------------------------------------------------------------------
 
@@ -420,7 +433,10 @@ class KioskApp(App[None]):
         await super().on_event(event)
 
     def _check_idle(self) -> None:
-        if self._idle_prompt_open or monotonic() - self._last_activity < self.idle_seconds:
+        if self.speaker.speaking:  # listening to the screen being read is being there
+            self._last_activity = monotonic()
+        quiet_allowed = self.idle_seconds * self.visit.time_factor
+        if self._idle_prompt_open or monotonic() - self._last_activity < quiet_allowed:
             return
         staff = [screen for screen in self.screen_stack if isinstance(screen, StaffScreen)]
         if staff:
@@ -431,9 +447,16 @@ class KioskApp(App[None]):
             return
         if self.outreach is not None and self.session is None and self.assisted is None:
             return  # between visitors of an outreach day the volunteer is in charge of the screen
-        if len(self.screen_stack) <= 1 and self.session is None and self.assisted is None:
+        if (
+            len(self.screen_stack) <= 1
+            and self.session is None
+            and self.assisted is None
+            and not self.visit.knows_something
+        ):
             if self.lang != self.start_language:
                 self._set_language(self.start_language)  # the next person is greeted as usual
+            if self.visit != Visit():
+                self.end_visit()  # choices of someone who left without starting anything
             return
         self._idle_prompt_open = True
 
@@ -444,7 +467,11 @@ class KioskApp(App[None]):
                 self.return_to_start(reset_language=True)
 
         saved = any(isinstance(screen, ReceiptScreen) for screen in self.screen_stack)
-        self.push_screen(StillThereScreen(self.answer_seconds, already_saved=saved), answered)
+        self.speaker.stop()
+        self.push_screen(
+            StillThereScreen(self.answer_seconds * self.visit.time_factor, already_saved=saved),
+            answered,
+        )
 
     # --- the town hall -------------------------------------------------------------------------
 

@@ -31,9 +31,9 @@ from kiosk.ui.widgets.key_hints import KeyHints
 from kiosk.ui.widgets.service_button import ServiceButton
 
 SMALL_CONSOLES = [(80, 25), (100, 30)]
-# The focus mark of each terminal: yellow where there are enough colours, cyan on a Linux console
-# (it has no yellow background; see kiosk/ui/theme.py).
-FOCUS_COLOURS = {"truecolor": Color.parse("#ffd500"), "linux": Color.parse("#00aaaa")}
+# The focus mark of each terminal: amber where there are enough colours, cyan on a Linux console
+# (it has no yellow or amber background; see kiosk/ui/theme.py).
+FOCUS_COLOURS = {"truecolor": Color.parse("#d97400"), "linux": Color.parse("#00aaaa")}
 FOCUSABLE_ANSWERS = (Input, TextArea, RadioSet, SelectionList)
 
 

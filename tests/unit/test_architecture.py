@@ -23,6 +23,8 @@ DOMAIN_MODULES = [
     "kiosk.setup_check",
     "kiosk.bounded",
     "kiosk.forms.examples",
+    "kiosk.visit",
+    "kiosk.speech",
     "sync.envelope",
     "sync.keys",
     "sync.allowlist",

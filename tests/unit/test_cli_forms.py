@@ -20,7 +20,7 @@ def run(capsys, *argv: str) -> tuple[int, list[str], str]:
 def test_a_folder_of_good_definitions_passes(capsys):
     code, out, err = run(capsys, "forms", "check", str(VECTORS / "valid"))
     assert code == 0
-    assert out == ["3 Formulardateien geprüft, keine Probleme."]
+    assert out == ["4 Formulardateien geprüft, keine Probleme."]
     assert err == ""
 
 
@@ -51,7 +51,7 @@ def test_only_the_broken_file_is_reported_among_good_ones(capsys, tmp_path):
     assert code == 1
     assert out == [
         "missing_german_label.toml: name: der deutsche Text fehlt (label.de)",
-        "1 Problem in 1 von 4 Dateien.",
+        "1 Problem in 1 von 5 Dateien.",
     ]
 
 
@@ -121,3 +121,17 @@ def test_list_of_a_broken_folder_names_the_first_problem(capsys, monkeypatch):
     code, out, err = run(capsys, "forms", "list", str(VECTORS / "broken"))
     assert code == 1 and out == []
     assert err.startswith("rathaus forms: bad_date_limit.toml: visit_date: earliest 'tomorrow'")
+
+
+def test_require_plain_counts_questions_without_plain_language(capsys, monkeypatch):
+    monkeypatch.setenv("RATHAUS_LANG", "en")
+    code, out, _err = run(capsys, "forms", "check", "--require-plain", str(VECTORS / "valid"))
+    assert code == 1
+    assert "plain_language.toml: phone: there is no plain-language text (plain.label and plain.help)" in out
+    assert "minimal.toml: note: there is no plain-language text (plain.label and plain.help)" in out
+
+
+def test_every_shipped_question_has_plain_language(capsys):
+    shipped = ROOT / "kiosk" / "forms" / "definitions"
+    code, out, _err = run(capsys, "forms", "check", "--require-plain", str(shipped))
+    assert (code, out) == (0, ["6 Formulardateien geprüft, keine Probleme."])

@@ -439,3 +439,37 @@ def test_a_date_beyond_the_limits_gets_the_forms_own_message():
     with pytest.raises(AnswerError) as past:
         parse_answer(finished, (TODAY - dt.timedelta(days=1)).strftime("%d.%m.%Y"), "en", today=TODAY)
     assert "from today on" in past.value.message
+
+
+# --- plain language -----------------------------------------------------------------------------
+
+PLAIN_CASES = [
+    ("kita_erstattung", "iban", "DE89 3704 0044 0532 0130 01", "Diese IBAN ist falsch."),
+    ("kita_erstattung", "monthly_fee", "zwölf", "Schreiben Sie den Betrag in Euro."),
+    ("kita_erstattung", "child_birth_date", "31.02.2020", "Den 31.02.2020 gibt es nicht."),
+    ("kita_erstattung", "address", {"street": "Hauptstraße", "number": "12", "postcode": "395", "town": "Lüderitz"}, "Die Post-Leitzahl hat 5 Ziffern."),
+    ("kita_erstattung", "confirmation", False, "Wählen Sie Ja."),
+    ("kita_erstattung", "parent_name", "12.08.1964", "Nutzen Sie Buchstaben."),
+    ("kita_erstattung", "months", [], "Wählen Sie eine Antwort oder mehr."),
+    ("gewerbeanmeldung", "birth_date", "01.01.2015", "Für ein Gewerbe sind Sie mindestens 16 Jahre alt."),
+    ("gewerbeanmeldung", "employees_full_time", "2,5", "Eine ganze Zahl hat kein Komma."),
+    ("nachricht", "reply_phone", "123", "Die Vorwahl ist der erste Teil."),
+    ("nachricht", "reply_email", "erika@", "Eine E-Mail-Adresse sieht so aus"),
+    ("termin_buergerbuero", "preferred_date", "01.01.2020", "Wählen Sie ein Datum zwischen dem 19.05.2026 und dem 17.08.2026."),
+]
+
+
+@pytest.mark.parametrize("form_id, field_id, raw, plain_words", PLAIN_CASES)
+def test_every_refusal_also_says_it_in_plain_language(form_id, field_id, raw, plain_words):
+    from kiosk.forms import load_forms
+
+    field = {form.id: form for form in load_forms()}[form_id].field(field_id)
+    with pytest.raises(AnswerError) as german:
+        parse_answer(field, raw, "de", today=TODAY)
+    assert plain_words in german.value.plain
+    assert german.value.plain != german.value.message  # the official wording stays as it was
+    with pytest.raises(AnswerError) as english:
+        parse_answer(field, raw, "en", today=TODAY)
+    assert english.value.plain and english.value.plain != german.value.plain
+    sentences = [s for s in german.value.plain.replace("?", ".").split(". ") if s.strip()]
+    assert all(len(s.split()) <= 16 for s in sentences), german.value.plain  # short sentences

@@ -199,7 +199,7 @@ def test_conditions_keep_false_and_lists_apart():
 
 def test_every_valid_vector_loads_and_the_documented_hash_matches():
     forms = load_forms(VECTORS / "valid")
-    assert [form.id for form in forms] == ["minimal", "all_types", "conditions"]
+    assert [form.id for form in forms] == ["minimal", "all_types", "conditions", "plain_language"]
     documented = re.search(r"content hash is `([0-9a-f]{64})`", DOCS.read_text(encoding="utf-8"))
     assert documented, "docs/forms.md names the hash of valid/minimal.toml"
     assert forms[0].content_hash == documented.group(1)
@@ -325,8 +325,13 @@ def test_the_content_hash_changes_with_any_byte_and_a_byte_order_mark_is_tolerat
 
 
 def test_every_message_of_the_form_engine_has_a_german_translation():
-    with open(ROOT / "kiosk" / "locale" / "de" / "LC_MESSAGES" / "forms.po", "rb") as handle:
-        catalog = read_po(handle, locale="de_DE")
+    # forms.po, and access.po for the plain-language messages and their checks
+    catalog = {}
+    for name in ("forms.po", "access.po"):
+        with open(ROOT / "kiosk" / "locale" / "de" / "LC_MESSAGES" / name, "rb") as handle:
+            for m in read_po(handle, locale="de_DE"):
+                if m.id:
+                    catalog[m.id[0] if isinstance(m.id, tuple) else m.id] = m
     sources = [
         ROOT / "kiosk" / "forms" / name
         for name in ("answers.py", "schema.py", "loader.py", "session.py")

@@ -165,3 +165,28 @@ def test_a_grub_that_cannot_mark_entries_unrestricted_gets_no_password(machine, 
     assert done.returncode != 0
     assert "--unrestricted" in done.stderr
     assert not (machine / "etc" / "grub.d" / "01_rathaus-password").exists()
+
+
+@needs_systemctl
+def test_speech_gets_the_same_loudness_after_every_boot(machine, tmp_path):
+    done = lockdown(machine, tmp_path, GRUB_PASSWORD_FILE=password_file(tmp_path), RATHAUS_VOLUME="70")
+    assert done.returncode == 0, done.stderr
+    etc = machine / "etc"
+    assert (etc / "default" / "rathaus-volume").read_text().splitlines()[-1] == "RATHAUS_VOLUME=70"
+    unit = (etc / "systemd" / "system" / "rathaus-volume.service").read_text()
+    assert "ExecStart=-/usr/bin/amixer -q sset Master ${RATHAUS_VOLUME}% unmute" in unit
+    assert "EnvironmentFile=-/etc/default/rathaus-volume" in unit
+    assert link(machine, "multi-user.target.wants/rathaus-volume.service") == "/etc/systemd/system/rathaus-volume.service"
+    kiosk_unit = (etc / "systemd" / "system" / "rathaus-kiosk.service").read_text()
+    assert "SupplementaryGroups=audio" in kiosk_unit  # amixer and espeak-ng reach the sound card
+    script = SCRIPT.read_text()
+    assert "apt-get install -y --no-install-recommends espeak-ng alsa-utils" in script
+
+
+@needs_systemctl
+def test_a_volume_that_is_no_percentage_changes_nothing(machine, tmp_path):
+    done = lockdown(machine, tmp_path, GRUB_PASSWORD_FILE=password_file(tmp_path), RATHAUS_VOLUME="loud")
+    assert done.returncode != 0
+    assert "RATHAUS_VOLUME" in done.stderr
+    assert not (machine / "etc" / "default" / "rathaus-volume").exists()
+    assert not (machine / "etc" / "systemd" / "logind.conf.d").exists()

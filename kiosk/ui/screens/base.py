@@ -1,4 +1,5 @@
-"""What every kiosk screen can do: show itself again in the other language."""
+"""What every kiosk screen can do: show itself again in the other language, and fall silent when
+the visitor leaves it."""
 
 from __future__ import annotations
 
@@ -15,6 +16,12 @@ class LanguageAware:
         self.language_stale = False
         await self.recompose()  # type: ignore[attr-defined]
         self.focus_default()
+
+    def on_screen_suspend(self) -> None:
+        """Another screen or window comes on top: what was being read aloud from here stops."""
+        app = self.app  # type: ignore[attr-defined]
+        if getattr(app, "speaking_for", None) is self:
+            app.speaker.stop()
 
     def focus_default(self) -> None:
         """Put the focus where a person would start on this screen."""

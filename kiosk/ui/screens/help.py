@@ -37,6 +37,10 @@ class HelpScreen(LanguageAware, ModalScreen[None]):
             yield Static(_("Help"), classes="dialog-title")
             yield Static(self.field.text("label", lang), id="help-question", markup=False)
             yield Static(help_text, id="help-text", markup=False)
+            plain = self.field.plain_text("help", lang)
+            if self.app.visit.plain_language and plain:
+                yield Static(_("In plain language:"), id="help-plain-title")
+                yield Static(plain, id="help-plain", markup=False)
             if example:
                 yield Static(
                     _("Example: {example}").format(example=example), id="help-example", markup=False
@@ -73,6 +77,13 @@ class KioskHelpScreen(LanguageAware, ModalScreen[None]):
                     "Going back loses nothing you typed."
                 ),
                 id="help-text",
+            )
+            yield Static(
+                _(
+                    "F3: plain language · F4: larger text · F5: read aloud (press again to stop) · "
+                    "F6: read again · F7: much more time for you."
+                ),
+                id="help-access",
             )
             yield Static(
                 _(

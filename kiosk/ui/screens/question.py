@@ -3,6 +3,11 @@
 Nothing typed is ever lost here: an answer that does not fit stays in the input with a plain
 message right below it, a switch of language keeps the input, and going Back keeps what was typed
 on this question for when the person returns to it.
+
+With plain language on (F3) the form's plain-language question stands below the official one (its
+plain help is in the help window, F1), and a message below the answer comes in plain language. A question about the visitor that they
+already answered in this visit (their name, address ...) starts with that answer, to confirm or
+change.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Button, Input, RadioSet, Static
 
@@ -96,7 +102,16 @@ def key_hints_for(field: Field, lang: str) -> list[tuple[str, str]]:
         ("Esc", _("Back")),
         ("F1", _("Help")),
         ("F2", "English" if lang == "de" else "Deutsch"),
+        ("F5", _("Read aloud")),
+        ("F3", _("Plain language")),
+        ("F4", _("Larger text")),
     ]
+
+
+def plain_texts(field: Field, lang: str) -> str:
+    """The question and its explanation in plain language, as the form file has them."""
+    parts = [field.plain_text("label", lang), field.plain_text("help", lang)]
+    return "\n".join(part for part in parts if part)
 
 
 class QuestionScreen(LanguageAware, Screen):
@@ -111,7 +126,9 @@ class QuestionScreen(LanguageAware, Screen):
         super().__init__()
         self._drafts: dict[str, Any] = {}  # typed but not yet confirmed, per question
         self._problem = ""
+        self._problem_plain = ""
         self._problem_part: str | None = None
+        self._offered = False  # the input starts with an answer given earlier in this visit
 
     @property
     def session(self) -> FormSession:
@@ -131,7 +148,12 @@ class QuestionScreen(LanguageAware, Screen):
         else:  # some questions depend on answers still to come: never promise fewer than may come
             progress = _("Question {number} of at most {total}").format(number=number, total=total)
         initial = self._drafts.get(field.id, session.raw(field.id))
+        self._offered = False
+        if initial is None:
+            initial = self.app.visit.offer(field)
+            self._offered = initial is not None
         label = field.text("label", lang)
+        plain = field.plain_text("label", lang) if self.app.visit.plain_language else ""
         with Vertical(id="question-page"):
             if self.app.assisted is not None:
                 yield AssistanceBar(self.app.assisted, lang)
@@ -139,15 +161,26 @@ class QuestionScreen(LanguageAware, Screen):
                 yield Static(session.form.text("title", lang), id="service-title")
                 yield Static(progress, id="progress")
             yield Static(label, id="question-label", markup=False)  # never scrolled away
+            if plain:  # beside the official question, never scrolled away either
+                yield Static(
+                    Content.assemble((_("In plain language:"), "bold"), " ", plain),
+                    id="question-plain",
+                )
             if not field.required:
                 yield Static(_("(optional)"), id="optional")
             with VerticalScroll(id="question-body", can_focus=False):  # only the answer takes the focus
+                if self._offered:
+                    yield Static(
+                        _("You gave this answer earlier in this visit. Check it, change it if "
+                          "needed, and go on."),
+                        id="question-known",
+                    )
                 hint = hint_for(field, lang)
                 if hint:
                     yield Static(hint, id="question-hint", markup=False)
                 yield input_for(field, initial, lang)
                 yield Static(
-                    self._problem,
+                    self._problem_shown(),
                     id="problem",
                     markup=False,
                     classes="" if self._problem else "-empty",
@@ -158,8 +191,8 @@ class QuestionScreen(LanguageAware, Screen):
                 yield Button(_("Help (F1)"), id="help")
                 yield Static(classes="button-gap")
                 yield Button(word(session.form.kind, "cancel", lang), id="cancel", classes="-quiet")
-            yield KeyHints(  # F1 and Esc are buttons too; F8 (pause) goes first where space is short
-                key_hints_for(field, lang) + [("F8", _("pause"))], spare=("F8", "F1", "Esc")
+            yield KeyHints(  # F1 and Esc are buttons too; F1's help lists F3 to F7; pause goes first where space is short
+                key_hints_for(field, lang) + [("F8", _("pause"))], spare=("F8", "F4", "F3", "F5", "F1", "Esc")
             )
 
     def on_mount(self) -> None:
@@ -171,7 +204,7 @@ class QuestionScreen(LanguageAware, Screen):
     async def apply_language(self) -> None:
         self._remember_draft()
         if self._problem:  # the message was in the old language: check again in the new one
-            self._problem = self._problem_in_current_language()
+            self._problem, self._problem_plain = self._problem_in_current_language()
         await super().apply_language()
 
     # --- moving ----------------------------------------------------------------------------
@@ -181,19 +214,26 @@ class QuestionScreen(LanguageAware, Screen):
         if field is not None and self.query(AnswerInput):
             self._drafts[field.id] = self.query_one(AnswerInput).read_raw()
 
-    def _problem_in_current_language(self) -> str:
+    def _problem_in_current_language(self) -> tuple[str, str]:
         field = self.session.current
         if field is None:
-            return ""
+            return "", ""
         try:
             parse_answer(field, self._drafts.get(field.id), self.app.lang)
         except AnswerError as exc:
-            return exc.message
-        return ""
+            return exc.message, exc.plain
+        return "", ""
+
+    def _problem_shown(self) -> str:
+        """The message below the answer: in plain language when the visitor chose that."""
+        if self.app.visit.plain_language and self._problem_plain:
+            return self._problem_plain
+        return self._problem
 
     async def _show_current(self) -> None:
         """After a move: the next question here, or the review."""
-        self._problem, self._problem_part = "", None
+        self._problem, self._problem_plain, self._problem_part = "", "", None
+        self.app.speaker.stop()  # the question read aloud is no longer on the screen
         if self.session.at_review:
             self.app.show_review()
             return
@@ -209,11 +249,12 @@ class QuestionScreen(LanguageAware, Screen):
         try:
             self.session.answer(raw)
         except AddressPartError as exc:
-            self._show_problem(exc.message, exc.part)
+            self._show_problem(exc.message, exc.part, exc.plain)
             return
         except AnswerError as exc:
-            self._show_problem(exc.message, None)
+            self._show_problem(exc.message, None, exc.plain)
             return
+        self.app.visit.remember(field, raw)  # offered again in this visit's next service
         self._drafts.pop(field.id, None)
         await self._show_current()
 
@@ -231,11 +272,35 @@ class QuestionScreen(LanguageAware, Screen):
         if field is not None:
             self.app.push_screen(HelpScreen(field))
 
-    def _show_problem(self, message: str, part: str | None) -> None:
+    def reading(self) -> str:
+        """What F5 reads: the question (and in plain language, if chosen), how to answer, the
+        message below the answer, and the choices."""
+        field = self.session.current
+        if field is None:
+            return ""
+        lang = self.app.lang
+        pieces = [field.text("label", lang)]
+        if self.app.visit.plain_language:
+            pieces.append(plain_texts(field, lang))
+        pieces.append(field.text("help", lang))
+        if self._problem:
+            pieces.append(self._problem_shown())
+        if field.options:
+            _ = self.app.gettext
+            pieces.append(_("The answers are:"))
+            pieces.extend(option.text(lang) for option in field.options)
+        elif field.type == "yesno":
+            _ = self.app.gettext
+            pieces.append(_("The answers are:"))
+            pieces.extend([_("Yes"), _("No")])
+        return "\n".join(piece for piece in pieces if piece)
+
+    def _show_problem(self, message: str, part: str | None, plain: str = "") -> None:
         """The message right below the input; the input keeps what was typed."""
         self._problem, self._problem_part = message, part
+        self._problem_plain = plain or message
         problem = self.query_one("#problem", Static)
-        problem.update(message)
+        problem.update(self._problem_shown())
         problem.set_class(not message, "-empty")
         self.query_one(AnswerInput).focus_answer(part)
         # The message is the last thing in the body: scroll to the end once it has its height (a

@@ -120,6 +120,8 @@ class ReceiptScreen(LanguageAware, Screen):
                 if self.has_printer:
                     yield Button(_("Print receipt"), id="print", variant="primary", disabled=self._printing)
                 yield Button(_("Done"), id="done", variant="success")
+                # The same visitor goes on: what they told us is offered in the next service.
+                yield Button(_("Another request"), id="another", classes="-secondary")
             yield KeyHints(
                 [("Tab", _("next button")), ("Enter", _("press the button")), ("↑ ↓", _("read on"))],
                 spare=("↑ ↓",),
@@ -140,6 +142,10 @@ class ReceiptScreen(LanguageAware, Screen):
     @on(Button.Pressed, "#done")
     def _done(self) -> None:
         self.app.return_to_start(reset_language=True)
+
+    @on(Button.Pressed, "#another")
+    def _another(self) -> None:
+        self.app.return_to_start()
 
     @on(Button.Pressed, "#print")
     def _print(self) -> None:

@@ -83,7 +83,12 @@ class StartScreen(LanguageAware, Screen):
                     ("Enter", _("choose")),
                     ("F1", _("Help")),
                     ("F2", LANGUAGE_NAMES[other_language]),
-                ]
+                    ("F5", _("Read aloud")),
+                    ("F7", _("More time")),
+                    ("F4", _("Larger text")),
+                    ("F3", _("Plain language")),
+                ],
+                spare=("F3", "F4", "F7", "F5"),  # all in the help (F1) too
             )
 
     def on_mount(self) -> None:

@@ -37,6 +37,8 @@ class StillThereScreen(LanguageAware, ModalScreen[bool]):
             yield Static(_("Do you need more time?"), id="still-question")
             yield Static(self._countdown_text(), id="still-countdown")
             yield Button(_("Yes, I need more time"), id="more-time", variant="primary")
+            if not self.app.visit.more_time:
+                yield Static(_("F7: much more time, for the rest of your visit."), id="still-much-more")
 
     def on_mount(self) -> None:
         self.focus_default()
