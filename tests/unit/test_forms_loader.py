@@ -325,10 +325,10 @@ def test_the_content_hash_changes_with_any_byte_and_a_byte_order_mark_is_tolerat
 
 
 def test_every_message_of_the_form_engine_has_a_german_translation():
-    # forms.po, and access.po for the plain-language messages and their checks
+    # every catalogue, as the running tools read them all (forms.po, access.po, walkthrough.po, ...)
     catalog = {}
-    for name in ("forms.po", "access.po"):
-        with open(ROOT / "kiosk" / "locale" / "de" / "LC_MESSAGES" / name, "rb") as handle:
+    for path in sorted((ROOT / "kiosk" / "locale" / "de" / "LC_MESSAGES").glob("*.po")):
+        with open(path, "rb") as handle:
             for m in read_po(handle, locale="de_DE"):
                 if m.id:
                     catalog[m.id[0] if isinstance(m.id, tuple) else m.id] = m

@@ -52,3 +52,20 @@ def test_placeholders_survive_translation():
         if sorted(placeholder.findall(msg)) != sorted(placeholder.findall(german(msg)))
     ]
     assert broken == []
+
+
+def test_one_english_text_reads_the_same_in_german_in_every_catalogue():
+    # The tools read every catalogue at once; a text translated twice would show whichever
+    # catalogue happens to load last, so one screen could word it unlike another.
+    first: dict[str, tuple[str, object]] = {}
+    differing = []
+    for po_path in sorted((LOCALE_DIR / "de" / "LC_MESSAGES").glob("*.po")):
+        with po_path.open("rb") as handle:
+            for message in read_po(handle, locale="de_DE"):
+                if not message.id:
+                    continue
+                key = message.id if isinstance(message.id, str) else message.id[0]
+                seen = first.setdefault(key, (po_path.name, message.string))
+                if seen[1] != message.string:
+                    differing.append(f"{key!r}: {seen[0]} and {po_path.name}")
+    assert differing == []
