@@ -30,6 +30,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     server.add_argument("--host", default="127.0.0.1", help=_("address to listen on (default: 127.0.0.1)"))
     server.add_argument("--port", type=int, default=8080, help=_("port to listen on (default: 8080)"))
+    server.add_argument(
+        "--database",
+        metavar="URL",
+        help=_(
+            "keep the records in this PostgreSQL database (postgresql://...) instead of the SQLite "
+            "files in the data directory; also read from server.toml or RATHAUS_DATABASE_URL"
+        ),
+    )
     add_townhall_dir_argument(server)
     server.set_defaults(handler=run_server)
 
@@ -55,6 +63,12 @@ def run_server(args: argparse.Namespace) -> int:
             ).format(path=data_dir)
         )
     require_townhall_keys(data_dir, need_encryption=False)
+    if args.database:
+        from sync.server.database import DATABASE_ENV, is_postgres_url
+
+        if not is_postgres_url(args.database):
+            raise RathausError(_("The database URL must start with postgresql://."))
+        os.environ[DATABASE_ENV] = args.database  # for this process and every worker it starts
     app = create_app(data_dir)
     sock = _listen(args.host, args.port)
     if not os.environ.get("RATHAUS_LOG_LEVEL"):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from sync.envelope.uploads import UploadTicket
-from sync.server.upload_store import OffsetMismatch, UploadGone, UploadsFull, UploadStore
+from sync.server.upload_store import OffsetMismatch, UploadGone, UploadsFull, UploadStore, open_upload_store
 
 
 class Clock:
@@ -26,8 +26,9 @@ def clock():
 
 
 @pytest.fixture
-def spool(tmp_path, clock):
-    store = UploadStore(tmp_path / "uploads.db", clock=clock, max_total_bytes=100_000)
+def spool(tmp_path, clock, server_database):
+    """The spool as the server opens it, on SQLite and on PostgreSQL."""
+    store = open_upload_store(tmp_path, clock=clock, max_total_bytes=100_000)
     yield store
     store.close()
 
@@ -37,7 +38,7 @@ def test_the_same_batch_resumes_where_it_stood_even_after_a_restart(tmp_path, sp
     assert first.offset == 0 and len(first.upload_id) == 32
     assert spool.append(first, 0, b"x" * 8192) == 8192
     spool.close()
-    reopened = UploadStore(tmp_path / "uploads.db", clock=clock)  # the server restarted
+    reopened = open_upload_store(tmp_path, clock=clock)  # the server restarted
     again = reopened.open(ticket())
     assert again.upload_id == first.upload_id and again.offset == 8192
     assert reopened.assemble(again, b"y") == b"x" * 8192 + b"y"
