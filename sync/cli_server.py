@@ -31,6 +31,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     server.add_argument("--host", default="127.0.0.1", help=_("address to listen on (default: 127.0.0.1)"))
     server.add_argument("--port", type=int, default=8080, help=_("port to listen on (default: 8080)"))
     server.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help=_("how many server processes share the port (default: 1; several for PostgreSQL)"),
+    )
+    server.add_argument(
         "--database",
         metavar="URL",
         help=_(
@@ -69,7 +75,13 @@ def run_server(args: argparse.Namespace) -> int:
         if not is_postgres_url(args.database):
             raise RathausError(_("The database URL must start with postgresql://."))
         os.environ[DATABASE_ENV] = args.database  # for this process and every worker it starts
-    app = create_app(data_dir)
+    from sync.server.workers import MAX_WORKERS, serve_with_workers
+
+    if not 1 <= args.workers <= MAX_WORKERS:
+        raise RathausError(_("The number of workers must be from 1 to {most}.").format(most=MAX_WORKERS))
+    # With one worker the app is built here, so a database that cannot be opened is reported at
+    # once; with several each worker builds its own (connections are never shared across a fork).
+    app = create_app(data_dir) if args.workers == 1 else None
     sock = _listen(args.host, args.port)
     if not os.environ.get("RATHAUS_LOG_LEVEL"):
         logging.getLogger("rathaus").setLevel(logging.INFO)  # one line per batch: ids, count, outcome
@@ -82,15 +94,20 @@ def run_server(args: argparse.Namespace) -> int:
     print(_("Town-hall server for {path} on http://{host}:{port} (stop with Ctrl+C).").format(
         path=data_dir, host=args.host, port=args.port
     ))
-    config = server_config(
-        app,
-        host=args.host,
-        port=args.port,
-        log_level="info",
-        proxy_headers=True,
-        forwarded_allow_ips="127.0.0.1",
-    )
-    uvicorn.Server(config).run(sockets=[sock])
+
+    def make_config() -> uvicorn.Config:
+        return server_config(
+            app if app is not None else create_app(data_dir),
+            host=args.host,
+            port=args.port,
+            log_level="info",
+            proxy_headers=True,
+            forwarded_allow_ips="127.0.0.1",
+        )
+
+    if args.workers > 1:
+        return serve_with_workers(make_config, sock, args.workers)
+    uvicorn.Server(make_config()).run(sockets=[sock])
     return 0
 
 

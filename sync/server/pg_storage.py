@@ -21,8 +21,9 @@ neither see nor touch another town's records. Connections come from the process'
 from __future__ import annotations
 
 import json
+import threading
 from dataclasses import replace
-from typing import Any, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 from kiosk.errors import StoreError
 from sync.envelope.acks import REFERENCE_CONFLICT, RefusedItem
@@ -42,6 +43,9 @@ from sync.server.storage import (
     item_row,
 )
 
+if TYPE_CHECKING:
+    from psycopg_pool import ConnectionPool
+
 _ITEM_COLUMNS = (
     "reference, digest, batch_id, kiosk_id, form_id, form_version, form_hash, captured_at, "
     "received_at, sealed, opened_at, exported_at"
@@ -50,15 +54,21 @@ _STATUS_COLUMNS = "serial, reference, kiosk_id, status, message, updated_at, sta
 _STATUS_LOCK_KEY = 0x73746174  # "stat": staff answers get their serials one at a time
 
 
-class PostgresStorage:
-    """``Storage`` of one town in a PostgreSQL database shared with other towns and workers."""
+_current: set[str] = set()
+_current_lock = threading.Lock()
 
-    def __init__(self, url: str, *, town: str = DEFAULT_TOWN) -> None:
-        self.url = url
-        self.town = check_town_id(town)
-        self._pool = pool_for(url)
+
+def ensure_schema(url: str) -> "ConnectionPool":
+    """The pool for ``url``, its town-hall schema brought up to date (checked once per process).
+
+    Only the steps not yet run are run, so a role that may not change the schema (the server's,
+    ``deploy/server/roles.sql``) opens a database the administrators have migrated."""
+    pool = pool_for(url)
+    with _current_lock:
+        if url in _current:
+            return pool
         try:
-            with self._pool.connection() as conn:
+            with pool.connection() as conn:
                 if pending_postgres(conn, TOWNHALL_STEPS):
                     apply_postgres(conn, TOWNHALL_STEPS)
         except StoreError:
@@ -67,6 +77,17 @@ class PostgresStorage:
             raise StoreError(
                 f"The town-hall database {redacted(url)} cannot be opened.", detail=f"{type(exc).__name__}: {exc}"
             ) from exc
+        _current.add(url)
+    return pool
+
+
+class PostgresStorage:
+    """``Storage`` of one town in a PostgreSQL database shared with other towns and workers."""
+
+    def __init__(self, url: str, *, town: str = DEFAULT_TOWN) -> None:
+        self.url = url
+        self.town = check_town_id(town)
+        self._pool = ensure_schema(url)
 
     def _rows(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
         with self._pool.connection() as conn:
