@@ -12,6 +12,7 @@ import ipaddress
 import logging
 import os
 import socket
+from pathlib import Path
 
 from kiosk.errors import RathausError
 from kiosk.i18n import language_from_environment, translator
@@ -44,6 +45,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "files in the data directory; also read from server.toml or RATHAUS_DATABASE_URL"
         ),
     )
+    server.add_argument(
+        "--towns",
+        metavar="DIR",
+        help=_(
+            "serve every town set up in a folder of DIR at /towns/<town> (a district's server; "
+            "each town's server.toml names the PostgreSQL database and the town)"
+        ),
+    )
     add_townhall_dir_argument(server)
     server.set_defaults(handler=run_server)
 
@@ -56,10 +65,22 @@ def run_server(args: argparse.Namespace) -> int:
     from sync.server.serving import server_config
 
     _ = translator(language_from_environment())
-    data_dir = townhall_dir(args)
+    data_dir = Path(args.towns) if args.towns else townhall_dir(args)
     if not 1 <= args.port <= 65535:
         raise RathausError(_("The port must be a number from 1 to 65535."))
-    if not townhall_is_initialised(data_dir):
+    if args.database:
+        from sync.server.database import DATABASE_ENV, is_postgres_url
+
+        if not is_postgres_url(args.database):
+            raise RathausError(_("The database URL must start with postgresql://."))
+        os.environ[DATABASE_ENV] = args.database  # for this process and every worker it starts
+    if args.towns:
+        from sync.server.district import create_district_app, town_dirs
+
+        for town_dir in town_dirs(data_dir).values():
+            require_townhall_keys(town_dir, need_encryption=False)
+        build = lambda: create_district_app(data_dir)  # noqa: E731
+    elif not townhall_is_initialised(data_dir):
         # A mistyped folder is far likelier than a new town hall; making keys there would be wrong.
         raise RathausError(
             _(
@@ -68,20 +89,16 @@ def run_server(args: argparse.Namespace) -> int:
                 "rathaus keys init-townhall --name NAME"
             ).format(path=data_dir)
         )
-    require_townhall_keys(data_dir, need_encryption=False)
-    if args.database:
-        from sync.server.database import DATABASE_ENV, is_postgres_url
-
-        if not is_postgres_url(args.database):
-            raise RathausError(_("The database URL must start with postgresql://."))
-        os.environ[DATABASE_ENV] = args.database  # for this process and every worker it starts
+    else:
+        require_townhall_keys(data_dir, need_encryption=False)
+        build = lambda: create_app(data_dir)  # noqa: E731
     from sync.server.workers import MAX_WORKERS, serve_with_workers
 
     if not 1 <= args.workers <= MAX_WORKERS:
         raise RathausError(_("The number of workers must be from 1 to {most}.").format(most=MAX_WORKERS))
     # With one worker the app is built here, so a database that cannot be opened is reported at
     # once; with several each worker builds its own (connections are never shared across a fork).
-    app = create_app(data_dir) if args.workers == 1 else None
+    app = build() if args.workers == 1 else None
     sock = _listen(args.host, args.port)
     if not os.environ.get("RATHAUS_LOG_LEVEL"):
         logging.getLogger("rathaus").setLevel(logging.INFO)  # one line per batch: ids, count, outcome
@@ -97,7 +114,7 @@ def run_server(args: argparse.Namespace) -> int:
 
     def make_config() -> uvicorn.Config:
         return server_config(
-            app if app is not None else create_app(data_dir),
+            app if app is not None else build(),
             host=args.host,
             port=args.port,
             log_level="info",

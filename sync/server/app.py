@@ -294,6 +294,22 @@ class _NeverFiveHundred:
             await response(scope, receive, send)
 
 
+READY_PATH = "/v1/ready"
+
+
+def readiness(store: Storage) -> JSONResponse:
+    """200 ``{"ready": true}`` when the database answers, else 503 ``{"ready": false}`` (the reason
+    goes to the log, not to whoever asks)."""
+    ping = getattr(store, "ping", None)
+    try:
+        if ping is not None:
+            ping()
+    except Exception as exc:
+        log.warning("not ready: the database does not answer (%s)", type(exc).__name__)
+        return JSONResponse({"ready": False}, status_code=503, headers={"Retry-After": "10"})
+    return JSONResponse({"ready": True})
+
+
 def create_app(
     townhall_dir: Path,
     *,
@@ -366,6 +382,10 @@ def create_app(
     async def health(request: Request) -> Response:
         return JSONResponse({"ok": True})
 
+    async def ready(request: Request) -> Response:
+        """Readiness: the database answers (a load balancer sends kiosks elsewhere until it does)."""
+        return await run_in_threadpool(readiness, store)
+
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
@@ -387,6 +407,7 @@ def create_app(
             Route("/v1/status", post_status, methods=["POST"]),  # kiosks before protocol 1.1
             Route(DOWNLOADS_PATH, post_downloads, methods=["POST"]),
             Route("/v1/health", health, methods=["GET"]),
+            Route(READY_PATH, ready, methods=["GET"]),
             *uploads.routes,
         ],
         middleware=[
