@@ -53,6 +53,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "each town's server.toml names the PostgreSQL database and the town)"
         ),
     )
+    server.add_argument(
+        "--log-format",
+        choices=("text", "json"),
+        default=None,
+        help=_("text lines (default) or one JSON object per line, without client addresses (also RATHAUS_LOG_FORMAT)"),
+    )
     add_townhall_dir_argument(server)
     server.set_defaults(handler=run_server)
 
@@ -102,6 +108,11 @@ def run_server(args: argparse.Namespace) -> int:
     sock = _listen(args.host, args.port)
     if not os.environ.get("RATHAUS_LOG_LEVEL"):
         logging.getLogger("rathaus").setLevel(logging.INFO)  # one line per batch: ids, count, outcome
+    from sync.server.jsonlog import json_logging_wanted, use_json_lines
+
+    as_json = json_logging_wanted(args.log_format)
+    if as_json:
+        use_json_lines()
     if not _is_loopback(args.host):
         print(
             _("Note: listening on {host}. Kiosks should reach the server only through a TLS reverse proxy.").format(
@@ -120,6 +131,7 @@ def run_server(args: argparse.Namespace) -> int:
             log_level="info",
             proxy_headers=True,
             forwarded_allow_ips="127.0.0.1",
+            **({"log_config": None} if as_json else {}),
         )
 
     if args.workers > 1:
