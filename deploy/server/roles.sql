@@ -11,7 +11,7 @@
 DO $$
 BEGIN
     CREATE ROLE rathaus_server LOGIN;
-EXCEPTION WHEN duplicate_object THEN NULL;
+EXCEPTION WHEN duplicate_object OR insufficient_privilege THEN NULL;  -- made by setup-postgres.sh
 END
 $$;
 

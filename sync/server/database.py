@@ -6,10 +6,12 @@ town's records in one PostgreSQL database instead, each row carrying the town's 
 used is the town hall's configuration, read the same way by the server, the staff inbox and every
 ``rathaus`` command, so they all read and write the same records:
 
-1. ``<townhall_dir>/server.toml``: ``database = "postgresql:///rathaus"`` and ``town = "tangerhuette"``;
-2. else the environment: ``RATHAUS_DATABASE_URL`` and ``RATHAUS_TOWN`` (``rathaus server
-   --database URL`` sets the former for itself and its workers);
-3. else SQLite in the data directory, town ``default``.
+- the database: ``RATHAUS_DATABASE_URL`` if set (``rathaus server --database URL`` sets it for
+  itself and its workers; IT sets it to run a command as the administrators' role), else
+  ``database = "postgresql:///rathaus"`` in ``<townhall_dir>/server.toml``, else SQLite in the
+  data directory;
+- the town: ``town = "tangerhuette"`` in ``server.toml`` (a town's folder says which town it is),
+  else ``RATHAUS_TOWN``, else ``default``.
 
 A URL without a password (``postgresql:///rathaus``: the local socket, the system user's own role)
 is the recommended form: no secret then lies in a file or in the environment.
@@ -76,7 +78,7 @@ def database_config(townhall_dir: Path | str) -> DatabaseConfig:
             settings = tomllib.loads(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
             raise StoreError(f"The server configuration {path} cannot be read.", detail=repr(exc)) from exc
-    url = settings.get("database") or os.environ.get(DATABASE_ENV) or None
+    url = os.environ.get(DATABASE_ENV) or settings.get("database") or None
     town = settings.get("town") or os.environ.get(TOWN_ENV) or DEFAULT_TOWN
     if url is not None and not isinstance(url, str):
         raise StoreError(f"In {path}, database must be a text (a postgresql:// URL).")
