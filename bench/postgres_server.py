@@ -19,7 +19,6 @@ import shutil
 import socket
 import subprocess
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -79,7 +78,8 @@ class ThrowawayPostgres:
             except KeyError:
                 raise PostgresUnavailable(PACKAGE_REASON + ": no postgres user to run it as") from None
             run_as = "postgres"
-        folder = Path(tempfile.mkdtemp(prefix="rathaus-pg-"))
+        # As root, in /tmp: the postgres user must be able to reach the folder (TMPDIR may not be).
+        folder = Path(tempfile.mkdtemp(prefix="rathaus-pg-", dir="/tmp" if run_as else None))
         (folder / "socket").mkdir()
         if run_as:
             for path in (folder, folder / "socket"):
@@ -143,13 +143,3 @@ class ThrowawayPostgres:
             )
         shutil.rmtree(self.folder, ignore_errors=True)
 
-
-def wait_until_installed(timeout: float = 0.0) -> bool:
-    """Whether the server binaries are there, waiting up to ``timeout`` seconds for an
-    ``apt-get install`` that may still be running (``make sysdeps`` in CI)."""
-    deadline = time.monotonic() + timeout
-    while server_binaries() is None:
-        if time.monotonic() >= deadline:
-            return False
-        time.sleep(1.0)
-    return True

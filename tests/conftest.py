@@ -12,6 +12,9 @@ def _isolated_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("RATHAUS_TOWNHALL_DIR", str(tmp_path / "townhall"))
     monkeypatch.setenv("RATHAUS_LANG", "de")
     monkeypatch.delenv("RATHAUS_DEBUG", raising=False)
+    monkeypatch.delenv("RATHAUS_DATABASE_URL", raising=False)  # SQLite unless a test asks for PostgreSQL
+    monkeypatch.delenv("RATHAUS_TOWN", raising=False)
+    monkeypatch.delenv("RATHAUS_LOG_FORMAT", raising=False)
 
 
 @pytest.fixture

@@ -276,8 +276,21 @@ class UploadStore:
         return record
 
     def assemble(self, record: UploadRecord, last_chunk: bytes) -> bytes:
-        """Every stored chunk in order, then ``last_chunk``: the whole batch, for checking."""
-        with self._spool.reading() as db:
+        """Every stored chunk in order, then ``last_chunk``: the whole batch, for checking.
+
+        Read in one transaction with the upload's row, so a copy of the last chunk racing another
+        (a kiosk retrying while its first attempt is still being taken in, perhaps by another
+        worker) never assembles from chunks already let go: ``UploadGone`` when the upload was
+        finished or discarded meanwhile, ``OffsetMismatch`` when it stands elsewhere."""
+        with self._spool.transaction() as db:
+            row = db.execute(
+                "SELECT upload_offset FROM uploads WHERE upload_id = ? AND town = ?" + db.for_update,
+                [record.upload_id, self.town],
+            ).fetchone()
+            if row is None:
+                raise UploadGone(record.upload_id)
+            if row[0] != record.offset:
+                raise OffsetMismatch(int(row[0]))
             rows = db.execute(
                 "SELECT data FROM upload_chunks WHERE upload_id = ? ORDER BY start", [record.upload_id]
             ).fetchall()
@@ -320,7 +333,7 @@ class UploadStore:
                 [self.town, record.kiosk_id, record.batch_id, record.batch_digest, ack, self._clock()],
             )
 
-    def finished_ack(self, ticket: UploadTicket) -> bytes | None:
+    def finished_ack(self, ticket: UploadTicket | UploadRecord) -> bytes | None:
         """The acknowledgement of this very batch (same kiosk, id and digest), if it was taken in."""
         with self._spool.reading() as db:
             row = db.execute(

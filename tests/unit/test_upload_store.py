@@ -113,3 +113,19 @@ def test_a_finished_upload_keeps_only_its_acknowledgement(spool, clock):
     clock.now += 31 * 24 * 3600
     spool.purge_expired()
     assert spool.finished_ack(ticket()) is None
+
+
+def test_a_last_chunk_racing_a_finished_copy_never_assembles_from_chunks_let_go(spool):
+    """Two copies of the last chunk (a kiosk retrying, perhaps at another worker): once one was
+    taken in, the other finds the upload gone and gets the stored acknowledgement, never a batch
+    assembled from nothing."""
+    record = spool.open(ticket(length=8192 + 10))
+    spool.append(record, 0, b"x" * 8192)
+    at_the_end = spool.find(record.upload_id, "kiosk-a")
+    with pytest.raises(OffsetMismatch):
+        spool.assemble(record, b"z")  # a copy that still thinks the upload stands at 0
+    assert spool.assemble(at_the_end, b"y" * 10) == b"x" * 8192 + b"y" * 10
+    spool.finish(at_the_end, b"ack")
+    with pytest.raises(UploadGone):
+        spool.assemble(at_the_end, b"y" * 10)
+    assert spool.finished_ack(at_the_end) == b"ack"
