@@ -23,7 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 START_TIMEOUT_SECONDS = 30.0
-PACKAGE_REASON = "needs Debian package postgresql (PostgreSQL server binaries in /usr/lib/postgresql)"
+PACKAGE_NOTE = "needs Debian package postgresql"
+PACKAGE_REASON = f"{PACKAGE_NOTE} (PostgreSQL server binaries in /usr/lib/postgresql)"
 
 
 class PostgresUnavailable(RuntimeError):
@@ -76,7 +77,7 @@ class ThrowawayPostgres:
             try:
                 pwd.getpwnam("postgres")
             except KeyError:
-                raise PostgresUnavailable(PACKAGE_REASON + ": no postgres user to run it as") from None
+                raise PostgresUnavailable(f"{PACKAGE_NOTE}: no postgres user to run it as (root may not)") from None
             run_as = "postgres"
         # As root, in /tmp: the postgres user must be able to reach the folder (TMPDIR may not be).
         folder = Path(tempfile.mkdtemp(prefix="rathaus-pg-", dir="/tmp" if run_as else None))
@@ -106,7 +107,7 @@ class ThrowawayPostgres:
             capture_output=True, text=True, timeout=120,
         )
         if result.returncode != 0:
-            raise PostgresUnavailable(f"initdb failed: {result.stderr.strip()[-500:]}")
+            raise PostgresUnavailable(f"{PACKAGE_NOTE}: initdb failed: {result.stderr.strip()[-500:]}")
         options = (
             f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.socket_dir} "
             f"-c max_connections=200 -c shared_buffers=32MB"
@@ -123,7 +124,7 @@ class ThrowawayPostgres:
         if result.returncode != 0:
             log = (self.folder / "server.log")
             tail = log.read_text(errors="replace")[-500:] if log.exists() else result.stderr
-            raise PostgresUnavailable(f"PostgreSQL did not start: {tail.strip()}")
+            raise PostgresUnavailable(f"{PACKAGE_NOTE}: PostgreSQL did not start: {tail.strip()}")
 
     def create_database(self, name: str) -> str:
         """A fresh empty database; returns its URL."""

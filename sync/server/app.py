@@ -320,6 +320,7 @@ def create_app(
     body_idle_timeout: float = BODY_IDLE_SECONDS,
     body_deadline: float = BODY_DEADLINE_SECONDS,
     max_buffered: int = MAX_BUFFERED_BYTES,
+    body_budget: BodyBudget | None = None,
 ) -> Starlette:
     """The Starlette app for one town-hall data directory.
 
@@ -327,7 +328,8 @@ def create_app(
     storage passed in belongs to the caller). Keys are read now, so a missing signing key is
     reported at start, not at the first batch. A request body must keep coming (a byte at least
     every ``body_idle_timeout`` seconds) and be complete within ``body_deadline`` seconds; all
-    bodies together hold at most ``max_buffered`` bytes of memory (more: 503, retry later).
+    bodies together hold at most ``max_buffered`` bytes of memory (more: 503, retry later), or
+    share ``body_budget`` with the other towns' apps of a district server.
     """
     townhall_dir = Path(townhall_dir)
     max_body = min(max_body, MAX_BATCH_BYTES)  # the format's own limit is never exceeded
@@ -335,7 +337,8 @@ def create_app(
     enrolled = allowlist if allowlist is not None else Allowlist(townhall_dir)
     owns_storage = storage is None
     store: Storage = storage if storage is not None else open_storage(townhall_dir)
-    budget = BodyBudget(max(max_buffered, max_body))  # one largest body always fits
+    # one largest body always fits; a district's towns share one budget (the process's memory)
+    budget = body_budget if body_budget is not None else BodyBudget(max(max_buffered, max_body))
 
     def exchange(limit: int, kind: str, answer: Callable[[memoryview], bytes]) -> Callable:
         """One signed request in, one signed answer out; every refusal is a plain JSON error."""

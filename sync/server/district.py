@@ -34,7 +34,7 @@ from starlette.routing import Mount, Route
 from kiosk.errors import RathausError
 from kiosk.i18n import language_from_environment, translator
 from sync.keys import townhall_is_initialised
-from sync.server.app import READY_PATH, create_app, readiness
+from sync.server.app import MAX_BUFFERED_BYTES, READY_PATH, BodyBudget, create_app, readiness
 from sync.server.database import database_config
 from sync.server.serving import quiet_accept_errors
 from sync.server.storage import open_storage
@@ -68,7 +68,8 @@ def town_dirs(towns_dir: Path) -> dict[str, Path]:
 def create_district_app(towns_dir: Path) -> Starlette:
     """The app serving every town under ``towns_dir`` at ``/towns/<town>``."""
     towns = town_dirs(Path(towns_dir))
-    apps = {town: create_app(town_dir) for town, town_dir in towns.items()}
+    budget = BodyBudget(MAX_BUFFERED_BYTES)  # request bodies of all towns together, as for one town
+    apps = {town: create_app(town_dir, body_budget=budget) for town, town_dir in towns.items()}
     probe = open_storage(next(iter(towns.values())))  # one pool for all towns: one ping suffices
 
     async def health(request: Request) -> Response:
