@@ -166,3 +166,50 @@ def test_the_district_says_it_is_alive_and_ready_and_knows_no_town_it_does_not_s
     assert client.get("/v1/ready").json() == {"ready": True}
     assert client.get(_at(a, "/v1/ready")).json() == {"ready": True}
     assert client.post("/towns/nowhere/v1/batches", content=b"x", headers=OCTETS).status_code == 404
+
+
+def test_rathaus_server_towns_serves_each_town_from_two_workers(postgres_url, tmp_path, monkeypatch):
+    """The command IT runs (deploy/server/rathaus-district.service), as a real process."""
+    import os
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    monkeypatch.delenv(DATABASE_ENV, raising=False)
+    towns_dir = tmp_path / "towns"
+    towns_dir.mkdir()
+    suffix = secrets.token_hex(4)
+    a = _set_up_town(towns_dir, f"a-{suffix}", postgres_url, ("kiosk-1",))
+    b = _set_up_town(towns_dir, f"b-{suffix}", postgres_url, ("kiosk-1",))
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "kiosk.cli", "server", "--towns", str(towns_dir), "--workers", "2", "--port", str(port)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        env={k: v for k, v in os.environ.items() if k != DATABASE_ENV},
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                ready = httpx.get(f"{base}/v1/ready", timeout=1)
+                break
+            except httpx.TransportError:
+                assert process.poll() is None and time.monotonic() < deadline, process.stderr.read()
+                time.sleep(0.1)
+        assert ready.json() == {"ready": True}
+        for town in (a, b):
+            answer = httpx.post(
+                base + _at(town, "/v1/batches"), content=_batch(town["kiosks"]["kiosk-1"], town["keys"]), headers=OCTETS
+            )
+            assert answer.status_code == 200, answer.text
+        stranger = httpx.post(base + _at(b, "/v1/batches"), content=_batch(a["kiosks"]["kiosk-1"], b["keys"]), headers=OCTETS)
+        assert stranger.status_code == 403
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.communicate(timeout=30)
+    assert _held(a) == 1 and _held(b) == 1
