@@ -103,7 +103,14 @@ def run_server(args: argparse.Namespace) -> int:
     if not 1 <= args.workers <= MAX_WORKERS:
         raise RathausError(_("The number of workers must be from 1 to {most}.").format(most=MAX_WORKERS))
     # With one worker the app is built here, so a database that cannot be opened is reported at
-    # once; with several each worker builds its own (connections are never shared across a fork).
+    # once; with several each worker builds its own (connections are never shared across a fork),
+    # after one plain connection here has shown that the database answers.
+    if args.workers > 1:
+        from sync.server.database import check_reachable, database_config
+
+        towns = town_dirs(data_dir).values() if args.towns else [data_dir]
+        for config in {database_config(town_dir) for town_dir in towns}:
+            check_reachable(config)
     app = build() if args.workers == 1 else None
     sock = _listen(args.host, args.port)
     if not os.environ.get("RATHAUS_LOG_LEVEL"):

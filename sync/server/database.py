@@ -138,6 +138,22 @@ def close_pools() -> None:
 atexit.register(close_pools)
 
 
+def check_reachable(config: DatabaseConfig, timeout: int = 10) -> None:
+    """Connect once and let go (no pool, no threads: safe before forking workers); a
+    ``StoreError`` saying so when the database cannot be reached."""
+    if not config.is_postgres:
+        return
+    import psycopg
+
+    try:
+        psycopg.connect(config.url, connect_timeout=timeout).close()  # type: ignore[arg-type]
+    except psycopg.Error as exc:
+        raise StoreError(
+            f"The town-hall database {redacted(config.url or '')} cannot be reached.",
+            detail=f"{type(exc).__name__}: {exc}",
+        ) from exc
+
+
 def redacted(url: str) -> str:
     """The URL as it may be logged: any password replaced."""
     return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)

@@ -12,6 +12,9 @@ one worker is the right size for one town.)
 
 The parent only supervises: SIGTERM or SIGINT goes on to every worker and the parent waits for
 them to finish their requests; a worker that dies unexpectedly is replaced, at most once a second.
+Workers that keep dying right after they start (three in a row within ten seconds: a database
+gone, a broken setting) are not replaced for ever: the parent stops the others and ends with 1, so
+systemd reports the failure and restarts the whole service after its pause.
 """
 
 from __future__ import annotations
@@ -29,6 +32,8 @@ log = logging.getLogger("rathaus.server")
 
 MAX_WORKERS = 32
 _RESTART_PAUSE_SECONDS = 1.0
+_EARLY_SECONDS = 10.0
+_EARLY_ENDS_TO_GIVE_UP = 3
 
 
 def _run_worker(make_config: Callable[[], uvicorn.Config], sock: socket.socket) -> None:
@@ -48,13 +53,14 @@ def serve_with_workers(make_config: Callable[[], uvicorn.Config], sock: socket.s
     """Fork ``workers`` processes serving ``sock`` with ``make_config()`` (called in each worker,
     so the app is built there); return when they have all stopped after SIGTERM/SIGINT."""
     stopping = False
-    children: set[int] = set()
+    children: dict[int, float] = {}
+    early_ends = 0
 
     def start_one() -> None:
         pid = os.fork()
         if pid == 0:
             _run_worker(make_config, sock)
-        children.add(pid)
+        children[pid] = time.monotonic()
 
     def stop(signum: int, _frame: object) -> None:
         nonlocal stopping
@@ -65,6 +71,7 @@ def serve_with_workers(make_config: Callable[[], uvicorn.Config], sock: socket.s
             except ProcessLookupError:
                 pass
 
+    failed = False
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         for _ in range(workers):
@@ -77,13 +84,20 @@ def serve_with_workers(make_config: Callable[[], uvicorn.Config], sock: socket.s
                 break
             except InterruptedError:
                 continue
-            children.discard(pid)
+            started = children.pop(pid, time.monotonic())
+            if stopping:
+                continue
+            early_ends = early_ends + 1 if time.monotonic() - started < _EARLY_SECONDS else 0
+            if early_ends >= _EARLY_ENDS_TO_GIVE_UP:
+                log.error("server workers keep ending right after they start; stopping the server")
+                stop(signal.SIGTERM, None)
+                failed = True
+                continue
+            log.warning("server worker %d ended unexpectedly (status %d); starting another", pid, status)
+            time.sleep(_RESTART_PAUSE_SECONDS)
             if not stopping:
-                log.warning("server worker %d ended unexpectedly (status %d); starting another", pid, status)
-                time.sleep(_RESTART_PAUSE_SECONDS)
-                if not stopping:
-                    start_one()
+                start_one()
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-    return 0
+    return 1 if failed else 0

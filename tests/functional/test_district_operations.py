@@ -125,3 +125,35 @@ def test_addresses_in_any_log_message_and_tracebacks_are_left_out():
     assert entry["exception"] == "ValueError" and SECRET_ANSWER not in json.dumps(entry)
     times = logging.LogRecord("rathaus.server", logging.INFO, __file__, 1, "batch at 09:15:00 from %s", ("kiosk-a",), None)
     assert json.loads(formatter.format(times))["message"] == "batch at 09:15:00 from kiosk-a"
+
+
+def test_several_workers_do_not_start_against_a_database_that_does_not_answer(enrol, capsys):
+    from kiosk.cli import main
+
+    _kiosk_dir, townhall_dir = enrol("kiosk-a")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]  # nothing listens there once the probe is closed
+
+    code = main(["server", "--workers", "2", "--port", str(_free_port()), "--data-dir", str(townhall_dir),
+                 "--database", f"postgresql://rathaus@127.0.0.1:{closed_port}/rathaus"])
+
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "nicht erreichbar" in err or "cannot be reached" in err
+    assert "Traceback" not in err
+
+
+def test_workers_that_keep_ending_at_start_stop_the_server_with_a_failure():
+    """Not restarted for ever: systemd sees the failure and restarts the service after its pause."""
+    from sync.server.workers import serve_with_workers
+
+    def broken_config():
+        raise RuntimeError("no database")
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        started = time.monotonic()
+        assert serve_with_workers(broken_config, sock, 2) == 1
+    assert time.monotonic() - started < 15
