@@ -31,6 +31,7 @@ install -d -o rathaus_admin -g rathaus_admin -m 0700 /var/backups/rathaus
 runuser -u postgres -- psql -v ON_ERROR_STOP=1 -q <<'SQL'
 DO $$ BEGIN CREATE ROLE rathaus_admin LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$;
 DO $$ BEGIN CREATE ROLE rathaus_server LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$;
+DO $$ BEGIN CREATE ROLE rathaus_staff NOLOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$;
 SQL
 if ! runuser -u postgres -- psql -tAq -c "SELECT 1 FROM pg_database WHERE datname = '$DB'" | grep -q 1; then
     runuser -u postgres -- createdb --owner=rathaus_admin --encoding=UTF8 "$DB"

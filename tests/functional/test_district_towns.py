@@ -213,3 +213,42 @@ def test_rathaus_server_towns_serves_each_town_from_two_workers(postgres_url, tm
         process.send_signal(signal.SIGTERM)
         process.communicate(timeout=30)
     assert _held(a) == 1 and _held(b) == 1
+
+
+def test_a_towns_staff_role_sees_and_answers_only_its_own_town_whatever_it_asks(district, postgres_url, monkeypatch):
+    """Row-level security (deploy/server/roles.sql): even a staff machine taken over, asking for
+    another town by name, gets nothing of it."""
+    from pathlib import Path
+
+    import psycopg
+
+    from sync.server.pg_storage import PostgresStorage
+
+    client, a, b = district
+    for town in (a, b):
+        answer = client.post(_at(town, "/v1/batches"), content=_batch(town["kiosks"]["kiosk-1"], town["keys"]), headers=OCTETS)
+        assert answer.status_code == 200
+    staff_role = "staff_" + a["town"].replace("-", "_")
+    roles_sql = Path(__file__).resolve().parents[2] / "deploy" / "server" / "roles.sql"
+    with psycopg.connect(postgres_url, autocommit=True) as admin:
+        admin.execute(roles_sql.read_text(encoding="utf-8"))
+        admin.execute(f"CREATE ROLE {staff_role} LOGIN IN ROLE rathaus_staff")
+    staff_url = postgres_url.replace("postgresql://postgres@", f"postgresql://{staff_role}@")
+
+    own, other = PostgresStorage(staff_url, town=a["town"]), PostgresStorage(staff_url, town=b["town"])
+    assert [i.reference for i in own.items()] == [REFERENCE]
+    assert other.items() == [] and other.item(REFERENCE) is None and other.counts().items == 0
+    with pytest.raises(KeyError):
+        other.add_status(REFERENCE, "rejected", "", "2026-03-03T08:00:00Z")
+    own.add_status(REFERENCE, "accepted", "", "2026-03-03T08:00:00Z")
+    with psycopg.connect(staff_url, autocommit=True) as db:
+        assert db.execute("SELECT DISTINCT town FROM items").fetchall() == [(a["town"],)]
+        assert db.execute("SELECT DISTINCT town FROM kiosk_approvals").fetchall() == [(a["town"],)]
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            db.execute("DELETE FROM items")
+    monkeypatch.setenv(DATABASE_ENV, staff_url)  # town B's inbox, run with town A's role
+    with Inbox(b["dir"]) as inbox_b:
+        assert inbox_b.list("all") == []
+    monkeypatch.delenv(DATABASE_ENV)
+    with open_storage(b["dir"]) as storage_b:
+        assert storage_b.counts().items == 1 and storage_b.counts().status_updates == 0  # never answered by A
