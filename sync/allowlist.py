@@ -282,7 +282,13 @@ class _DatabaseApprovals:
 
         self.url = url
         self.town = town
-        self._pool = ensure_schema(url)
+        ensure_schema(url)
+
+    @property
+    def _pool(self) -> Any:
+        from sync.server.database import pool_for
+
+        return pool_for(self.url)
 
     def _entries(self, conn: Any) -> tuple[EnrolledKiosk, ...]:
         rows = conn.execute(

@@ -3,8 +3,8 @@
 --
 -- rathaus_admin  owns the schema: runs the migrations, approves and revokes kiosks
 --                (`rathaus keys approve/revoke`), makes and restores backups. Used by IT only.
--- rathaus_server the server and the staff inbox: store batches and uploads, read and answer
---                applications. It may READ the approved kiosks but never write them, so a server
+-- rathaus_server the server: store batches and uploads, read and answer applications.
+--                It may READ the approved kiosks but never write them, so a server
 --                taken over cannot enrol a kiosk of its own or lift a revocation: the database's
 --                counterpart of keys/ being read-only to a single town's server.
 -- rathaus_staff  group of the towns' staff roles (staff_<town>): each sees only its own town

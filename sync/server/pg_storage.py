@@ -87,7 +87,12 @@ class PostgresStorage:
     def __init__(self, url: str, *, town: str = DEFAULT_TOWN) -> None:
         self.url = url
         self.town = check_town_id(town)
-        self._pool = ensure_schema(url)
+        ensure_schema(url)
+
+    @property
+    def _pool(self) -> "ConnectionPool":
+        """The process's pool for this URL, looked up each time: it outlives no ``close_pools``."""
+        return pool_for(self.url)
 
     def _rows(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
         with self._pool.connection() as conn:

@@ -167,7 +167,6 @@ class _PostgresSpool:
 
     def __init__(self, url: str) -> None:
         self.url = url
-        self._pool = pool_for(url)
         try:
             with self._pool.connection() as conn:
                 if pending_postgres(conn, UPLOAD_STEPS):
@@ -176,6 +175,10 @@ class _PostgresSpool:
             raise
         except Exception as exc:
             raise StoreError("The upload spool in the database cannot be opened.", detail=repr(exc)) from exc
+
+    @property
+    def _pool(self) -> Any:
+        return pool_for(self.url)
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[_PostgresCursor]:
