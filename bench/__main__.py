@@ -14,7 +14,9 @@ between machines and runs.
 ``python -m bench rural`` our sync against one POST per submission over a simulated rural link
 (``bench.rural``); ``python -m bench coldstart`` the kiosk's cold start and memory against a bare
 Textual app (``bench.coldstart``); ``python -m bench queue`` submit and queue listing with 100,000
-items queued against 100 (``bench.queue_scale``). ``make bench`` runs these three after the above.
+items queued against 100 (``bench.queue_scale``); ``python -m bench ingest-postgres`` the town-hall
+server's ingest with two workers on PostgreSQL beside SQLite (``bench.ingest_postgres``).
+``make bench`` runs these after the above.
 """
 
 from __future__ import annotations
@@ -133,6 +135,10 @@ def main() -> None:
 
         queue_main()
         return
+    if sys.argv[1:2] == ["ingest-postgres"]:
+        from bench.ingest_postgres import main as ingest_main
+
+        raise SystemExit(ingest_main(sys.argv[2:]))
     if sys.argv[1:2] == ["rural"]:
         from bench.rural import main as rural_main
 
@@ -149,6 +155,9 @@ def main() -> None:
     queue_main()
     coldstart_main()
     rural_main([])
+    from bench.ingest_postgres import main as ingest_main
+
+    ingest_main([])
 
 
 if __name__ == "__main__":

@@ -32,6 +32,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "sync.cli_usb",
     "sync.cli_warnings",
     "sync.cli_staff",
+    "sync.cli_database",
 )
 
 Handler = Callable[[argparse.Namespace], int]
