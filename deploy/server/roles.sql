@@ -23,6 +23,8 @@ GRANT USAGE ON SCHEMA public TO rathaus_server;
 -- Applications and answers: added and read, opened/exported marked; never deleted by the server.
 GRANT SELECT, INSERT, UPDATE ON batches, items TO rathaus_server;
 GRANT SELECT, INSERT ON status_updates TO rathaus_server;
+-- The last contact of each kiosk (for the staff workplace), noted on every accepted exchange.
+GRANT SELECT, INSERT, UPDATE ON kiosk_contacts TO rathaus_server;
 -- Half-finished uploads: the server's own scratch space.
 GRANT SELECT, INSERT, UPDATE, DELETE ON uploads, upload_chunks, finished_uploads TO rathaus_server;
 -- Trust and schema: read only.
@@ -42,19 +44,25 @@ EXCEPTION WHEN duplicate_object OR insufficient_privilege THEN NULL;  -- made by
 END
 $$;
 GRANT USAGE ON SCHEMA public TO rathaus_staff;
-GRANT SELECT ON batches, items, status_updates, kiosk_approvals, schema_migrations TO rathaus_staff;
-GRANT UPDATE (opened_at, exported_at) ON items TO rathaus_staff;
+GRANT SELECT ON batches, items, status_updates, kiosk_approvals, kiosk_contacts, schema_migrations TO rathaus_staff;
+GRANT UPDATE (opened_at, exported_at, damaged) ON items TO rathaus_staff;
 GRANT INSERT ON status_updates TO rathaus_staff;
+-- Applications handed in on paper (the workplace records them): only under the kiosk "(paper)".
+GRANT INSERT ON batches, items TO rathaus_staff;
 GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO rathaus_staff;
 
 ALTER TABLE batches ENABLE ROW LEVEL SECURITY;
 ALTER TABLE items ENABLE ROW LEVEL SECURITY;
 ALTER TABLE status_updates ENABLE ROW LEVEL SECURITY;
 ALTER TABLE kiosk_approvals ENABLE ROW LEVEL SECURITY;
+ALTER TABLE kiosk_contacts ENABLE ROW LEVEL SECURITY;
 DROP POLICY IF EXISTS rathaus_town ON batches;
 DROP POLICY IF EXISTS rathaus_town ON items;
 DROP POLICY IF EXISTS rathaus_town ON status_updates;
 DROP POLICY IF EXISTS rathaus_town ON kiosk_approvals;
+DROP POLICY IF EXISTS rathaus_town ON kiosk_contacts;
+DROP POLICY IF EXISTS rathaus_paper_only ON batches;
+DROP POLICY IF EXISTS rathaus_paper_only ON items;
 -- The server serves every town; a staff role only its own. (The owner, rathaus_admin, is not bound.)
 CREATE POLICY rathaus_town ON batches
     USING (current_user = 'rathaus_server' OR current_user = 'staff_' || replace(town, '-', '_'));
@@ -64,3 +72,11 @@ CREATE POLICY rathaus_town ON status_updates
     USING (current_user = 'rathaus_server' OR current_user = 'staff_' || replace(town, '-', '_'));
 CREATE POLICY rathaus_town ON kiosk_approvals
     USING (current_user = 'rathaus_server' OR current_user = 'staff_' || replace(town, '-', '_'));
+CREATE POLICY rathaus_town ON kiosk_contacts
+    USING (current_user = 'rathaus_server' OR current_user = 'staff_' || replace(town, '-', '_'));
+-- What staff add is a paper application of their own town, never a kiosk's batch or item: a staff
+-- machine taken over cannot slip in an application as if a kiosk had sent it.
+CREATE POLICY rathaus_paper_only ON batches AS RESTRICTIVE FOR INSERT
+    WITH CHECK (current_user = 'rathaus_server' OR kiosk_id = '(paper)');
+CREATE POLICY rathaus_paper_only ON items AS RESTRICTIVE FOR INSERT
+    WITH CHECK (current_user = 'rathaus_server' OR kiosk_id = '(paper)');

@@ -241,14 +241,31 @@ def test_a_towns_staff_role_sees_and_answers_only_its_own_town_whatever_it_asks(
     with pytest.raises(KeyError):
         other.add_status(REFERENCE, "rejected", "", "2026-03-03T08:00:00Z")
     own.add_status(REFERENCE, "accepted", "", "2026-03-03T08:00:00Z")
+    # The staff workplace's own records: damage marks, paper applications, the kiosks' last contact.
+    own.mark_damaged(("kiosk-1", REFERENCE), "tampered", "2026-03-03T08:05:00Z")
+    other.mark_damaged(("kiosk-1", REFERENCE), "tampered", "2026-03-03T08:05:00Z")  # finds no row of B
+    paper = own.record_paper_item("PAPIER001", "nachricht", "1", "", "2026-03-03T09:00:00Z")
+    assert own.item("PAPIER001") == paper and own.item(REFERENCE).damaged == "tampered"
+    assert set(own.kiosk_contacts()) == {"kiosk-1"} and other.kiosk_contacts() == {}
     with psycopg.connect(staff_url, autocommit=True) as db:
         assert db.execute("SELECT DISTINCT town FROM items").fetchall() == [(a["town"],)]
         assert db.execute("SELECT DISTINCT town FROM kiosk_approvals").fetchall() == [(a["town"],)]
+        assert db.execute("SELECT DISTINCT town FROM kiosk_contacts").fetchall() == [(a["town"],)]
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             db.execute("DELETE FROM items")
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):  # no application as if a kiosk sent it
+            db.execute(
+                "INSERT INTO items (town, reference, digest, batch_id, kiosk_id, form_id, form_hash, "
+                "captured_at, received_at, sealed) VALUES (%s, 'FALSCH001', 'x', %s, 'kiosk-1', 'nachricht', "
+                "'', '', '', '')",
+                [a["town"], BATCH_ID],
+            )
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):  # nor a paper one in another town
+            PostgresStorage(staff_url, town=b["town"]).record_paper_item("PAPIER002", "nachricht", "1", "", "2026-03-03T09:00:00Z")
     monkeypatch.setenv(DATABASE_ENV, staff_url)  # town B's inbox, run with town A's role
     with Inbox(b["dir"]) as inbox_b:
         assert inbox_b.list("all") == []
     monkeypatch.delenv(DATABASE_ENV)
     with open_storage(b["dir"]) as storage_b:
         assert storage_b.counts().items == 1 and storage_b.counts().status_updates == 0  # never answered by A
+        assert storage_b.item(REFERENCE).damaged is None and storage_b.item("PAPIER002") is None
