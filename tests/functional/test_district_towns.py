@@ -269,3 +269,45 @@ def test_a_towns_staff_role_sees_and_answers_only_its_own_town_whatever_it_asks(
     with open_storage(b["dir"]) as storage_b:
         assert storage_b.counts().items == 1 and storage_b.counts().status_updates == 0  # never answered by A
         assert storage_b.item(REFERENCE).damaged is None and storage_b.item("PAPIER002") is None
+
+
+def test_a_towns_staff_workplace_shows_only_its_own_applications_and_kiosks(district):
+    """The staff workplace of town A reads the shared database through A's storage: B's
+    application is not found by its code, and B's "kiosk-1" reporting in does not make A's look
+    alive. Each town's accounts stay in its own folder."""
+    import warnings
+
+    from argon2 import PasswordHasher
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from starlette.testclient import TestClient
+
+    from sync.workplace import WorkplaceConfig, create_app
+    from sync.workplace.accounts import open_accounts
+
+    client, a, b = district
+    answer = client.post(_at(b, "/v1/batches"), content=_batch(b["kiosks"]["kiosk-1"], b["keys"]), headers=OCTETS)
+    assert answer.status_code == 200
+    cheap = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1)
+    with open_accounts(a["dir"], hasher=cheap) as accounts:
+        accounts.add_user("erika", "Lindenweg-7-Tangerhuette", role="clerk", display_name="Erika")
+        accounts.add_user("ingo", "Lindenweg-7-Tangerhuette", role="it", display_name="Ingo")
+    assert (a["dir"] / "staff" / "staff.db").exists() and not (b["dir"] / "staff").exists()
+
+    def log_in(staff: TestClient, username: str) -> None:
+        staff.get("/login")
+        staff.post("/login", data={"username": username, "password": "Lindenweg-7-Tangerhuette",
+                                   "csrf_token": staff.cookies["rk_csrf"], "next": "/inbox"})
+
+    with TestClient(create_app(WorkplaceConfig(a["dir"], hasher=cheap)), follow_redirects=False) as clerk:
+        log_in(clerk, "erika")
+        found = clerk.get("/inbox", params={"code": REFERENCE})
+        assert found.status_code == 200 and 'class="problem"' in found.text  # B's code: not one of A's
+    with TestClient(create_app(WorkplaceConfig(a["dir"], hasher=cheap)), follow_redirects=False) as it:
+        log_in(it, "ingo")
+        kiosks = it.get("/kiosks").text
+        assert "kiosk-1" in kiosks and "kiosk-2" in kiosks
+        assert kiosks.count("meldet sich nicht") == 2  # neither of A's kiosks was ever heard from
+    with open_storage(b["dir"]) as storage_b:
+        assert set(storage_b.kiosk_contacts()) == {"kiosk-1"}
