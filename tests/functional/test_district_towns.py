@@ -311,3 +311,40 @@ def test_a_towns_staff_workplace_shows_only_its_own_applications_and_kiosks(dist
         assert kiosks.count("meldet sich nicht") == 2  # neither of A's kiosks was ever heard from
     with open_storage(b["dir"]) as storage_b:
         assert set(storage_b.kiosk_contacts()) == {"kiosk-1"}
+
+
+def test_each_town_sends_its_kiosks_the_warnings_of_its_own_folder_only(district):
+    """The warnings channel in a district: town A's import reaches A's kiosks; town B, whose
+    folder holds a record that cannot be read, sends none, and its kiosks still get their status."""
+    import datetime as dt
+
+    from sync.envelope.downloads import verify_download
+    from sync.warnings.config import load_warnings_config
+    from sync.warnings.importer import run_import
+    from tests.functional.test_warnings_end_to_end import current_storm
+
+    client, a, b = district
+    for town in (a, b):
+        (town["dir"] / "warnings.toml").write_text('areas = ["15090535"]\n', encoding="utf-8")
+    incoming = a["dir"] / "warnings" / "incoming"
+    incoming.mkdir(parents=True)
+    (incoming / "storm.xml").write_bytes(current_storm(dt.datetime.now(dt.timezone.utc)))
+    assert run_import(load_warnings_config(a["dir"])).new == 1
+    (b["dir"] / "warnings").mkdir()
+    (b["dir"] / "warnings" / "warnings.db").write_bytes(b"not a database" * 100)  # unreadable to the server
+
+    def warnings_of(town: dict) -> tuple:
+        kiosk = town["kiosks"]["kiosk-1"]
+        request = build_download_request(
+            kiosk_id="kiosk-1", channels={"status": 0, "warnings": 0}, signing_key=kiosk.signing
+        )
+        answer = client.post(_at(town, "/v1/downloads"), content=request, headers=OCTETS)
+        assert answer.status_code == 200, answer.text
+        download = verify_download(answer.content, town["keys"].signing_public, kiosk_id="kiosk-1")
+        assert "status" in download.parts
+        part = download.parts["warnings"]
+        return part.version, [text.headline for entry in part.entries for text in entry.texts if text.language.startswith("de")]
+
+    version, headlines = warnings_of(a)
+    assert version > 0 and headlines == ["Amtliche UNWETTERWARNUNG vor ORKANARTIGEN BÖEN"]
+    assert warnings_of(b) == (0, [])
