@@ -322,6 +322,20 @@ class _DatabaseApprovals:
 
     @contextmanager
     def changing(self) -> Iterator[list[EnrolledKiosk]]:
+        from psycopg.errors import InsufficientPrivilege
+
+        try:
+            with self._changing() as entries:
+                yield entries
+        except InsufficientPrivilege as exc:
+            # The server's and the staff's roles may only read the approvals (roles.sql).
+            raise StoreError(
+                _t("Only IT may enrol or block kiosks here, with the database's administrator role (rathaus keys approve / revoke)."),
+                detail=type(exc).__name__,
+            ) from exc
+
+    @contextmanager
+    def _changing(self) -> Iterator[list[EnrolledKiosk]]:
         with self._pool.connection() as conn, conn.transaction():
             conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [_APPROVALS_LOCK + self.town])
             entries = list(self._entries(conn))

@@ -8,7 +8,7 @@ import secrets
 import httpx
 import pytest
 
-from kiosk.errors import RathausError
+from kiosk.errors import RathausError, StoreError
 from kiosk.refcode import new_reference
 from sync.allowlist import Allowlist
 from sync.embedded import start_embedded_server
@@ -265,6 +265,8 @@ def test_a_towns_staff_role_sees_and_answers_only_its_own_town_whatever_it_asks(
     monkeypatch.setenv(DATABASE_ENV, staff_url)  # town B's inbox, run with town A's role
     with Inbox(b["dir"]) as inbox_b:
         assert inbox_b.list("all") == []
+    with pytest.raises(StoreError, match="darf hier nur die IT"):  # the workplace shows this, not a crash
+        Allowlist(a["dir"]).revoke("kiosk-1", "gestohlen")
     monkeypatch.delenv(DATABASE_ENV)
     with open_storage(b["dir"]) as storage_b:
         assert storage_b.counts().items == 1 and storage_b.counts().status_updates == 0  # never answered by A
