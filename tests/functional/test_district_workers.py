@@ -19,6 +19,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from kiosk.errors import StoreError
 from sync.allowlist import Allowlist
 from sync.envelope import ItemMeta, build_batch, parse_batch, seal_item, verify_ack
 from sync.envelope.uploads import build_upload_ticket
@@ -230,7 +231,13 @@ def test_the_servers_database_role_cannot_enrol_a_kiosk_or_lift_a_revocation(dis
     """The database's counterpart of keys/ being read-only to the server (deploy/server/roles.sql)."""
     import psycopg
 
+    import datetime as dt
+
+    from sync.envelope import utc_timestamp
+    from sync.server.upload_store import open_upload_store
+
     townhall_dir = district[0]
+    open_upload_store(townhall_dir).close()  # roles.sql comes after `rathaus database migrate`
     with psycopg.connect(postgres_url, autocommit=True) as admin:
         admin.execute(ROLES_SQL.read_text(encoding="utf-8"))
     server_url = postgres_url.replace("postgresql://postgres@", "postgresql://rathaus_server@")
@@ -240,8 +247,9 @@ def test_the_servers_database_role_cannot_enrol_a_kiosk_or_lift_a_revocation(dis
 
     as_server = Allowlist(townhall_dir)
     assert [e.kiosk_id for e in as_server.list()] == ["kiosk-a", "kiosk-b", "kiosk-c"]  # it may read them
-    with pytest.raises(psycopg.errors.InsufficientPrivilege):
+    with pytest.raises(StoreError, match="darf hier nur die IT") as refused:
         as_server.approve(enrolment_request_path(intruder_dir, "kiosk-x"))
+    assert isinstance(refused.value.__cause__, psycopg.errors.InsufficientPrivilege)
     Allowlist(townhall_dir).public_key_for("kiosk-b")
     with psycopg.connect(server_url, autocommit=True) as db:
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
@@ -252,5 +260,8 @@ def test_the_servers_database_role_cannot_enrol_a_kiosk_or_lift_a_revocation(dis
     with open_storage(townhall_dir) as storage:
         held = storage.items()
         storage.add_status(held[0].reference, "in_progress", "", "2026-03-03T08:00:00Z", kiosk_id=held[0].kiosk_id)
+        later = utc_timestamp(dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=1))  # after every batch
+        storage.record_kiosk_contact("kiosk-b", later, "download")  # for the staff workplace
+        assert (storage.kiosk_contacts()["kiosk-b"].last_seen_at, storage.kiosk_contacts()["kiosk-b"].last_kind) == (later, "download")
     monkeypatch.setenv(DATABASE_ENV, postgres_url)
     assert "kiosk-x" not in [e.kiosk_id for e in Allowlist(townhall_dir).list()]
