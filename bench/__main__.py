@@ -22,7 +22,9 @@ between machines and runs.
 - ``python -m bench warning``: a warning snapshot's way to a kiosk on the window link with 200
   applications waiting, against an empty queue (``bench.warning_latency``);
 - ``python -m bench rural``: our sync against one POST per submission over a simulated rural link
-  (``bench.rural``).
+  (``bench.rural``);
+- ``python -m bench ingest-postgres``: the town-hall server's ingest with two workers on PostgreSQL
+  beside SQLite in the same run (``bench.ingest_postgres``).
 """
 
 from __future__ import annotations
@@ -149,6 +151,10 @@ def main() -> None:
         from bench.warning_latency import main as warning_main
 
         raise SystemExit(warning_main(sys.argv[2:]))
+    if sys.argv[1:2] == ["ingest-postgres"]:
+        from bench.ingest_postgres import main as ingest_postgres_main
+
+        raise SystemExit(ingest_postgres_main(sys.argv[2:]))
     if sys.argv[1:2] == ["rural"]:
         from bench.rural import main as rural_main
 
@@ -169,6 +175,9 @@ def main() -> None:
     ingest_main([])
     warning_main([])
     rural_main([])
+    from bench.ingest_postgres import main as ingest_postgres_main
+
+    ingest_postgres_main([])
 
 
 if __name__ == "__main__":

@@ -33,6 +33,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "sync.cli_warnings",
     "sync.cli_staff",
     "sync.cli_assistance",
+    "sync.cli_database",
 )
 
 Handler = Callable[[argparse.Namespace], int]

@@ -6,6 +6,15 @@ change is a locked read-modify-write followed by an atomic rename, and every loo
 the file changed, so a revocation takes effect on the server's next request without a restart.
 Revoked entries stay in the file (with time and reason) so the history is visible and a revoked key
 can never be enrolled again.
+
+Where the town hall's records are in PostgreSQL (``sync.server.database``: a district server for
+many towns, several workers), the approvals are rows of ``kiosk_approvals`` with the town's id
+instead, read on every lookup, so a revocation takes effect in every worker with the next request.
+Changes are one transaction under an advisory lock per town. The property the read-only
+``keys/`` folder gives a single town carries over by the database's privileges: the server's role
+may only read ``kiosk_approvals`` (``deploy/server/roles.sql``); only the administrators' role,
+which ``rathaus keys approve/revoke`` run as, writes it. A server taken over cannot enrol a kiosk
+of its own, nor lift a revocation.
 """
 
 from __future__ import annotations
@@ -20,7 +29,7 @@ from typing import Any, Iterator
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from kiosk.errors import KeyFileError
+from kiosk.errors import KeyFileError, StoreError
 from kiosk.i18n import language_from_environment, translator
 from sync.envelope import EnrolmentRequest, fingerprint, is_kiosk_id, utc_timestamp
 from sync.envelope.failures import (
@@ -39,6 +48,7 @@ from sync.keys import (
     townhall_is_initialised,
     townhall_public_keys_path,
 )
+from sync.server.database import database_config
 
 ALLOWLIST_FILE = "kiosks.json"
 ALLOWLIST_FORMAT = "rathaus-kiosks/1"
@@ -111,6 +121,10 @@ class Allowlist:
     def __init__(self, townhall_dir: Path) -> None:
         self.townhall_dir = Path(townhall_dir)
         self.path = self.townhall_dir / KEYS_DIR / ALLOWLIST_FILE
+        config = database_config(self.townhall_dir)
+        self._database: _DatabaseApprovals | None = (
+            _DatabaseApprovals(config.url, config.town) if config.url is not None else None
+        )
         # (file stamp, entries read after that stamp) in one attribute: the server's threads
         # replace it in one step, so no thread pairs a new stamp with old entries.
         self._cache: tuple[tuple[int, int, int] | None, tuple[EnrolledKiosk, ...]] = (None, ())
@@ -119,6 +133,8 @@ class Allowlist:
 
     def _entries(self) -> tuple[EnrolledKiosk, ...]:
         """The file's entries; parsed again only when the file changed (rename = new inode)."""
+        if self._database is not None:
+            return self._database.read()
         try:
             stat = os.stat(self.path)
         except FileNotFoundError:
@@ -166,6 +182,10 @@ class Allowlist:
     @contextmanager
     def _locked(self) -> Iterator[list[EnrolledKiosk]]:
         """Hold the lock, hand out the current entries, write them back if no error occurred."""
+        if self._database is not None:
+            with self._database.changing() as entries:
+                yield entries
+            return
         self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         lock_path = self.path.with_name(self.path.name + ".lock")
         with open(lock_path, "a") as lock:
@@ -248,3 +268,95 @@ class Allowlist:
                     )
             if not known:
                 raise envelope_error(UNKNOWN_KIOSK, kiosk_id=kiosk_id)
+
+
+_APPROVALS_LOCK = "rathaus.kiosk_approvals."
+_APPROVAL_COLUMNS = "kiosk_id, signing_public_key, approved_at, revoked_at, revoke_reason, fingerprint"
+
+
+class _DatabaseApprovals:
+    """The approvals of one town in PostgreSQL (``kiosk_approvals``)."""
+
+    def __init__(self, url: str, town: str) -> None:
+        from sync.server.pg_storage import ensure_schema
+
+        self.url = url
+        self.town = town
+        ensure_schema(url)
+
+    @property
+    def _pool(self) -> Any:
+        from sync.server.database import pool_for
+
+        return pool_for(self.url)
+
+    def _entries(self, conn: Any) -> tuple[EnrolledKiosk, ...]:
+        rows = conn.execute(
+            f"SELECT {_APPROVAL_COLUMNS} FROM kiosk_approvals WHERE town = %s ORDER BY approved_at, kiosk_id",
+            [self.town],
+        ).fetchall()
+        where = Path(f"kiosk_approvals (town {self.town})")
+        return tuple(
+            _entry_from_json(
+                {
+                    "approved_at": row[2],
+                    "fingerprint": row[5],  # checked against the key: a mismatch reads as damage
+                    "kiosk_id": row[0],
+                    "revoke_reason": row[4],
+                    "revoked_at": row[3],
+                    "signing_public_key": row[1],
+                },
+                where,
+            )
+            for row in rows
+        )
+
+    def read(self) -> tuple[EnrolledKiosk, ...]:
+        try:
+            with self._pool.connection() as conn:
+                return self._entries(conn)
+        except KeyFileError:
+            raise
+        except Exception as exc:
+            raise StoreError("The list of enrolled kiosks cannot be read.", detail=type(exc).__name__) from exc
+
+    @contextmanager
+    def changing(self) -> Iterator[list[EnrolledKiosk]]:
+        from psycopg.errors import InsufficientPrivilege
+
+        try:
+            with self._changing() as entries:
+                yield entries
+        except InsufficientPrivilege as exc:
+            # The server's and the staff's roles may only read the approvals (roles.sql).
+            raise StoreError(
+                _t("Only IT may enrol or block kiosks here, with the database's administrator role (rathaus keys approve / revoke)."),
+                detail=type(exc).__name__,
+            ) from exc
+
+    @contextmanager
+    def _changing(self) -> Iterator[list[EnrolledKiosk]]:
+        with self._pool.connection() as conn, conn.transaction():
+            conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [_APPROVALS_LOCK + self.town])
+            entries = list(self._entries(conn))
+            before = list(entries)
+            yield entries
+            for entry in entries:
+                if entry in before:
+                    continue
+                conn.execute(
+                    "INSERT INTO kiosk_approvals (town, fingerprint, kiosk_id, signing_public_key, "
+                    "approved_at, revoked_at, revoke_reason) VALUES (%s, %s, %s, %s, %s, %s, %s) "
+                    "ON CONFLICT (town, fingerprint) DO UPDATE SET revoked_at = excluded.revoked_at, "
+                    "revoke_reason = excluded.revoke_reason",
+                    [
+                        self.town,
+                        entry.fingerprint,
+                        entry.kiosk_id,
+                        encode_public_key(entry.public_key),
+                        entry.approved_at,
+                        entry.revoked_at,
+                        entry.revoke_reason,
+                    ],
+                )
+

@@ -12,6 +12,9 @@ def _isolated_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("RATHAUS_TOWNHALL_DIR", str(tmp_path / "townhall"))
     monkeypatch.setenv("RATHAUS_LANG", "de")
     monkeypatch.delenv("RATHAUS_DEBUG", raising=False)
+    monkeypatch.delenv("RATHAUS_DATABASE_URL", raising=False)  # SQLite unless a test asks for PostgreSQL
+    monkeypatch.delenv("RATHAUS_TOWN", raising=False)
+    monkeypatch.delenv("RATHAUS_LOG_FORMAT", raising=False)
 
 
 @pytest.fixture
@@ -48,3 +51,50 @@ def answer_all(form, typed: dict, lang: str = "de") -> dict:
 def fill():
     """``fill(form, typed)``: the answers a person typing ``typed`` would hand in."""
     return answer_all
+
+
+# -- the town hall's database: SQLite, and PostgreSQL where Debian's postgresql package is there ----
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A throwaway PostgreSQL server for the whole session (started on first use, stopped at the
+    end); skipped, naming the Debian package, where none can run."""
+    from bench.postgres_server import PostgresUnavailable, ThrowawayPostgres
+
+    try:
+        server = ThrowawayPostgres.start()
+    except PostgresUnavailable as exc:
+        pytest.skip(str(exc))
+    try:
+        yield server
+    finally:
+        from sync.server.database import close_pools
+
+        close_pools()
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_url(postgres_server):
+    """One database for the tests; each test works in a town of its own in it."""
+    return postgres_server.create_database("rathaus_test")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def server_database(request, monkeypatch):
+    """Run the test once on SQLite (the files in the data directory) and once on PostgreSQL (a
+    fresh town in the shared test database), through the configuration every tool reads."""
+    import secrets
+
+    from sync.server.database import DATABASE_ENV, TOWN_ENV, DatabaseConfig
+
+    monkeypatch.delenv(DATABASE_ENV, raising=False)
+    monkeypatch.delenv(TOWN_ENV, raising=False)
+    if request.param == "sqlite":
+        return DatabaseConfig(url=None)
+    url = request.getfixturevalue("postgres_url")
+    town = "t-" + secrets.token_hex(6)
+    monkeypatch.setenv(DATABASE_ENV, url)
+    monkeypatch.setenv(TOWN_ENV, town)
+    return DatabaseConfig(url=url, town=town)

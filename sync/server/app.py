@@ -294,6 +294,22 @@ class _NeverFiveHundred:
             await response(scope, receive, send)
 
 
+READY_PATH = "/v1/ready"
+
+
+def readiness(store: Storage) -> JSONResponse:
+    """200 ``{"ready": true}`` when the database answers, else 503 ``{"ready": false}`` (the reason
+    goes to the log, not to whoever asks)."""
+    ping = getattr(store, "ping", None)
+    try:
+        if ping is not None:
+            ping()
+    except Exception as exc:
+        log.warning("not ready: the database does not answer (%s)", type(exc).__name__)
+        return JSONResponse({"ready": False}, status_code=503, headers={"Retry-After": "10"})
+    return JSONResponse({"ready": True})
+
+
 def create_app(
     townhall_dir: Path,
     *,
@@ -304,6 +320,7 @@ def create_app(
     body_idle_timeout: float = BODY_IDLE_SECONDS,
     body_deadline: float = BODY_DEADLINE_SECONDS,
     max_buffered: int = MAX_BUFFERED_BYTES,
+    body_budget: BodyBudget | None = None,
 ) -> Starlette:
     """The Starlette app for one town-hall data directory.
 
@@ -311,7 +328,8 @@ def create_app(
     storage passed in belongs to the caller). Keys are read now, so a missing signing key is
     reported at start, not at the first batch. A request body must keep coming (a byte at least
     every ``body_idle_timeout`` seconds) and be complete within ``body_deadline`` seconds; all
-    bodies together hold at most ``max_buffered`` bytes of memory (more: 503, retry later).
+    bodies together hold at most ``max_buffered`` bytes of memory (more: 503, retry later), or
+    share ``body_budget`` with the other towns' apps of a district server.
     """
     townhall_dir = Path(townhall_dir)
     max_body = min(max_body, MAX_BATCH_BYTES)  # the format's own limit is never exceeded
@@ -319,7 +337,8 @@ def create_app(
     enrolled = allowlist if allowlist is not None else Allowlist(townhall_dir)
     owns_storage = storage is None
     store: Storage = storage if storage is not None else open_storage(townhall_dir)
-    budget = BodyBudget(max(max_buffered, max_body))  # one largest body always fits
+    # one largest body always fits; a district's towns share one budget (the process's memory)
+    budget = body_budget if body_budget is not None else BodyBudget(max(max_buffered, max_body))
 
     def exchange(limit: int, kind: str, answer: Callable[[memoryview], bytes]) -> Callable:
         """One signed request in, one signed answer out; every refusal is a plain JSON error."""
@@ -366,6 +385,10 @@ def create_app(
     async def health(request: Request) -> Response:
         return JSONResponse({"ok": True})
 
+    async def ready(request: Request) -> Response:
+        """Readiness: the database answers (a load balancer sends kiosks elsewhere until it does)."""
+        return await run_in_threadpool(readiness, store)
+
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
@@ -387,6 +410,7 @@ def create_app(
             Route("/v1/status", post_status, methods=["POST"]),  # kiosks before protocol 1.1
             Route(DOWNLOADS_PATH, post_downloads, methods=["POST"]),
             Route("/v1/health", health, methods=["GET"]),
+            Route(READY_PATH, ready, methods=["GET"]),
             *uploads.routes,
         ],
         middleware=[

@@ -1,10 +1,12 @@
 """What the town hall keeps: received batches, the sealed items in them, and the staff's answers.
 
-``Storage`` is the narrow interface the intake, the server and the staff inbox use, so a PostgreSQL
-backend can follow without touching them. ``SqliteStorage`` is the default: one file
-(``townhall.db``), WAL journal, ``synchronous=FULL`` (an acknowledged batch survives a power cut),
-schema kept by ``sqlite_utils.Migrations``. Items stay sealed in the database; only the inbox, which
-holds the private key, ever opens them.
+``Storage`` is the narrow interface the intake, the server and the staff inbox use.
+``SqliteStorage`` is the default for a single town: one file (``townhall.db``), WAL journal,
+``synchronous=FULL`` (an acknowledged batch survives a power cut). ``PostgresStorage``
+(``sync.server.pg_storage``) holds many towns in one PostgreSQL database; ``open_storage`` picks
+the one the town hall's configuration names (``sync.server.database``). Both keep their schema by
+the numbered steps of ``sync.server.schema``, and every row carries the town it belongs to. Items
+stay sealed in the database; only the inbox, which holds the private key, ever opens them.
 
 Every write is one transaction. One connection is shared by all threads of the server and guarded
 by a lock, which is plenty for a town hall's traffic and keeps SQLite's rules simple.
@@ -22,14 +24,15 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator, Protocol, Sequence, runtime_checkable
 
 import sqlite_utils
-from sqlite_utils import Migrations
 
 from kiosk.errors import StoreError
 from kiosk.private_file import create_private
 from sync.envelope.acks import REFERENCE_CONFLICT, RefusedItem
-from sync.envelope.limits import MAX_STATUS_UPDATES
 from sync.envelope.fields import parse_timestamp, utc_timestamp
+from sync.envelope.limits import MAX_STATUS_UPDATES
 from sync.envelope.status import StatusUpdate
+from sync.server.database import DEFAULT_TOWN, check_town_id, database_config
+from sync.server.schema import TOWNHALL_STEPS, apply_sqlite
 
 DB_NAME = "townhall.db"
 _BUSY_TIMEOUT_MS = 10_000
@@ -98,6 +101,10 @@ class ItemRecord:
 PAPER_KIOSK_ID = "(paper)"
 """The "kiosk" of applications handed in on paper. Parentheses never match a kiosk id
 (``[a-z0-9][a-z0-9-]*``), so no kiosk can ask for, or send under, this id."""
+
+PAPER_BATCH_ID = "paper"
+"""The batch row each town's paper applications hang off (made with the town's first one); not a
+kiosk's batch, so ``counts()`` leaves it out."""
 
 
 @dataclass(frozen=True)
@@ -222,94 +229,6 @@ class Storage(Protocol):
         """Release the database."""
 
 
-migrations = Migrations("rathaus-townhall")
-
-
-@migrations(name="0001_batches_items_status")
-def _initial_schema(db: sqlite_utils.Database) -> None:
-    db.execute(
-        """
-        CREATE TABLE batches (
-            batch_id     TEXT PRIMARY KEY,
-            kiosk_id     TEXT NOT NULL,
-            sequence     INTEGER NOT NULL,
-            created_at   TEXT NOT NULL,
-            received_at  TEXT NOT NULL,
-            item_count   INTEGER NOT NULL,
-            item_digests TEXT NOT NULL
-        )
-        """
-    )
-    db.execute("CREATE INDEX batches_by_kiosk ON batches (kiosk_id, sequence)")
-    db.execute(
-        """
-        CREATE TABLE items (
-            reference    TEXT NOT NULL,
-            digest       TEXT NOT NULL UNIQUE,
-            batch_id     TEXT NOT NULL REFERENCES batches (batch_id),
-            kiosk_id     TEXT NOT NULL,
-            form_id      TEXT NOT NULL,
-            form_version,
-            form_hash    TEXT NOT NULL,
-            captured_at  TEXT NOT NULL,
-            received_at  TEXT NOT NULL,
-            sealed       BLOB NOT NULL,
-            opened_at    TEXT,
-            exported_at  TEXT,
-            PRIMARY KEY (kiosk_id, reference)
-        )
-        """
-    )
-    db.execute("CREATE INDEX items_by_reference ON items (reference)")
-    db.execute("CREATE INDEX items_by_form ON items (form_id, received_at)")
-    db.execute(
-        """
-        CREATE TABLE status_updates (
-            serial      INTEGER PRIMARY KEY AUTOINCREMENT,
-            reference   TEXT NOT NULL,
-            kiosk_id    TEXT NOT NULL,
-            status      TEXT NOT NULL,
-            message     TEXT NOT NULL DEFAULT '',
-            updated_at  TEXT NOT NULL,
-            staff_note  TEXT NOT NULL DEFAULT '',
-            FOREIGN KEY (kiosk_id, reference) REFERENCES items (kiosk_id, reference)
-        )
-        """
-    )
-    db.execute("CREATE INDEX status_by_kiosk ON status_updates (kiosk_id, serial)")
-    db.execute("CREATE INDEX status_by_item ON status_updates (kiosk_id, reference, serial)")
-
-
-@migrations(name="0002_refused_items")
-def _refused_items(db: sqlite_utils.Database) -> None:
-    """Which items of a batch were refused (JSON list of {digest, code}), so the same batch sent
-    again gets the same acknowledgement and staff can count conflicts."""
-    db.execute("ALTER TABLE batches ADD COLUMN refused TEXT NOT NULL DEFAULT '[]'")
-
-
-@migrations(name="0003_damage_paper_kiosk_contacts")
-def _damage_paper_contacts(db: sqlite_utils.Database) -> None:
-    """Damaged items are marked (never deleted: they are evidence); applications handed in on
-    paper hang off one batch row of their own; the last contact of each kiosk is kept for staff."""
-    db.execute("ALTER TABLE items ADD COLUMN damaged TEXT")
-    db.execute(
-        "INSERT INTO batches (batch_id, kiosk_id, sequence, created_at, received_at, item_count, "
-        "item_digests) VALUES ('paper', ?, 0, '', '', 0, '[]')",
-        [PAPER_KIOSK_ID],
-    )
-    db.execute(
-        """
-        CREATE TABLE kiosk_contacts (
-            kiosk_id          TEXT PRIMARY KEY,
-            last_seen_at      TEXT NOT NULL,
-            last_kind         TEXT NOT NULL,
-            last_batch_at     TEXT,
-            last_batch_items  INTEGER
-        )
-        """
-    )
-
-
 _ITEM_COLUMNS = (
     "reference, digest, batch_id, kiosk_id, form_id, form_version, form_hash, captured_at, "
     "received_at, sealed, opened_at, exported_at, damaged"
@@ -318,10 +237,14 @@ _STATUS_COLUMNS = "serial, reference, kiosk_id, status, message, updated_at, sta
 
 
 class SqliteStorage:
-    """``Storage`` in one SQLite file; safe to share between the server's threads."""
+    """``Storage`` in one SQLite file; safe to share between the server's threads.
 
-    def __init__(self, path: Path | str) -> None:
+    Every row carries a town id and every query is scoped to ``town``; a single town hall's
+    file holds the town ``default`` only."""
+
+    def __init__(self, path: Path | str, *, town: str = DEFAULT_TOWN) -> None:
         self.path = Path(path)
+        self.town = check_town_id(town)
         conn: sqlite3.Connection | None = None
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -334,7 +257,7 @@ class SqliteStorage:
             conn.execute("PRAGMA foreign_keys=ON")
             conn.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
             self._db = sqlite_utils.Database(conn, execute_plugins=False)
-            migrations.apply(self._db)
+            apply_sqlite(conn, TOWNHALL_STEPS)
         except (OSError, sqlite3.Error) as exc:
             if conn is not None:
                 conn.close()
@@ -363,25 +286,15 @@ class SqliteStorage:
         with self._lock:
             row = self._db.execute(
                 "SELECT batch_id, kiosk_id, sequence, created_at, received_at, item_digests, "
-                "refused FROM batches WHERE batch_id = ?",
-                [batch_id],
+                "refused FROM batches WHERE town = ? AND batch_id = ?",
+                [self.town, batch_id],
             ).fetchone()
-        if row is None:
-            return None
-        return BatchRecord(
-            batch_id=row[0],
-            kiosk_id=row[1],
-            sequence=row[2],
-            created_at=row[3],
-            received_at=row[4],
-            item_digests=tuple(json.loads(row[5])),
-            refused=tuple(RefusedItem(entry["digest"], entry["code"]) for entry in json.loads(row[6])),
-        )
+        return None if row is None else batch_from_row(row)
 
     def store_batch(self, batch: BatchRecord, items: Sequence[ItemRecord]) -> BatchRecord | None:
         with self._write():
             taken = self._db.execute(
-                "SELECT 1 FROM batches WHERE batch_id = ?", [batch.batch_id]
+                "SELECT 1 FROM batches WHERE town = ? AND batch_id = ?", [self.town, batch.batch_id]
             ).fetchone()
             if taken:
                 return None
@@ -400,38 +313,15 @@ class SqliteStorage:
                 # else: the very same sealed item is already held; it is kept once.
             stored = replace(batch, refused=batch.refused + tuple(refused))
             self._db.execute(
-                "INSERT INTO batches (batch_id, kiosk_id, sequence, created_at, received_at, "
-                "item_count, item_digests, refused) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    stored.batch_id,
-                    stored.kiosk_id,
-                    stored.sequence,
-                    stored.created_at,
-                    stored.received_at,
-                    stored.item_count,
-                    json.dumps(list(stored.item_digests)),
-                    json.dumps([{"code": r.code, "digest": r.digest} for r in stored.refused]),
-                ],
+                "INSERT INTO batches (town, batch_id, kiosk_id, sequence, created_at, received_at, "
+                "item_count, item_digests, refused) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [self.town, *batch_row(stored)],
             )
             self._db.conn.executemany(
-                "INSERT INTO items (reference, digest, batch_id, kiosk_id, form_id, "
+                "INSERT INTO items (town, reference, digest, batch_id, kiosk_id, form_id, "
                 "form_version, form_hash, captured_at, received_at, sealed) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    (
-                        item.reference,
-                        item.digest,
-                        item.batch_id,
-                        item.kiosk_id,
-                        item.form_id,
-                        item.form_version,
-                        item.form_hash,
-                        item.captured_at,
-                        item.received_at,
-                        item.sealed,
-                    )
-                    for item in new_items.values()
-                ],
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [(self.town, *item_row(item)) for item in new_items.values()],
             )
         return stored
 
@@ -446,9 +336,9 @@ class SqliteStorage:
             for start in range(0, len(codes), 500):  # well within SQLite's limit of parameters
                 part = codes[start : start + 500]
                 rows = self._db.conn.execute(
-                    "SELECT reference, digest FROM items WHERE kiosk_id = ? AND reference IN"
+                    "SELECT reference, digest FROM items WHERE town = ? AND kiosk_id = ? AND reference IN"
                     f" ({', '.join('?' * len(part))})",
-                    [kiosk_id, *part],
+                    [self.town, kiosk_id, *part],
                 )
                 held.update({(kiosk_id, str(reference)): str(digest) for reference, digest in rows})
         return held
@@ -456,22 +346,24 @@ class SqliteStorage:
     def counts(self) -> StorageCounts:
         with self._lock:
             batches, items, updates, refused = self._db.execute(
-                "SELECT (SELECT count(*) FROM batches WHERE batch_id != 'paper'), (SELECT count(*) FROM items), "
-                "(SELECT count(*) FROM status_updates), "
-                "(SELECT coalesce(sum(json_array_length(refused)), 0) FROM batches)"
+                "SELECT (SELECT count(*) FROM batches WHERE town = :town AND batch_id != :paper), "
+                "(SELECT count(*) FROM items WHERE town = :town), "
+                "(SELECT count(*) FROM status_updates WHERE town = :town), "
+                "(SELECT coalesce(sum(json_array_length(refused)), 0) FROM batches WHERE town = :town)",
+                {"town": self.town, "paper": PAPER_BATCH_ID},
             ).fetchone()
         return StorageCounts(batches=batches, items=items, status_updates=updates, refused=refused)
 
     # -- items ---------------------------------------------------------------------------------
 
     def items(self, *, form_id: str | None = None, unopened_only: bool = False) -> list[ItemRecord]:
-        clauses, params = [], []
+        clauses, params = ["town = ?"], [self.town]
         if form_id is not None:
             clauses.append("form_id = ?")
             params.append(form_id)
         if unopened_only:
             clauses.append("opened_at IS NULL")
-        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        where = f"WHERE {' AND '.join(clauses)}"
         with self._lock:
             rows = self._db.execute(
                 f"SELECT {_ITEM_COLUMNS} FROM items {where} ORDER BY received_at, rowid", params
@@ -487,8 +379,9 @@ class SqliteStorage:
     def items_with_reference(self, reference: str) -> list[ItemRecord]:
         with self._lock:
             rows = self._db.execute(
-                f"SELECT {_ITEM_COLUMNS} FROM items WHERE reference = ? ORDER BY received_at, rowid",
-                [reference],
+                f"SELECT {_ITEM_COLUMNS} FROM items WHERE town = ? AND reference = ? "
+                "ORDER BY received_at, rowid",
+                [self.town, reference],
             ).fetchall()
         return [_item_from_row(row) for row in rows]
 
@@ -497,49 +390,42 @@ class SqliteStorage:
             for kiosk_id, reference in keys:
                 self._db.execute(
                     "UPDATE items SET opened_at = ? "
-                    "WHERE kiosk_id = ? AND reference = ? AND opened_at IS NULL",
-                    [at, kiosk_id, reference],
+                    "WHERE town = ? AND kiosk_id = ? AND reference = ? AND opened_at IS NULL",
+                    [at, self.town, kiosk_id, reference],
                 )
 
     def mark_exported(self, keys: Iterable[ItemKey], at: str) -> None:
         with self._write():
             for kiosk_id, reference in keys:
                 self._db.execute(
-                    "UPDATE items SET exported_at = ? WHERE kiosk_id = ? AND reference = ?",
-                    [at, kiosk_id, reference],
+                    "UPDATE items SET exported_at = ? WHERE town = ? AND kiosk_id = ? AND reference = ?",
+                    [at, self.town, kiosk_id, reference],
                 )
 
     def mark_damaged(self, key: ItemKey, reason: str | None, at: str) -> None:
         with self._write():
             self._db.execute(
-                "UPDATE items SET damaged = ? WHERE kiosk_id = ? AND reference = ?",
-                [reason, key[0], key[1]],
+                "UPDATE items SET damaged = ? WHERE town = ? AND kiosk_id = ? AND reference = ?",
+                [reason, self.town, key[0], key[1]],
             )
 
     def record_paper_item(
         self, reference: str, form_id: str, form_version: Any, form_hash: str, received_at: str
     ) -> ItemRecord:
-        item = ItemRecord(
-            reference=reference,
-            digest=f"paper:{reference}",
-            batch_id="paper",
-            kiosk_id=PAPER_KIOSK_ID,
-            form_id=form_id,
-            form_version=form_version,
-            form_hash=form_hash,
-            captured_at=received_at,
-            received_at=received_at,
-            sealed=b"",
-        )
+        item = paper_item(reference, form_id, form_version, form_hash, received_at)
         with self._write():
+            self._db.execute(
+                "INSERT INTO batches (town, batch_id, kiosk_id, sequence, created_at, received_at, "
+                "item_count, item_digests) VALUES (?, ?, ?, 0, '', '', 0, '[]') "
+                "ON CONFLICT (town, batch_id) DO NOTHING",
+                [self.town, PAPER_BATCH_ID, PAPER_KIOSK_ID],
+            )
             try:
                 self._db.execute(
-                    "INSERT INTO items (reference, digest, batch_id, kiosk_id, form_id, form_version, "
-                    "form_hash, captured_at, received_at, sealed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [
-                        item.reference, item.digest, item.batch_id, item.kiosk_id, item.form_id,
-                        item.form_version, item.form_hash, item.captured_at, item.received_at, item.sealed,
-                    ],
+                    "INSERT INTO items (town, reference, digest, batch_id, kiosk_id, form_id, "
+                    "form_version, form_hash, captured_at, received_at, sealed) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [self.town, *item_row(item)],
                 )
             except sqlite3.IntegrityError:
                 raise KeyError(reference) from None
@@ -552,27 +438,27 @@ class SqliteStorage:
     ) -> None:
         with self._write():
             self._db.execute(
-                "INSERT INTO kiosk_contacts (kiosk_id, last_seen_at, last_kind) VALUES (?, ?, ?) "
-                "ON CONFLICT (kiosk_id) DO UPDATE SET last_seen_at = excluded.last_seen_at, "
+                "INSERT INTO kiosk_contacts (town, kiosk_id, last_seen_at, last_kind) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (town, kiosk_id) DO UPDATE SET last_seen_at = excluded.last_seen_at, "
                 "last_kind = excluded.last_kind WHERE excluded.last_seen_at >= kiosk_contacts.last_seen_at",
-                [kiosk_id, at, kind],
+                [self.town, kiosk_id, at, kind],
             )
             if batch_items is not None:
                 # Batches within a few minutes of each other came in one sync (a long queue goes
                 # up in several): together they are what the kiosk had waiting.
-                same_sync = utc_timestamp(parse_timestamp(at) - dt.timedelta(seconds=SAME_SYNC_SECONDS))
                 self._db.execute(
                     "UPDATE kiosk_contacts SET last_batch_items = CASE WHEN last_batch_at >= ? "
                     "THEN last_batch_items + ? ELSE ? END, last_batch_at = ? "
-                    "WHERE kiosk_id = ? AND (last_batch_at IS NULL OR last_batch_at <= ?)",
-                    [same_sync, batch_items, batch_items, at, kiosk_id, at],
+                    "WHERE town = ? AND kiosk_id = ? AND (last_batch_at IS NULL OR last_batch_at <= ?)",
+                    [same_sync_since(at), batch_items, batch_items, at, self.town, kiosk_id, at],
                 )
 
     def kiosk_contacts(self) -> dict[str, KioskContact]:
         with self._lock:
             rows = self._db.execute(
                 "SELECT kiosk_id, last_seen_at, last_kind, last_batch_at, last_batch_items "
-                "FROM kiosk_contacts ORDER BY kiosk_id"
+                "FROM kiosk_contacts WHERE town = ? ORDER BY kiosk_id",
+                [self.town],
             ).fetchall()
         return {row[0]: KioskContact(*row) for row in rows}
 
@@ -592,7 +478,7 @@ class SqliteStorage:
             kiosks = [
                 row[0]
                 for row in self._db.execute(
-                    "SELECT kiosk_id FROM items WHERE reference = ?", [reference]
+                    "SELECT kiosk_id FROM items WHERE town = ? AND reference = ?", [self.town, reference]
                 ).fetchall()
                 if kiosk_id is None or row[0] == kiosk_id
             ]
@@ -601,9 +487,9 @@ class SqliteStorage:
             if len(kiosks) > 1:
                 raise AmbiguousReference(reference, kiosks)
             cursor = self._db.execute(
-                "INSERT INTO status_updates (reference, kiosk_id, status, message, updated_at, "
-                "staff_note) VALUES (?, ?, ?, ?, ?, ?)",
-                [reference, kiosks[0], status, message, updated_at, staff_note],
+                "INSERT INTO status_updates (town, reference, kiosk_id, status, message, updated_at, "
+                "staff_note) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [self.town, reference, kiosks[0], status, message, updated_at, staff_note],
             )
             serial = cursor.lastrowid
         return StatusRecord(
@@ -620,7 +506,8 @@ class SqliteStorage:
         with self._lock:
             rows = self._db.execute(
                 f"SELECT {_STATUS_COLUMNS} FROM status_updates WHERE serial IN "
-                "(SELECT max(serial) FROM status_updates GROUP BY kiosk_id, reference)"
+                "(SELECT max(serial) FROM status_updates WHERE town = ? GROUP BY kiosk_id, reference)",
+                [self.town],
             ).fetchall()
         records = [StatusRecord(*row) for row in rows]
         return {(record.kiosk_id, record.reference): record for record in records}
@@ -631,9 +518,9 @@ class SqliteStorage:
             return []
         with self._lock:
             rows = self._db.execute(
-                f"SELECT {_STATUS_COLUMNS} FROM status_updates WHERE kiosk_id = ? AND reference = ? "
-                "ORDER BY serial",
-                [item.kiosk_id, reference],
+                f"SELECT {_STATUS_COLUMNS} FROM status_updates "
+                "WHERE town = ? AND kiosk_id = ? AND reference = ? ORDER BY serial",
+                [self.town, item.kiosk_id, reference],
             ).fetchall()
         return [StatusRecord(*row) for row in rows]
 
@@ -643,12 +530,20 @@ class SqliteStorage:
         with self._lock:
             rows = self._db.execute(
                 "SELECT reference, status, message, updated_at, serial FROM status_updates "
-                "WHERE kiosk_id = ? AND serial > ? ORDER BY serial LIMIT ?",
-                [kiosk_id, since_serial, limit],
+                "WHERE town = ? AND kiosk_id = ? AND serial > ? ORDER BY serial LIMIT ?",
+                [self.town, kiosk_id, since_serial, limit],
             ).fetchall()
         return [StatusUpdate(*row) for row in rows]
 
     # -- lifetime ------------------------------------------------------------------------------
+
+    def ping(self) -> None:
+        """Raise ``StoreError`` unless the database answers (the readiness check)."""
+        try:
+            with self._lock:
+                self._db.execute("SELECT 1").fetchone()
+        except sqlite3.Error as exc:
+            raise StoreError("The town-hall database does not answer.", detail=repr(exc)) from exc
 
     def close(self) -> None:
         with self._lock:
@@ -661,9 +556,81 @@ class SqliteStorage:
         self.close()
 
 
-def open_storage(townhall_dir: Path | str) -> SqliteStorage:
-    """The database every town-hall tool shares: ``<townhall_dir>/townhall.db``."""
-    return SqliteStorage(Path(townhall_dir) / DB_NAME)
+def batch_row(batch: BatchRecord) -> list[Any]:
+    """A batch as the columns ``batch_id … refused`` hold it (both backends)."""
+    return [
+        batch.batch_id,
+        batch.kiosk_id,
+        batch.sequence,
+        batch.created_at,
+        batch.received_at,
+        batch.item_count,
+        json.dumps(list(batch.item_digests)),
+        json.dumps([{"code": r.code, "digest": r.digest} for r in batch.refused]),
+    ]
+
+
+def batch_from_row(row: Sequence[Any]) -> BatchRecord:
+    return BatchRecord(
+        batch_id=row[0],
+        kiosk_id=row[1],
+        sequence=row[2],
+        created_at=row[3],
+        received_at=row[4],
+        item_digests=tuple(json.loads(row[5])),
+        refused=tuple(RefusedItem(entry["digest"], entry["code"]) for entry in json.loads(row[6])),
+    )
+
+
+def item_row(item: ItemRecord) -> tuple[Any, ...]:
+    """An item as the columns ``reference … sealed`` hold it (both backends)."""
+    return (
+        item.reference,
+        item.digest,
+        item.batch_id,
+        item.kiosk_id,
+        item.form_id,
+        item.form_version,
+        item.form_hash,
+        item.captured_at,
+        item.received_at,
+        item.sealed,
+    )
+
+
+def paper_item(
+    reference: str, form_id: str, form_version: Any, form_hash: str, received_at: str
+) -> ItemRecord:
+    """An application handed in on paper as the town hall keeps it (both backends)."""
+    return ItemRecord(
+        reference=reference,
+        digest=f"paper:{reference}",
+        batch_id=PAPER_BATCH_ID,
+        kiosk_id=PAPER_KIOSK_ID,
+        form_id=form_id,
+        form_version=form_version,
+        form_hash=form_hash,
+        captured_at=received_at,
+        received_at=received_at,
+        sealed=b"",
+    )
+
+
+def same_sync_since(at: str) -> str:
+    """The earliest time a batch may have come for it to count in the same sync as one at ``at``."""
+    return utc_timestamp(parse_timestamp(at) - dt.timedelta(seconds=SAME_SYNC_SECONDS))
+
+
+def open_storage(townhall_dir: Path | str) -> "Storage":
+    """The database every town-hall tool shares: ``<townhall_dir>/townhall.db``, or the
+    PostgreSQL database the town hall's configuration names (``sync.server.database``), scoped
+    to the configured town either way."""
+    config = database_config(townhall_dir)
+    if config.is_postgres:
+        from sync.server.pg_storage import PostgresStorage
+
+        return PostgresStorage(config.url, town=config.town)  # type: ignore[arg-type]
+    return SqliteStorage(Path(townhall_dir) / DB_NAME, town=config.town)
 
 
 def _item_from_row(row: Sequence[Any]) -> ItemRecord:

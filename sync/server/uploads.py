@@ -249,7 +249,21 @@ class UploadEndpoints:
                 return _error(UNKNOWN_UPLOAD, 404)
             return Response(status_code=204, headers=_offset_headers(record, new_offset))
         # The last chunk: it is not stored on its own; the whole batch is checked and taken in.
-        data = self.uploads.assemble(record, chunk)
+        try:
+            data = self.uploads.assemble(record, chunk)
+        except OffsetMismatch as exc:
+            return _error(OFFSET_MISMATCH, 409, _offset_headers(record, exc.offset))
+        except UploadGone:
+            # A parallel copy of this last chunk was taken in first: the same acknowledgement.
+            ack = self.uploads.finished_ack(record)
+            if ack is None:
+                return _error(UNKNOWN_UPLOAD, 404)
+            return Response(
+                ack,
+                status_code=200,
+                media_type="application/octet-stream",
+                headers={"Upload-Offset": str(record.length), "Cache-Control": "no-store"},
+            )
         if len(data) != record.length or hashlib.sha256(data).hexdigest() != record.batch_digest:
             self.uploads.discard(record.upload_id)
             log.warning(

@@ -11,6 +11,7 @@ import (or no areas configured), and the kiosk then says that warnings could not
 from __future__ import annotations
 
 import logging
+import sqlite3
 from typing import Any
 
 from kiosk.errors import RathausError
@@ -46,8 +47,11 @@ def warnings_part(context: Any, held: int) -> ChannelPart:
         try:
             config = load_warnings_config(context.townhall_dir)
             alerts, as_of = kiosk_snapshot(config, parse_utc(context.as_of))
-        except (RathausError, OSError, ValueError) as exc:  # a broken record must not block status and keys
-            detail = getattr(exc, "message", None) or str(exc)
+        except (RathausError, OSError, ValueError, sqlite3.Error) as exc:
+            # A broken record must not block status and keys. sqlite3.Error too: a damaged
+            # warnings.db, or a town folder the server may only read (a district's unit) where
+            # SQLite cannot open the record's WAL index.
+            detail = getattr(exc, "message", None) or repr(exc)
             log.warning("warnings not sent to kiosk %s: %s", context.kiosk_id, detail)
             alerts, as_of = [], None
     version = version_of(as_of)

@@ -15,6 +15,8 @@ from sync.inbox import Inbox
 from sync.server import create_app, open_storage
 from sync.usb import kiosk_collect_replies, kiosk_export, townhall_import
 
+pytestmark = pytest.mark.usefixtures("server_database")  # on SQLite and on PostgreSQL
+
 TYPED = {
     "topic": "strassen",
     "message": "Der Gehweg in der Lindenstraße 7 ist seit dem Sturm gesperrt.",

@@ -39,6 +39,8 @@ from sync.keys import (
 from sync.server.app import create_app
 from sync.server.storage import SqliteStorage, StorageCounts, open_storage
 
+pytestmark = pytest.mark.usefixtures("server_database")  # on SQLite and on PostgreSQL
+
 NOTHING = StorageCounts(batches=0, items=0, status_updates=0)
 SECRET_ANSWER = "Erika Mustermann, Lindenweg 7"
 

@@ -21,9 +21,10 @@ from sync.keys import (
     townhall_public_keys_path,
 )
 from sync.server import create_app, open_storage
+from sync.server.database import database_config
 from sync.server.upload_store import UPLOADS_DB_NAME
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("server_database")]
 CHUNK = "application/offset+octet-stream"
 
 
@@ -180,17 +181,30 @@ def test_another_kiosks_upload_id_looks_like_none_at_all(town):
     _nothing_stored(townhall_dir)
 
 
+def _spool_sql(townhall_dir, sql: str):
+    """Run one statement on the upload spool behind the server's back; its first value, if any."""
+    config = database_config(townhall_dir)
+    if config.is_postgres:
+        import psycopg
+
+        with psycopg.connect(config.url, autocommit=True) as db:
+            cursor = db.execute(sql)
+            return cursor.fetchone()[0] if cursor.description else None
+    with sqlite3.connect(townhall_dir / UPLOADS_DB_NAME) as db:
+        row = db.execute(sql).fetchone()
+        return row[0] if row else None
+
+
 def test_an_expired_upload_is_gone(town):
     client, townhall_dir, kiosk, _other, batch = town
     upload_id = _open(client, _ticket(kiosk, batch)).json()["upload_id"]
     assert _patch(client, upload_id, 0, batch[:8192]).status_code == 204
-    # 49 hours pass without a chunk (the spool is an SQLite file beside townhall.db).
-    with sqlite3.connect(townhall_dir / UPLOADS_DB_NAME) as db:
-        db.execute("UPDATE uploads SET touched_at = touched_at - 49 * 3600")
+    # 49 hours pass without a chunk (the spool: an SQLite file beside townhall.db, or tables in
+    # the town hall's PostgreSQL database).
+    _spool_sql(townhall_dir, f"UPDATE uploads SET touched_at = touched_at - 49 * 3600 WHERE upload_id = '{upload_id}'")
     _refused(_patch(client, upload_id, 8192, batch[8192:16384]), 404, "unknown_upload")
     assert _head(client, upload_id).status_code == 404
-    with sqlite3.connect(townhall_dir / UPLOADS_DB_NAME) as db:
-        assert db.execute("SELECT COUNT(*) FROM upload_chunks").fetchone()[0] == 0
+    assert _spool_sql(townhall_dir, f"SELECT COUNT(*) FROM upload_chunks WHERE upload_id = '{upload_id}'") == 0
     # A new ticket starts afresh at 0.
     assert _open(client, _ticket(kiosk, batch)).json()["offset"] == 0
     _nothing_stored(townhall_dir)

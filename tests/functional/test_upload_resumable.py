@@ -20,7 +20,7 @@ from sync.outbox import MAX_BATCH_SEND_BYTES, OutboxClient, RetryPolicy, batch_b
 from sync.server import create_app, open_storage
 from sync.uploader import CHUNK_SECONDS, ChunkSizer
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("server_database")]
 
 TYPED = {
     "topic": "strassen",

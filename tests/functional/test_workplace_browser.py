@@ -211,7 +211,7 @@ def test_readable_at_200_percent_zoom_and_usable_in_english(town, browser, tmp_p
         log_in(page, url)
         page.wait_for_url(url + "/inbox")
         page.get_by_role("button", name="English").click()
-        assert page.get_by_role("heading", name="Applications").is_visible()
+        page.get_by_role("heading", name="Applications").wait_for()  # the page comes back in English
         page.get_by_label("Find by receipt code").fill(queued.reference)
         page.keyboard.press("Enter")
         page.wait_for_url("**/applications/**")

@@ -36,8 +36,9 @@ ANSWERS = {
 
 
 @pytest.fixture
-def townhall(tmp_path):
-    """A town hall with one enrolled kiosk that signs its items; returns (folder, signing key)."""
+def townhall(tmp_path, server_database):
+    """A town hall with one enrolled kiosk that signs its items; returns (folder, signing key).
+    Its records on SQLite and on PostgreSQL."""
     townhall_dir, kiosk_dir = tmp_path / "townhall", tmp_path / "kiosk"
     init_townhall(townhall_dir, name="Einheitsgemeinde Tangerhütte")
     init_kiosk(kiosk_dir, kiosk_id="kiosk-lueder", townhall_public=townhall_public_keys_path(townhall_dir))

@@ -47,13 +47,21 @@ def _batch(batch_id: str, items: list[ItemRecord], kiosk_id: str = "kiosk-a", se
     )
 
 
+try:
+    from psycopg import IntegrityError as _PostgresIntegrityError
+except ImportError:  # pragma: no cover - psycopg is a dependency
+    _PostgresIntegrityError = sqlite3.IntegrityError
+INTEGRITY_ERRORS = (sqlite3.IntegrityError, _PostgresIntegrityError)
+
+
 @pytest.fixture
-def storage(tmp_path):
-    with SqliteStorage(tmp_path / "townhall.db") as opened:
+def storage(tmp_path, server_database):
+    """The town hall's storage as every tool opens it, on SQLite and on PostgreSQL."""
+    with open_storage(tmp_path) as opened:
         yield opened
 
 
-def test_sqlite_storage_fulfils_the_storage_interface(storage):
+def test_each_storage_fulfils_the_storage_interface(storage):
     assert isinstance(storage, Storage)
 
 
@@ -137,7 +145,7 @@ def test_the_very_same_item_in_a_second_batch_is_held_once_and_not_refused(stora
 def test_a_failure_half_way_leaves_nothing_of_the_batch(storage):
     good = _item("AAAAAAAA1", "d1", "b1")
     broken = _item("AAAAAAAA2", "d2", "no-such-batch")  # breaks the link to its batch
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(INTEGRITY_ERRORS):
         storage.store_batch(_batch("b1", [good, broken]), [good, broken])
 
     assert storage.counts() == StorageCounts(batches=0, items=0, status_updates=0)

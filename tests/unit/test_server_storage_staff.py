@@ -1,14 +1,11 @@
 """What the town-hall storage keeps for the staff workplace: each kiosk's last contact, damage
-marks, applications handed in on paper; an existing database gains them by its migration."""
+marks, applications handed in on paper; on SQLite and on PostgreSQL, each town apart."""
 
 from __future__ import annotations
 
-import sqlite3
-
 import pytest
-import sqlite_utils
 
-from sync.server.storage import PAPER_KIOSK_ID, BatchRecord, ItemRecord, SqliteStorage, StorageCounts, migrations
+from sync.server.storage import PAPER_KIOSK_ID, BatchRecord, ItemRecord, StorageCounts, open_storage
 
 
 def _item(reference: str, digest: str, batch_id: str = "b1") -> ItemRecord:
@@ -20,8 +17,9 @@ def _item(reference: str, digest: str, batch_id: str = "b1") -> ItemRecord:
 
 
 @pytest.fixture
-def storage(tmp_path):
-    with SqliteStorage(tmp_path / "townhall.db") as opened:
+def storage(tmp_path, server_database):
+    """The town hall's storage as every tool opens it, on SQLite and on PostgreSQL."""
+    with open_storage(tmp_path) as opened:
         yield opened
 
 
@@ -63,29 +61,24 @@ def test_a_damage_mark_is_kept_with_the_item(storage):
     assert storage.item("AAAAAAAA1").damaged == "tampered"
 
 
-def test_a_database_from_before_gains_the_new_tables_and_keeps_its_items(tmp_path):
-    path = tmp_path / "townhall.db"
-    with SqliteStorage(path) as storage:
-        storage.store_batch(
-            BatchRecord("b1", "kiosk-a", 1, "2026-03-01T09:30:00Z", "2026-03-01T10:00:00Z", ("d1",)), [_item("AAAAAAAA1", "d1")]
-        )
-    # Take the database back to the schema before this migration, as an older release left it.
-    conn = sqlite3.connect(path)
-    conn.executescript(
-        "DROP TABLE kiosk_contacts; DELETE FROM batches WHERE batch_id = 'paper';"
-        "ALTER TABLE items DROP COLUMN damaged;"
-        "DELETE FROM _sqlite_migrations WHERE name = '0003_damage_paper_kiosk_contacts';"
-    )
-    conn.commit()
-    conn.close()
-    with SqliteStorage(path) as storage:
-        assert storage.item("AAAAAAAA1").damaged is None
-        storage.record_paper_item("BBBBBBBB2", "hausnummer", "1", "", "2026-03-02T12:00:00Z")
-        storage.record_kiosk_contact("kiosk-a", "2026-03-02T12:00:00Z", "download")
-        assert storage.counts().batches == 1
-    fresh = sqlite_utils.Database(tmp_path / "fresh.db")
-    migrations.apply(fresh)
-    old = sqlite_utils.Database(path)
-    assert {t.name: t.schema for t in old.tables if t.name != "_sqlite_migrations"}.keys() == {
-        t.name for t in fresh.tables if t.name != "_sqlite_migrations"
-    }
+def test_another_town_sees_none_of_a_towns_contacts_paper_items_or_damage_marks(tmp_path, server_database):
+    """One district database: the workplace of one town never shows another town's kiosks or items."""
+    if not server_database.is_postgres:
+        pytest.skip("one SQLite file holds one town")
+    from sync.server.pg_storage import PostgresStorage
+
+    here = open_storage(tmp_path)
+    other = PostgresStorage(server_database.url, town=server_database.town + "-b")
+    here.store_batch(BatchRecord("b1", "kiosk-a", 1, "2026-03-01T09:30:00Z", "2026-03-01T10:00:00Z", ("d1",)), [_item("AAAAAAAA1", "d1")])
+    other.store_batch(BatchRecord("b1", "kiosk-a", 1, "2026-03-01T09:30:00Z", "2026-03-01T10:00:00Z", ("d1",)), [_item("AAAAAAAA1", "d1")])
+    here.record_kiosk_contact("kiosk-a", "2026-03-01T10:00:00Z", "batch", batch_items=1)
+    here.mark_damaged(("kiosk-a", "AAAAAAAA1"), "tampered", "2026-03-02T08:00:00Z")
+    here.record_paper_item("BBBBBBBB2", "hausnummer", "1", "f" * 64, "2026-03-02T12:00:00Z")
+
+    assert other.kiosk_contacts() == {}
+    assert other.item("AAAAAAAA1").damaged is None
+    assert other.item("BBBBBBBB2") is None
+    # Each town's paper applications hang off a batch of its own: the same code in two towns is two.
+    other.record_paper_item("BBBBBBBB2", "hausnummer", "1", "f" * 64, "2026-03-02T13:00:00Z")
+    assert here.item("BBBBBBBB2").received_at == "2026-03-02T12:00:00Z"
+    assert other.counts() == StorageCounts(batches=1, items=2, status_updates=0)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from sync.envelope.uploads import UploadTicket
-from sync.server.upload_store import OffsetMismatch, UploadGone, UploadsFull, UploadStore
+from sync.server.upload_store import OffsetMismatch, UploadGone, UploadsFull, UploadStore, open_upload_store
 
 
 class Clock:
@@ -26,8 +26,9 @@ def clock():
 
 
 @pytest.fixture
-def spool(tmp_path, clock):
-    store = UploadStore(tmp_path / "uploads.db", clock=clock, max_total_bytes=100_000)
+def spool(tmp_path, clock, server_database):
+    """The spool as the server opens it, on SQLite and on PostgreSQL."""
+    store = open_upload_store(tmp_path, clock=clock, max_total_bytes=100_000)
     yield store
     store.close()
 
@@ -37,7 +38,7 @@ def test_the_same_batch_resumes_where_it_stood_even_after_a_restart(tmp_path, sp
     assert first.offset == 0 and len(first.upload_id) == 32
     assert spool.append(first, 0, b"x" * 8192) == 8192
     spool.close()
-    reopened = UploadStore(tmp_path / "uploads.db", clock=clock)  # the server restarted
+    reopened = open_upload_store(tmp_path, clock=clock)  # the server restarted
     again = reopened.open(ticket())
     assert again.upload_id == first.upload_id and again.offset == 8192
     assert reopened.assemble(again, b"y") == b"x" * 8192 + b"y"
@@ -112,3 +113,19 @@ def test_a_finished_upload_keeps_only_its_acknowledgement(spool, clock):
     clock.now += 31 * 24 * 3600
     spool.purge_expired()
     assert spool.finished_ack(ticket()) is None
+
+
+def test_a_last_chunk_racing_a_finished_copy_never_assembles_from_chunks_let_go(spool):
+    """Two copies of the last chunk (a kiosk retrying, perhaps at another worker): once one was
+    taken in, the other finds the upload gone and gets the stored acknowledgement, never a batch
+    assembled from nothing."""
+    record = spool.open(ticket(length=8192 + 10))
+    spool.append(record, 0, b"x" * 8192)
+    at_the_end = spool.find(record.upload_id, "kiosk-a")
+    with pytest.raises(OffsetMismatch):
+        spool.assemble(record, b"z")  # a copy that still thinks the upload stands at 0
+    assert spool.assemble(at_the_end, b"y" * 10) == b"x" * 8192 + b"y" * 10
+    spool.finish(at_the_end, b"ack")
+    with pytest.raises(UploadGone):
+        spool.assemble(at_the_end, b"y" * 10)
+    assert spool.finished_ack(at_the_end) == b"ack"

@@ -53,7 +53,9 @@ ANSWERS = {
 
 
 @pytest.fixture
-def townhall(tmp_path):
+def townhall(tmp_path, server_database):
+    """A town hall with a kiosk and three staff accounts; its records on SQLite and on PostgreSQL
+    (the accounts stay in the town's own folder either way)."""
     townhall_dir, kiosk_dir = tmp_path / "townhall", tmp_path / "kiosk"
     init_townhall(townhall_dir, name="Einheitsgemeinde Tangerhütte")
     init_kiosk(kiosk_dir, kiosk_id="kiosk-lueder", townhall_public=townhall_public_keys_path(townhall_dir))

@@ -1,0 +1,159 @@
+"""What a municipal IT service runs the server by: readiness that follows the database, and logs
+as JSON lines with nothing personal in them."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+
+from sync.allowlist import Allowlist
+from sync.envelope import ItemMeta, build_batch, seal_item
+from sync.keys import load_kiosk_keys, load_townhall_keys
+from sync.server.app import create_app
+from sync.server.database import DATABASE_ENV, TOWN_ENV
+from sync.server.jsonlog import JsonLineFormatter
+
+pytestmark = pytest.mark.slow
+
+SECRET_ANSWER = "Erika Quimby-Ostermann, Lindenweg 7"
+
+
+def _batch(kiosk, townhall, reference: str = "7KQM2X9TJ") -> bytes:
+    item = seal_item(
+        ItemMeta("nachricht", "1", "0" * 64, kiosk.kiosk_id, reference, "2026-03-02T09:15:00Z"),
+        {"message": SECRET_ANSWER},
+        townhall.public.encryption,
+    )
+    return build_batch([item], kiosk_id=kiosk.kiosk_id, sequence=1, signing_key=kiosk.signing,
+                       recipient_key_id=townhall.public.encryption_key_id)
+
+
+async def test_readiness_follows_the_database_while_liveness_does_not(enrol, monkeypatch):
+    """A load balancer stops sending kiosks to a server whose database is gone, without a restart."""
+    from bench.postgres_server import PostgresUnavailable, ThrowawayPostgres
+    from sync.server.pg_storage import PostgresStorage
+
+    try:
+        server = ThrowawayPostgres.start()
+    except PostgresUnavailable as exc:
+        pytest.skip(str(exc))
+    try:
+        url = server.create_database("readiness")
+        monkeypatch.setenv(DATABASE_ENV, url)
+        monkeypatch.setenv(TOWN_ENV, "tangerhuette")
+        _kiosk_dir, townhall_dir = enrol("kiosk-a")
+        app = create_app(townhall_dir, storage=PostgresStorage(url, town="tangerhuette"))
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://townhall") as client:
+            assert (await client.get("/v1/ready")).json() == {"ready": True}
+            server.stop()
+            answer = await client.get("/v1/ready")
+            assert (answer.status_code, answer.json()) == (503, {"ready": False})
+            assert (await client.get("/v1/health")).json() == {"ok": True}
+    finally:
+        server.stop()
+        from sync.server.database import close_pools
+
+        close_pools()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_the_servers_json_log_lines_hold_no_answer_no_receipt_code_and_no_client_address(enrol, tmp_path):
+    kiosk_dir, townhall_dir = enrol("kiosk-a")
+    kiosk, townhall = load_kiosk_keys(kiosk_dir), load_townhall_keys(townhall_dir, need_encryption=False)
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if k not in (DATABASE_ENV, TOWN_ENV)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "kiosk.cli", "server", "--port", str(port), "--log-format", "json",
+         "--data-dir", str(townhall_dir)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                httpx.get(f"{base}/v1/health", timeout=1)
+                break
+            except httpx.TransportError:
+                assert process.poll() is None and time.monotonic() < deadline, process.stderr.read()
+                time.sleep(0.1)
+        octets = {"Content-Type": "application/octet-stream"}
+        assert httpx.post(f"{base}/v1/batches", content=_batch(kiosk, townhall), headers=octets).status_code == 200
+        Allowlist(townhall_dir).revoke("kiosk-a", "stolen")
+        refused = httpx.post(f"{base}/v1/batches", content=_batch(kiosk, townhall, "A1B2C3D4E"), headers=octets)
+        assert refused.status_code == 403
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _out, err = process.communicate(timeout=20)
+
+    lines = [line for line in err.splitlines() if line.strip()]
+    entries = [json.loads(line) for line in lines]  # every line is one JSON object
+    assert all({"time", "level", "logger", "message", "pid"} <= set(e) for e in entries)
+    messages = "\n".join(e["message"] for e in entries)
+    assert "from kiosk kiosk-a: 1 items, stored" in messages  # what IT needs is there
+    assert "refused (revoked_kiosk)" in messages
+    assert any(e["logger"] == "uvicorn.access" and e["message"] == "POST /v1/batches 200" for e in entries)
+    for secret in (SECRET_ANSWER, "7KQM2X9TJ", "A1B2C3D4E", "127.0.0.1"):
+        assert secret not in err
+
+
+def test_addresses_in_any_log_message_and_tracebacks_are_left_out():
+    import logging
+
+    formatter = JsonLineFormatter()
+    try:
+        raise ValueError(SECRET_ANSWER)
+    except ValueError:
+        record = logging.LogRecord("uvicorn.error", logging.ERROR, __file__, 1,
+                                   "connection from %s and [%s] failed", ("198.51.100.4:5123", "2001:db8::7"),
+                                   sys.exc_info())
+    entry = json.loads(formatter.format(record))
+    assert entry["message"] == "connection from <address> and <address> failed"
+    assert entry["exception"] == "ValueError" and SECRET_ANSWER not in json.dumps(entry)
+    times = logging.LogRecord("rathaus.server", logging.INFO, __file__, 1, "batch at 09:15:00 from %s", ("kiosk-a",), None)
+    assert json.loads(formatter.format(times))["message"] == "batch at 09:15:00 from kiosk-a"
+
+
+def test_several_workers_do_not_start_against_a_database_that_does_not_answer(enrol, capsys):
+    from kiosk.cli import main
+
+    _kiosk_dir, townhall_dir = enrol("kiosk-a")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]  # nothing listens there once the probe is closed
+
+    code = main(["server", "--workers", "2", "--port", str(_free_port()), "--data-dir", str(townhall_dir),
+                 "--database", f"postgresql://rathaus@127.0.0.1:{closed_port}/rathaus"])
+
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "nicht erreichbar" in err or "cannot be reached" in err
+    assert "Traceback" not in err
+
+
+def test_workers_that_keep_ending_at_start_stop_the_server_with_a_failure():
+    """Not restarted for ever: systemd sees the failure and restarts the service after its pause."""
+    from sync.server.workers import serve_with_workers
+
+    def broken_config():
+        raise RuntimeError("no database")
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        started = time.monotonic()
+        assert serve_with_workers(broken_config, sock, 2) == 1
+    assert time.monotonic() - started < 15
