@@ -11,9 +11,11 @@ from the display) and printed as a PDF (the QR code drawn as filled squares).
 from __future__ import annotations
 
 import datetime as _dt
+import errno
 import os
 import shutil
 import subprocess
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -255,6 +257,27 @@ def save_receipt_pdf(pdf: bytes, *, reference: str, out_dir: Path, lang: str = "
     return path
 
 
+def _run_lp(command: list[str]) -> subprocess.CompletedProcess[str]:
+    """Run ``lp``; a program file still open for writing elsewhere (``lp`` being replaced by an
+    update that very moment) is tried again briefly instead of failing the citizen's receipt."""
+    tries_left = 3
+    while True:
+        tries_left -= 1
+        try:
+            return subprocess.run(
+                command,
+                capture_output=True,
+                text=True,
+                timeout=_PRINT_TIMEOUT_SECONDS,
+                check=False,
+                stdin=subprocess.DEVNULL,
+            )
+        except OSError as exc:
+            if exc.errno != errno.ETXTBSY or tries_left == 0:
+                raise
+            time.sleep(0.2)
+
+
 def print_pdf_with_lp(path: Path, *, queue: str, reference: str, lang: str = "de") -> None:
     """Hand a saved receipt to CUPS (``lp -d QUEUE FILE``), bounded in time.
 
@@ -271,14 +294,7 @@ def print_pdf_with_lp(path: Path, *, queue: str, reference: str, lang: str = "de
             detail="printer configured but the 'lp' command is missing (Debian package cups-client)",
         )
     try:
-        result = subprocess.run(
-            [lp, "-d", queue, str(path)],
-            capture_output=True,
-            text=True,
-            timeout=_PRINT_TIMEOUT_SECONDS,
-            check=False,
-            stdin=subprocess.DEVNULL,
-        )
+        result = _run_lp([lp, "-d", queue, str(path)])
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise PrinterError(
             _("The printer did not respond. Please write down your code: {code}").format(code=code),
