@@ -136,8 +136,13 @@ def severity_word(severity: str, lang: str) -> str:
     return translator(lang)(SEVERITY_WORDS.get(severity, SEVERITY_WORDS["Unknown"]))
 
 
-def summary_line(view: WarningsView, lang: str) -> str:
-    """The banner's one or two lines; empty when the kiosk shows no warnings at all ("off")."""
+def summary_line(view: WarningsView, lang: str, *, short: bool = False, headline_chars: int | None = None) -> str:
+    """The banner's text; empty when the kiosk shows no warnings at all ("off").
+
+    ``short`` says "not up to date" in a few words instead of the whole sentence about the data's
+    age, and ``headline_chars`` cuts the first headline (with "…"): the banner uses them, in that
+    order, where the screen is too small for the whole text. The severity, the number of further
+    warnings, the as-of time and that the data is old are never left out."""
     _ = translator(lang)
     ngettext = ntranslator(lang)
     if view.state == "off":
@@ -147,15 +152,22 @@ def summary_line(view: WarningsView, lang: str) -> str:
     as_of = when(view.as_of, lang)
     if view.warnings:
         first = view.warnings[0]
-        text = f"{severity_word(first.severity, lang)}: {first.headline}"
+        headline = first.headline
+        if headline_chars is not None and len(headline) > headline_chars:
+            headline = headline[: max(1, headline_chars - 1)].rstrip() + "…"
+        text = f"{severity_word(first.severity, lang)}: {headline}"
         others = len(view.warnings) - 1
         if others:
             text += " " + ngettext("(and {count} more warning)", "(and {count} more warnings)", others).format(count=others)
+        if short and view.state == "stale":
+            return text + " – " + _("not up to date, as of {when}").format(when=as_of)
         text += " – " + _("as of {when}").format(when=as_of)
     elif view.state == "fresh":
         return _("No current warnings known – as of {when}").format(when=as_of)
     else:
         text = _("Warnings are not up to date – as of {when}").format(when=as_of)
+        if short:
+            return text
     if view.state == "stale":
         text += ". " + stale_sentence(view, lang)
     return text
