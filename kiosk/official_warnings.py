@@ -68,6 +68,12 @@ class WarningsView:
     as_of: str | None = None
     warnings: tuple[ShownWarning, ...] = ()
     stale_hours: int = 6
+    clock_behind: bool = False  # the data is from the kiosk's future: its age is not known
+
+
+# The town hall's clock and the kiosk's may differ by a few minutes; data further in the kiosk's
+# future means the kiosk's clock is wrong (a flat battery sets it years back).
+CLOCK_TOLERANCE = dt.timedelta(minutes=15)
 
 
 def area_key(config: KioskConfig) -> AreaKey | None:
@@ -119,12 +125,17 @@ def warnings_view(config: KioskConfig, store: Store, lang: str, *, now: dt.datet
         a for a in alerts
         if never_shown_because(a) is None and not is_all_clear(a) and is_active(a, moment) and concerns(a, key)
     ]
-    fresh = moment - parse_utc(state.as_of) <= dt.timedelta(hours=hours)
+    age = moment - parse_utc(state.as_of)
+    behind = age < -CLOCK_TOLERANCE
+    if behind:
+        log.warning("warnings data as of %s lies ahead of the kiosk's clock (%s): the clock is wrong", state.as_of, moment)
+    fresh = not behind and age <= dt.timedelta(hours=hours)
     return WarningsView(
         "fresh" if fresh else "stale",
         as_of=state.as_of,
         warnings=tuple(_shown(a, lang) for a in shown_order(visible)),
         stale_hours=hours,
+        clock_behind=behind,
     )
 
 
@@ -174,6 +185,9 @@ def summary_line(view: WarningsView, lang: str, *, short: bool = False, headline
 
 
 def stale_sentence(view: WarningsView, lang: str) -> str:
+    """Why the data may not be current: its age, or that the kiosk's clock cannot tell it."""
+    if view.clock_behind:
+        return translator(lang)("The kiosk's clock is not right, so how old this information is is not known.")
     ngettext = ntranslator(lang)
     return ngettext(
         "This information is more than {hours} hour old and may not be current.",

@@ -193,3 +193,21 @@ def test_a_warning_area_that_is_no_key_is_said_as_not_known(kiosk_store):
     assert summary_line(warnings_view(broken, kiosk_store, "de", now=NOW), "de").startswith(
         "Amtliche Warnungen konnten nicht abgerufen werden."
     )
+
+
+def test_a_kiosk_clock_far_behind_never_calls_old_data_fresh(townhall, kiosk_store):
+    """A kiosk whose clock lost its battery stands in 2000: every snapshot then looks "younger
+    than six hours" forever. Data from the kiosk's future says its age is not known instead."""
+    drop(townhall, "dwd-other-area.xml")
+    run_import(load_warnings_config(townhall), now=NOW)
+    sync_kiosk(townhall, kiosk_store)
+    behind = dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)
+    view = warnings_view(KIOSK, kiosk_store, "de", now=behind)
+    assert view.state == "stale"
+    line = summary_line(view, "de")
+    assert "Keine aktuellen Warnungen" not in line
+    assert line.startswith("Warnungen nicht aktuell – Stand: 05.12.2026, 11:00")
+    assert "Uhr dieses Kiosks" in line and "älter als" not in line
+    assert "kiosk's clock" in summary_line(warnings_view(KIOSK, kiosk_store, "en", now=behind), "en")
+    # a few minutes between the town hall's clock and the kiosk's are no reason to doubt
+    assert warnings_view(KIOSK, kiosk_store, "de", now=NOW - dt.timedelta(minutes=5)).state == "fresh"
