@@ -7,6 +7,11 @@ later (feeds are not always in order). ``as_of`` is the start of the last import
 configured source; a run with a failing feed keeps the earlier time, so kiosks show the older
 "Stand" and, once it is older than their limit, say the warnings are not current. The import and
 the server use the file at the same time: every change is one ``BEGIN IMMEDIATE`` transaction.
+
+``version`` (the channel's version, docs/downloads.md §11) is ``as_of`` in seconds, or later when
+the record changed after it (``rathaus warnings import FILE``, or a run whose feed failed, still
+adds warnings): a snapshot with other contents always has another version, so an older answer
+replayed to a kiosk (a second USB stick) can never make it forget a warning it was sent.
 """
 
 from __future__ import annotations
@@ -104,19 +109,22 @@ class WarningsStore:
     def add(self, alert: Alert, *, source: str, now: dt.datetime) -> bool:
         """Keep one alert (and what it ends); ``False`` if it was held already."""
         known = self._conn.execute(
-            "SELECT 1 FROM alerts WHERE sender = ? AND identifier = ?", list(alert.key)
+            "SELECT entry FROM alerts WHERE sender = ? AND identifier = ?", list(alert.key)
         ).fetchone()
+        entry = json.dumps(alert_to_json(alert), ensure_ascii=False, sort_keys=True)
+        changed = known is None or known[0] != entry
         statements: list[tuple[str, list[object]]] = [
             (
                 "INSERT OR REPLACE INTO alerts (sender, identifier, sent, expires, source, imported_at, entry)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
                 [
-                    alert.sender, alert.identifier, alert.sent, alert.expires, source[:300], utc_text(now),
-                    json.dumps(alert_to_json(alert), ensure_ascii=False, sort_keys=True),
+                    alert.sender, alert.identifier, alert.sent, alert.expires, source[:300], utc_text(now), entry,
                 ],
             )
         ]
         if ends_referenced(alert):
+            ended = self.ended_keys()
+            changed = changed or any((sender, identifier) not in ended for sender, identifier, _ in alert.references)
             for sender, identifier, _sent in alert.references:
                 statements.append(
                     (
@@ -124,6 +132,9 @@ class WarningsStore:
                         [sender, identifier, alert.identifier],
                     )
                 )
+        if changed:  # kiosks must be able to tell this record from the one before
+            mark = max(self._version_at_least() + 1, int(now.timestamp()))
+            statements.append(("INSERT OR REPLACE INTO state (key, value) VALUES ('changed', ?)", [str(mark)]))
         self._write(statements)
         return known is None
 
@@ -170,6 +181,25 @@ class WarningsStore:
     def as_of(self) -> str | None:
         row = self._conn.execute("SELECT value FROM state WHERE key = 'as_of'").fetchone()
         return None if row is None else str(row[0])
+
+    def _version_at_least(self) -> int:
+        as_of = self.as_of()
+        row = self._conn.execute("SELECT value FROM state WHERE key = 'changed'").fetchone()
+        return max(0 if as_of is None else int(parse_utc(as_of).timestamp()), 0 if row is None else int(row[0]))
+
+    def version(self) -> int:
+        """The channel version of the record: 0 before a complete import, else ``as_of`` in
+        seconds or, when the record changed after that, later (see the module text)."""
+        return 0 if self.as_of() is None else self._version_at_least()
+
+    def snapshot(self, at: dt.datetime) -> tuple[list[Alert], str | None, int]:
+        """``current(at)``, ``as_of`` and ``version`` read together (one read transaction, so an
+        import running meanwhile is seen wholly or not at all)."""
+        self._conn.execute("BEGIN")
+        try:
+            return self.current(at), self.as_of(), self.version()
+        finally:
+            self._conn.execute("COMMIT")
 
     def sources(self) -> list[SourceState]:
         return [SourceState(*row) for row in self._conn.execute(
