@@ -70,7 +70,7 @@ def run_import(
     *,
     files: list[Path] | None = None,
     now: dt.datetime | None = None,
-    transport: httpx.BaseTransport | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
 ) -> ImportReport:
     """Import ``files`` if given (left where they are), else the incoming folder and every feed."""
     started = now or dt.datetime.now(dt.timezone.utc)

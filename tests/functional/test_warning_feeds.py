@@ -121,3 +121,61 @@ def test_listing_before_any_import_creates_nothing(tmp_path):
     townhall.mkdir()
     lines = listing(townhall, NOW, "en")
     assert lines[1].startswith("Complete as of: never") and not (townhall / "warnings").exists()
+
+
+@pytest.fixture
+def dripping_server():
+    """A server on 127.0.0.1 that answers with a status line and then one header byte every
+    half second, for ever: every single read is quick, the answer never ends."""
+    import socket
+    import time
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    stop = threading.Event()
+
+    def drip(connection):
+        try:
+            connection.recv(65536)
+            connection.sendall(b"HTTP/1.1 200 OK\r\nX-Slow: ")
+            while not stop.is_set():
+                connection.sendall(b"a")
+                time.sleep(0.5)
+        except OSError:
+            pass
+        finally:
+            connection.close()
+
+    def accept():
+        while not stop.is_set():
+            try:
+                connection, _ = listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=drip, args=(connection,), daemon=True).start()
+
+    threading.Thread(target=accept, daemon=True).start()
+    yield f"http://127.0.0.1:{listener.getsockname()[1]}/dashboard/150900000000.json"
+    stop.set()
+    listener.close()
+
+
+def test_a_feed_that_never_finishes_its_headers_is_cut_off_and_the_next_feed_still_imports(
+    feed_server, dripping_server, tmp_path
+):
+    townhall = tmp_path / "townhall"
+    townhall.mkdir()
+    dwd = f"{feed_server}/weather/alerts/cap/COMMUNEUNION_DWD_STAT/Z_CAP_C_EDZW_LATEST_PVW_STATUS_PREMIUMDWD_COMMUNEUNION_DE.zip"
+    (townhall / "warnings.toml").write_text(
+        f'areas = ["15090535"]\nfeeds = ["{dripping_server}", "{dwd}"]\nfeed_timeout_seconds = 1\n', encoding="utf-8"
+    )
+    reports = []
+    worker = threading.Thread(target=lambda: reports.append(run_import(load_warnings_config(townhall), now=NOW)), daemon=True)
+    worker.start()
+    worker.join(timeout=20)
+    assert not worker.is_alive(), "the import hangs on a feed that never ends its headers"
+    report = reports[0]
+    assert report.failed_feeds == [dripping_server] and not report.complete
+    with WarningsStore(townhall / "warnings") as store:
+        assert "Amtliche UNWETTERWARNUNG vor ORKANARTIGEN BÖEN" in [a.texts[0].headline for a in store.alerts()]
