@@ -192,6 +192,10 @@ def cap_time(text: str) -> str:
     moment = dt.datetime.fromisoformat(value)
     if moment.tzinfo is None:
         raise ValueError("a CAP time needs its offset from UTC")
+    # Only years the wire format can hold (four digits) and UTC can reach: year 1 at +14:00 lies
+    # before the calendar, and year 100 would be written "100-…", which no reader accepts.
+    if not 1970 <= moment.year <= 9998:
+        raise ValueError(f"the year {moment.year} is outside 1970 to 9998")
     return utc_text(moment)
 
 

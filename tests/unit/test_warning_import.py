@@ -7,6 +7,7 @@ import datetime as dt
 import io
 import json
 import logging
+import re
 import zipfile
 from pathlib import Path
 
@@ -15,6 +16,7 @@ import pytest
 from sync.warnings.cap import CapError, parse_cap_xml
 from sync.warnings.config import load_warnings_config
 from sync.warnings.importer import run_import
+from sync.warnings.snapshot import kiosk_snapshot
 from sync.warnings.sources import MAX_ZIP_MEMBERS, read_document
 from sync.warnings.store import WarningsStore
 
@@ -162,3 +164,22 @@ def test_a_pipe_in_the_incoming_folder_never_hangs_the_import(tmp_path):
     report = run_import(load_warnings_config(townhall), now=NOW)
     assert report.read == 1 and "not a regular file" in report.refused[0].reason
     assert [p.name for p in (townhall / "warnings" / "refused").iterdir()] == ["pipe.xml"]
+
+
+@pytest.mark.parametrize("moment", ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-12:00", "0100-01-01T00:00:00+00:00"])
+def test_times_at_the_edge_of_the_calendar_are_refused_and_the_rest_imports(tmp_path, moment):
+    """A year the calendar cannot hold in UTC, or one before 1000, crashed the whole run (every
+    five minutes, with the file left in the folder) or poisoned the record so no kiosk got warnings."""
+    townhall = tmp_path / "townhall"
+    incoming = townhall / "warnings" / "incoming"
+    incoming.mkdir(parents=True)
+    (townhall / "warnings.toml").write_text('areas = ["15090535"]\n', encoding="utf-8")
+    odd = sample("mowas-fire-smoke.xml").decode().replace("<identifier>", "<identifier>odd-", 1)
+    odd = re.sub(r"<sent>[^<]*</sent>", f"<sent>{moment}</sent>", odd)
+    (incoming / "a-odd.xml").write_text(odd, encoding="utf-8")
+    (incoming / "b-storm.xml").write_bytes(sample("dwd-severe-gusts.xml"))
+    report = run_import(load_warnings_config(townhall), now=NOW)
+    assert [Path(r.name).name for r in report.refused] == ["a-odd.xml"]
+    assert report.complete and (townhall / "warnings" / "refused" / "a-odd.xml").exists()
+    alerts, as_of = kiosk_snapshot(load_warnings_config(townhall), NOW)
+    assert as_of == "2026-12-05T10:00:00Z" and len(alerts) == 1
