@@ -222,3 +222,20 @@ async def test_square_brackets_in_a_warning_are_shown_as_written_not_read_as_mar
         assert not any("@click" in str(span.style) for span in banner.render().spans)
         await open_warnings(visitor_for(pilot))
         assert headline in visitor_for(pilot).text
+
+
+async def test_warnings_brought_by_an_exchange_show_at_once_not_half_a_minute_later(
+    open_kiosk, tmp_path, visitor_for, monkeypatch
+):
+    runtime = open_kiosk(**PLACE)
+    frozen(runtime, monkeypatch)
+    app = KioskApp(runtime, kiosk_mode=True, lang="de")
+    async with app.run_test(size=SCREEN_SIZE) as pilot:
+        await pilot.pause()
+        assert "Amtliche Warnungen konnten nicht abgerufen werden." in visitor_for(pilot).text
+        synced(runtime, tmp_path, ["mowas-fire-smoke.xml"], monkeypatch=monkeypatch)  # the exchange stores them
+        from kiosk.ui.messages import SyncFinished
+
+        app.post_message(SyncFinished(None))
+        await pilot.pause()
+        assert "⚠ Extreme Gefahr: Großbrand in Tangerhütte" in visitor_for(pilot).text

@@ -90,8 +90,12 @@ class StartScreen(LanguageAware, Screen):
             buttons.first().focus()
 
     def refresh_connection(self) -> None:
+        """After an exchange or a stick transfer (and every few seconds): the footer, and the
+        warnings, which an exchange may have just brought."""
         for line in self.query(ConnectionLine):
             line.refresh_from_queue(refused=self.app.townhall_refuses)
+        for banner in self.query(WarningBanner):
+            banner.refresh_from_store()
 
     def on_screen_resume(self) -> None:
         self.refresh_connection()
