@@ -239,3 +239,29 @@ async def test_warnings_brought_by_an_exchange_show_at_once_not_half_a_minute_la
         app.post_message(SyncFinished(None))
         await pilot.pause()
         assert "⚠ Extreme Gefahr: Großbrand in Tangerhütte" in visitor_for(pilot).text
+
+
+async def test_at_80_by_25_the_arrow_keys_reach_the_warning_and_every_button(open_kiosk, tmp_path, visitor_for, monkeypatch):
+    """The services scroll a little at 80×25 (their summary lies below): the arrow keys must still
+    move between the buttons, up to the warning, and not scroll the area instead."""
+    runtime = open_kiosk(**PLACE)
+    synced(runtime, tmp_path, ["mowas-fire-smoke.xml", "dwd-severe-gusts.xml"], monkeypatch=monkeypatch)
+    app = KioskApp(runtime, kiosk_mode=True, lang="de")
+    async with app.run_test(size=(80, 25)) as pilot:
+        await pilot.pause()
+        visitor = visitor_for(pilot)
+        await visitor.press("up")
+        assert visitor.focused.id == "warning-banner"
+        await visitor.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, WarningsScreen)
+        await visitor.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, StartScreen)
+        app.screen.focus_default()
+        reached = set()
+        for _ in range(4):
+            await visitor.press("down")
+            reached.add(visitor.focused.id or str(visitor.focused.label))
+        assert "status" in reached
+        assert _outside(app, (80, 25)) == []
