@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from kiosk.errors import RathausError
 from sync.warnings.cap import CapError, parse_cap_xml
 from sync.warnings.config import load_warnings_config
 from sync.warnings.importer import run_import
@@ -183,3 +184,42 @@ def test_times_at_the_edge_of_the_calendar_are_refused_and_the_rest_imports(tmp_
     assert report.complete and (townhall / "warnings" / "refused" / "a-odd.xml").exists()
     alerts, as_of = kiosk_snapshot(load_warnings_config(townhall), NOW)
     assert as_of == "2026-12-05T10:00:00Z" and len(alerts) == 1
+
+
+@pytest.mark.parametrize(
+    "feed", ["http://127.0.0.1.evil.example/x.zip", "http://localhost@evil.example/x.zip", "http://127.0.0.1:80@evil.example/", "ftp://127.0.0.1/x"]
+)
+def test_a_feed_that_only_looks_like_loopback_is_refused(tmp_path, feed):
+    """Plain http is for tests on this machine only: anyone on the way could add or drop warnings."""
+    (tmp_path / "warnings.toml").write_text(f'areas = ["15090535"]\nfeeds = ["{feed}"]\n', encoding="utf-8")
+    with pytest.raises(RathausError, match="https://"):
+        load_warnings_config(tmp_path)
+
+
+def test_https_and_loopback_feeds_are_accepted(tmp_path):
+    feeds = ["https://warnung.bund.de/api31/dashboard/150900000000.json", "http://127.0.0.1:8765/x.zip", "http://localhost/x.xml"]
+    (tmp_path / "warnings.toml").write_text(f"areas = [\"15090535\"]\nfeeds = {json.dumps(feeds)}\n", encoding="utf-8")
+    assert load_warnings_config(tmp_path).feeds == tuple(feeds)
+
+
+@pytest.mark.parametrize("incoming", [".", "warnings", "..", "keys", "warnings/done", "ABSOLUTE", "OUTSIDE"])
+def test_an_incoming_folder_outside_its_own_place_is_refused_before_anything_is_moved(tmp_path, incoming):
+    """The import moves every file it finds there: pointed at the data directory it moved
+    townhall.db and warnings.toml away, at warnings/ its own record; run by root with "/", the
+    system's own files. It must be a folder inside warnings/ (where systemd lets it write)."""
+    townhall = tmp_path / "townhall"
+    incoming = {"ABSOLUTE": str(townhall), "OUTSIDE": str(tmp_path / "elsewhere")}.get(incoming, incoming)
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "notes.txt").write_text("someone else's file", encoding="utf-8")
+    (townhall / "keys").mkdir(parents=True)
+    (townhall / "townhall.db").write_bytes(b"the town hall's database")
+    (townhall / "warnings.toml").write_text(f'areas = ["15090535"]\nincoming = "{incoming}"\n', encoding="utf-8")
+    with pytest.raises(RathausError, match="incoming"):
+        run_import(load_warnings_config(townhall), now=NOW)
+    assert (townhall / "townhall.db").exists() and (townhall / "warnings.toml").exists()
+    assert (tmp_path / "elsewhere" / "notes.txt").exists()
+
+
+def test_an_incoming_folder_inside_warnings_is_accepted(tmp_path):
+    (tmp_path / "warnings.toml").write_text('areas = ["15090535"]\nincoming = "warnings/von-der-leitstelle"\n', encoding="utf-8")
+    assert load_warnings_config(tmp_path).incoming == tmp_path / "warnings" / "von-der-leitstelle"
