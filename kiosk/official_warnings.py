@@ -128,7 +128,7 @@ def warnings_view(config: KioskConfig, store: Store, lang: str, *, now: dt.datet
     age = moment - parse_utc(state.as_of)
     behind = age < -CLOCK_TOLERANCE
     if behind:
-        log.warning("warnings data as of %s lies ahead of the kiosk's clock (%s): the clock is wrong", state.as_of, moment)
+        log.warning("warnings data as of %s lies ahead of the kiosk's clock (%s): one of the clocks is wrong", state.as_of, moment)
     fresh = not behind and age <= dt.timedelta(hours=hours)
     return WarningsView(
         "fresh" if fresh else "stale",
@@ -187,7 +187,7 @@ def summary_line(view: WarningsView, lang: str, *, short: bool = False, headline
 def stale_sentence(view: WarningsView, lang: str) -> str:
     """Why the data may not be current: its age, or that the kiosk's clock cannot tell it."""
     if view.clock_behind:
-        return translator(lang)("The kiosk's clock is not right, so how old this information is is not known.")
+        return translator(lang)("The clocks of this kiosk and of the town hall do not agree, so how old this information is is not known.")
     ngettext = ntranslator(lang)
     return ngettext(
         "This information is more than {hours} hour old and may not be current.",

@@ -207,7 +207,7 @@ def test_a_kiosk_clock_far_behind_never_calls_old_data_fresh(townhall, kiosk_sto
     line = summary_line(view, "de")
     assert "Keine aktuellen Warnungen" not in line
     assert line.startswith("Warnungen nicht aktuell – Stand: 05.12.2026, 11:00")
-    assert "Uhr dieses Kiosks" in line and "älter als" not in line
-    assert "kiosk's clock" in summary_line(warnings_view(KIOSK, kiosk_store, "en", now=behind), "en")
+    assert "Uhren dieses Kiosks und des Rathauses" in line and "älter als" not in line
+    assert "clocks of this kiosk" in summary_line(warnings_view(KIOSK, kiosk_store, "en", now=behind), "en")
     # a few minutes between the town hall's clock and the kiosk's are no reason to doubt
     assert warnings_view(KIOSK, kiosk_store, "de", now=NOW - dt.timedelta(minutes=5)).state == "fresh"
