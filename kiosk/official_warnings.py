@@ -163,7 +163,7 @@ def summary_line(view: WarningsView, lang: str, *, short: bool = False, headline
     as_of = when(view.as_of, lang)
     if view.warnings:
         first = view.warnings[0]
-        headline = first.headline
+        headline = " ".join(first.headline.split())  # one line of text: no line breaks from the issuer
         if headline_chars is not None and len(headline) > headline_chars:
             headline = headline[: max(1, headline_chars - 1)].rstrip() + "…"
         text = f"{severity_word(first.severity, lang)}: {headline}"

@@ -98,3 +98,24 @@ def test_a_damaged_warnings_record_still_lets_status_and_keys_through(world):
     assert parts["warnings"].version == 0 and "status" in parts and "keys" in parts
     apply(world, data)
     assert warnings_view(KIOSK, world["store"], "de").state == "never"
+
+
+def test_warnings_signed_by_another_town_hall_are_refused_with_the_whole_answer(world):
+    """A neighbouring town hall's signed answer (or anyone's) naming this kiosk: nothing of it is
+    applied, so it can neither add a warning nor replace the kiosk's with "none"."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from kiosk.errors import EnvelopeError
+    from sync.envelope.downloads import ChannelPart, build_download
+    from sync.warnings.cap import parse_cap_xml
+
+    now = dt.datetime.now(dt.timezone.utc)
+    run_import(load_warnings_config(world["townhall_dir"]), now=now - dt.timedelta(minutes=1))
+    apply(world, answer(world))
+    held = world["store"].channel_state("warnings")
+    fake = parse_cap_xml((SAMPLES / "mowas-fire-smoke.xml").read_bytes())
+    part = ChannelPart("warnings", "snapshot", 0, held.version + 10, held.as_of, (fake,))
+    forged = build_download({"warnings": part}, kiosk_id="kiosk-1", signing_key=Ed25519PrivateKey.generate())
+    with pytest.raises(EnvelopeError):
+        apply(world, forged)
+    assert world["store"].channel_state("warnings") == held and shown(world) == []

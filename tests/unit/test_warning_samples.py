@@ -211,3 +211,11 @@ def test_a_kiosk_clock_far_behind_never_calls_old_data_fresh(townhall, kiosk_sto
     assert "clocks of this kiosk" in summary_line(warnings_view(KIOSK, kiosk_store, "en", now=behind), "en")
     # a few minutes between the town hall's clock and the kiosk's are no reason to doubt
     assert warnings_view(KIOSK, kiosk_store, "de", now=NOW - dt.timedelta(minutes=5)).state == "fresh"
+
+
+def test_line_breaks_in_a_headline_do_not_stretch_the_banner():
+    from kiosk.official_warnings import ShownWarning, WarningsView
+
+    shown = ShownWarning("x", "Severe", "Sturm\n\n\n\n\nBöen\n", "", "", "", "DWD", None, None)
+    line = summary_line(WarningsView("fresh", as_of="2026-12-05T10:00:00Z", warnings=(shown,)), "de")
+    assert line.startswith("Große Gefahr: Sturm Böen – Stand:") and "\n" not in line
