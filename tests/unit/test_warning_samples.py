@@ -4,6 +4,7 @@ kiosk in Tangerhütte at a fixed time: what a citizen reads, and what never reac
 from __future__ import annotations
 
 import datetime as dt
+import re
 import shutil
 from pathlib import Path
 
@@ -219,3 +220,21 @@ def test_line_breaks_in_a_headline_do_not_stretch_the_banner():
     shown = ShownWarning("x", "Severe", "Sturm\n\n\n\n\nBöen\n", "", "", "", "DWD", None, None)
     line = summary_line(WarningsView("fresh", as_of="2026-12-05T10:00:00Z", warnings=(shown,)), "de")
     assert line.startswith("Große Gefahr: Sturm Böen – Stand:") and "\n" not in line
+
+
+@pytest.mark.parametrize("status", ["Exercise", "Test"])
+def test_an_exercise_or_test_cancel_never_ends_a_real_warning(townhall, kiosk_store, status):
+    """CAP: Test and Exercise messages are to be ignored; a Leitstelle's drill that cancels by
+    mistake the real flood warning's identifier must not take it off the kiosks."""
+    drop(townhall, "flood-alert.xml")
+    drill = (SAMPLES / "flood-cancel.xml").read_text(encoding="utf-8")
+    drill = drill.replace("<status>Actual</status>", f"<status>{status}</status>").replace("<identifier>", "<identifier>drill-", 1)
+    drill = re.sub(
+        r"<references>[^<]*</references>",
+        "<references>DE-ST-LHW-W012,mow.DE-ST-LHW-W012-20261204-000,2026-12-04T16:00:00+01:00</references>",
+        drill,
+    )
+    (townhall / "warnings" / "incoming" / "drill.xml").write_text(drill, encoding="utf-8")
+    run_import(load_warnings_config(townhall), now=NOW)
+    sync_kiosk(townhall, kiosk_store)
+    assert headlines(kiosk_store) == ["Hochwasserwarnung für die Elbe: Alarmstufe 2 am Pegel Tangermünde"]
