@@ -286,6 +286,9 @@ async def _read_feed(url: str, *, timeout: float, transport: httpx.AsyncBaseTran
         options["transport"] = transport
     async with httpx.AsyncClient(**options) as client:  # type: ignore[arg-type]
         harvest = read_document(url, await fetch(client, url, deadline=deadline))
+        unusable = [r.reason for r in harvest.refused if r.name == url]
+        if unusable:  # a maintenance page or an error object, not an empty list of warnings
+            raise FeedError(f"{url} sent no CAP alert, zip of CAP files or NINA index: {unusable[0]}")
         ids, harvest.index = list(dict.fromkeys(harvest.index)), []
         for warning_id in ids:
             detail = urljoin(url, f"../warnings/{quote(warning_id)}.json")

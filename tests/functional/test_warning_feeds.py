@@ -43,6 +43,8 @@ def feed_server():
         "/api31/warnings/mow.DE-ST-SDL-W007-20261205-000.json": (SAMPLES / "nina-drinking-water.json").read_bytes(),
         "/api31/warnings/mow.DE-ST-SDL-W003-20261205-000.json": b'{"identifier": "mow.DE-ST-SDL-W003-20261205-000", "info": "nonsense"}',
         "/huge.xml": b"<" * (70 * 1024 * 1024),
+        "/maintenance.zip": b"<!DOCTYPE html><html><body>Wartungsarbeiten</body></html>",
+        "/error.json": b'{"error": "service unavailable"}',
     }
 
     class Handler(BaseHTTPRequestHandler):
@@ -179,3 +181,17 @@ def test_a_feed_that_never_finishes_its_headers_is_cut_off_and_the_next_feed_sti
     assert report.failed_feeds == [dripping_server] and not report.complete
     with WarningsStore(townhall / "warnings") as store:
         assert "Amtliche UNWETTERWARNUNG vor ORKANARTIGEN BÖEN" in [a.texts[0].headline for a in store.alerts()]
+
+
+@pytest.mark.parametrize("page", ["/maintenance.zip", "/error.json"])
+def test_a_feed_that_answers_with_something_else_is_a_failed_feed_not_an_empty_one(feed_server, tmp_path, page):
+    """A maintenance page or an error object with status 200 is no list of warnings: counted as
+    read, it moved "Stand" forward and the kiosks said "no current warnings" from nothing."""
+    townhall = tmp_path / "townhall"
+    townhall.mkdir()
+    url = f"{feed_server}{page}"
+    (townhall / "warnings.toml").write_text(f'areas = ["15090535"]\nfeeds = ["{url}"]\n', encoding="utf-8")
+    report = run_import(load_warnings_config(townhall), now=NOW)
+    assert report.failed_feeds == [url] and not report.complete
+    with WarningsStore(townhall / "warnings") as store:
+        assert store.as_of() is None
