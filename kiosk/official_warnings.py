@@ -103,10 +103,24 @@ def _shown(alert: Alert, lang: str) -> ShownWarning:
     )
 
 
+DEFAULT_STALE_HOURS = 6
+MAX_STALE_HOURS = 168
+
+
+def stale_limit(config: KioskConfig) -> int:
+    """``warnings_stale_hours`` from kiosk.toml, a whole number of hours from 1 to a week; anything
+    else (the file is edited by hand) is logged and the default used, never a crash."""
+    hours = config.warnings_stale_hours
+    if type(hours) is int and 1 <= hours <= MAX_STALE_HOURS:
+        return hours
+    log.warning("warnings_stale_hours in kiosk.toml is not 1 to %d: %r; using %d", MAX_STALE_HOURS, hours, DEFAULT_STALE_HOURS)
+    return DEFAULT_STALE_HOURS
+
+
 def warnings_view(config: KioskConfig, store: Store, lang: str, *, now: dt.datetime | None = None) -> WarningsView:
     """What the start screen and the warnings screen show at ``now``."""
     moment = now or dt.datetime.now(dt.timezone.utc)
-    hours = max(1, int(config.warnings_stale_hours))
+    hours = stale_limit(config)
     if not config.warning_area:
         return WarningsView("off", stale_hours=hours)
     key = area_key(config)

@@ -238,3 +238,15 @@ def test_an_exercise_or_test_cancel_never_ends_a_real_warning(townhall, kiosk_st
     run_import(load_warnings_config(townhall), now=NOW)
     sync_kiosk(townhall, kiosk_store)
     assert headlines(kiosk_store) == ["Hochwasserwarnung für die Elbe: Alarmstufe 2 am Pegel Tangermünde"]
+
+
+@pytest.mark.parametrize("hours", ["sechs", 10**12, -5, 2.5e20])
+def test_a_hand_edited_stale_limit_that_is_no_sensible_number_falls_back_to_six_hours(townhall, kiosk_store, hours):
+    """kiosk.toml is edited by hand: a word or an absurd number must not crash the start screen."""
+    drop(townhall, "flood-alert.xml")
+    run_import(load_warnings_config(townhall), now=NOW - dt.timedelta(hours=7))
+    sync_kiosk(townhall, kiosk_store, at=NOW - dt.timedelta(hours=7))
+    config = KioskConfig(warning_area="15090535", warnings_stale_hours=hours)
+    view = warnings_view(config, kiosk_store, "de", now=NOW)
+    assert (view.state, view.stale_hours) == ("stale", 6)
+    assert "älter als 6 Stunden" in summary_line(view, "de")
