@@ -94,6 +94,8 @@ def run_import(
                 complete = False
                 continue
             _keep(store, harvest, url, report, started, config.keys())
+            if not harvest.refused:  # only a listing read whole says what is no longer published
+                store.withdraw_unlisted(url, {alert.key for _, alert in harvest.alerts}, now=started)
             store.record_source(url, ok_at=started)
         if complete and (config.feeds or config.incoming.is_dir()):
             store.complete_run(started)

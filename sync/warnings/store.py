@@ -8,6 +8,9 @@ configured source; a run with a failing feed keeps the earlier time, so kiosks s
 "Stand" and, once it is older than their limit, say the warnings are not current. The import and
 the server use the file at the same time: every change is one ``BEGIN IMMEDIATE`` transaction.
 
+An alert a feed read completely no longer lists is withdrawn (table ``gone``), and back when the
+feed lists it again.
+
 ``version`` (the channel's version, docs/downloads.md §11) is ``as_of`` in seconds, or later when
 the record changed after it (``rathaus warnings import FILE``, or a run whose feed failed, still
 adds warnings): a snapshot with other contents always has another version, so an older answer
@@ -50,6 +53,12 @@ CREATE TABLE IF NOT EXISTS ended (
     sender TEXT NOT NULL,
     identifier TEXT NOT NULL,
     ended_by TEXT NOT NULL,
+    PRIMARY KEY (sender, identifier)
+);
+CREATE TABLE IF NOT EXISTS gone (
+    sender TEXT NOT NULL,
+    identifier TEXT NOT NULL,
+    source TEXT NOT NULL,
     PRIMARY KEY (sender, identifier)
 );
 CREATE TABLE IF NOT EXISTS sources (
@@ -154,6 +163,26 @@ class WarningsStore:
             )
             self._write([(sql, [name[:300], error[:500], now])])
 
+    def withdraw_unlisted(self, source: str, listed: set[tuple[str, str]], *, now: dt.datetime) -> int:
+        """A feed read completely lists what its issuer currently publishes: alerts kept from it
+        that it no longer lists are withdrawn (MoWaS warnings have no end time, and a Cancel can
+        be missed while a link is down); one it lists again is back. Returns how many changed."""
+        rows = self._conn.execute("SELECT sender, identifier FROM alerts WHERE source = ?", [source[:300]]).fetchall()
+        from_source = {(str(a), str(b)) for a, b in rows}
+        gone = {(str(a), str(b)) for a, b in self._conn.execute("SELECT sender, identifier FROM gone")}
+        withdrawn = (from_source - listed) - gone
+        back = gone & listed
+        if not withdrawn and not back:
+            return 0
+        statements: list[tuple[str, list[object]]] = [
+            ("INSERT OR IGNORE INTO gone (sender, identifier, source) VALUES (?, ?, ?)", [a, b, source[:300]])
+            for a, b in sorted(withdrawn)
+        ] + [("DELETE FROM gone WHERE sender = ? AND identifier = ?", [a, b]) for a, b in sorted(back)]
+        mark = max(self._version_at_least() + 1, int(now.timestamp()))
+        statements.append(("INSERT OR REPLACE INTO state (key, value) VALUES ('changed', ?)", [str(mark)]))
+        self._write(statements)
+        return len(withdrawn) + len(back)
+
     def complete_run(self, started: dt.datetime) -> None:
         """Every configured source was read: the record is as of ``started``."""
         self._write(
@@ -172,6 +201,7 @@ class WarningsStore:
                     ("DELETE FROM alerts WHERE expires IS NOT NULL AND expires < ?", [limit]),
                     # an ending is kept as long as the Update or Cancel that made it
                     ("DELETE FROM ended WHERE ended_by NOT IN (SELECT identifier FROM alerts)", []),
+                    ("DELETE FROM gone WHERE identifier NOT IN (SELECT identifier FROM alerts)", []),
                 ]
             )
         return count
@@ -213,7 +243,9 @@ class WarningsStore:
         ]
 
     def ended_keys(self) -> set[tuple[str, str]]:
-        return {(str(s), str(i)) for s, i in self._conn.execute("SELECT sender, identifier FROM ended")}
+        """Alerts ended by an Update or Cancel, or withdrawn from the feed they came from."""
+        ended = {(str(s), str(i)) for s, i in self._conn.execute("SELECT sender, identifier FROM ended")}
+        return ended | {(str(s), str(i)) for s, i in self._conn.execute("SELECT sender, identifier FROM gone")}
 
     def current(self, at: dt.datetime) -> list[Alert]:
         """Alerts not ended by an Update or Cancel and not expired at ``at`` (any status: the

@@ -16,6 +16,7 @@ from sync.cli_warnings import listing
 from kiosk.cli import main
 from sync.warnings.config import load_warnings_config
 from sync.warnings.importer import run_import
+from sync.warnings.snapshot import kiosk_snapshot
 from sync.warnings.sources import FeedError, read_feed
 from sync.warnings.store import WarningsStore
 
@@ -195,3 +196,49 @@ def test_a_feed_that_answers_with_something_else_is_a_failed_feed_not_an_empty_o
     assert report.failed_feeds == [url] and not report.complete
     with WarningsStore(townhall / "warnings") as store:
         assert store.as_of() is None
+
+
+def test_a_warning_its_feed_no_longer_lists_is_taken_off_and_comes_back_if_listed_again(tmp_path):
+    """MoWaS warnings have no end time: when NINA stops listing one and its Cancel was missed, the
+    kiosks showed it for ever. Gone from a feed read completely means withdrawn; listed again
+    (a glitch) means back."""
+    pages = {"/api31/dashboard/150900000000.json": b'[{"id": "mow.DE-ST-SDL-W007-20261205-000"}]',
+             "/api31/warnings/mow.DE-ST-SDL-W007-20261205-000.json": (SAMPLES / "nina-drinking-water.json").read_bytes()}
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            body = pages.get(self.path, b"")
+            self.send_response(200 if self.path in pages else 404)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        townhall = tmp_path / "townhall"
+        townhall.mkdir()
+        feed = f"http://127.0.0.1:{server.server_address[1]}/api31/dashboard/150900000000.json"
+        (townhall / "warnings.toml").write_text(f'areas = ["15090535"]\nfeeds = ["{feed}"]\n', encoding="utf-8")
+        config = load_warnings_config(townhall)
+
+        def shown(at):
+            alerts, _as_of = kiosk_snapshot(config, at)
+            return [a.identifier for a in alerts]
+
+        run_import(config, now=NOW)
+        assert shown(NOW) == ["mow.DE-ST-SDL-W007-20261205-000"]
+        pages["/api31/dashboard/150900000000.json"] = b"[]"  # withdrawn, no Cancel seen
+        later = NOW + dt.timedelta(minutes=5)
+        assert run_import(config, now=later).complete
+        assert shown(later) == []
+        pages["/api31/dashboard/150900000000.json"] = b'[{"id": "mow.DE-ST-SDL-W007-20261205-000"}]'
+        again = later + dt.timedelta(minutes=5)
+        run_import(config, now=again)
+        assert shown(again) == ["mow.DE-ST-SDL-W007-20261205-000"]
+    finally:
+        server.shutdown()
+        server.server_close()
