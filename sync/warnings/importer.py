@@ -29,7 +29,7 @@ from sync.warnings.alerts import concerns, ends_referenced, never_shown_because
 from sync.warnings.area import AreaKey
 from sync.warnings.snapshot import trimmed
 from sync.warnings.config import WarningsConfig
-from sync.warnings.sources import FeedError, Harvest, Refusal, file_away, incoming_files, read_feed, read_file
+from sync.warnings.sources import FeedError, Harvest, Refusal, file_away, incoming_files, printable, read_feed, read_file
 from sync.warnings.store import WarningsStore
 
 log = logging.getLogger("rathaus.warnings")
@@ -145,6 +145,6 @@ def _keep(
         reason = never_shown_because(alert)
         if reason is not None:
             report.not_for_citizens += 1
-            log.info("warning %s (%s) kept but never shown to citizens: %s", alert.identifier, name, reason)
+            log.info("warning %s (%s) kept but never shown to citizens: %s", alert.identifier, printable(name), reason)
         if store.add(alert, source=source, now=now):
             report.new += 1

@@ -75,6 +75,7 @@ class Harvest:
     index: list[str] = field(default_factory=list)  # NINA ids to fetch (feeds only)
 
     def refuse(self, name: str, reason: str) -> None:
+        name, reason = printable(name), printable(reason)  # names come from whoever dropped the file
         log.warning("warning %s refused: %s", name, reason)
         self.refused.append(Refusal(name, reason))
 
@@ -82,6 +83,15 @@ class Harvest:
         self.alerts.extend(other.alerts)
         self.refused.extend(other.refused)
         self.index.extend(other.index)
+
+
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def printable(text: str) -> str:
+    """A file name or reason for a log line or terminal: control characters (escape sequences,
+    line breaks) as "?", so they can neither act on a terminal nor forge log lines."""
+    return _UNPRINTABLE.sub("?", text)
 
 
 def read_document(name: str, data: bytes) -> Harvest:

@@ -223,3 +223,18 @@ def test_an_incoming_folder_outside_its_own_place_is_refused_before_anything_is_
 def test_an_incoming_folder_inside_warnings_is_accepted(tmp_path):
     (tmp_path / "warnings.toml").write_text('areas = ["15090535"]\nincoming = "warnings/von-der-leitstelle"\n', encoding="utf-8")
     assert load_warnings_config(tmp_path).incoming == tmp_path / "warnings" / "von-der-leitstelle"
+
+
+def test_a_dropped_file_name_with_terminal_codes_is_logged_and_listed_harmlessly(tmp_path, caplog):
+    """File names come from whoever drops files: an escape sequence in one must not reach the
+    IT's terminal or the journal as a code (clearing the screen, hiding the other lines)."""
+    townhall = tmp_path / "townhall"
+    incoming = townhall / "warnings" / "incoming"
+    incoming.mkdir(parents=True)
+    (townhall / "warnings.toml").write_text('areas = ["15090535"]\n', encoding="utf-8")
+    (incoming / "evil\x1b[2J\nline.xml").write_bytes(b"not a warning")
+    with caplog.at_level(logging.WARNING, logger="rathaus.warnings"):
+        report = run_import(load_warnings_config(townhall), now=NOW)
+    assert len(report.refused) == 1
+    assert "\x1b" not in report.refused[0].name and "\n" not in report.refused[0].name
+    assert all("\x1b" not in r.getMessage() and "\n" not in r.getMessage() for r in caplog.records)
