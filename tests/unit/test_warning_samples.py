@@ -250,3 +250,23 @@ def test_a_hand_edited_stale_limit_that_is_no_sensible_number_falls_back_to_six_
     view = warnings_view(config, kiosk_store, "de", now=NOW)
     assert (view.state, view.stale_hours) == ("stale", 6)
     assert "älter als 6 Stunden" in summary_line(view, "de")
+
+
+@pytest.mark.parametrize("town_hall_area", ["150900000000", "15090000"])
+def test_a_town_hall_that_lists_its_kreis_still_sends_the_municipalitys_warnings(tmp_path, town_hall_area):
+    """NINA's dashboard is asked by the Kreis (150900000000), so IT may well list that key in
+    areas: then every warning for a single municipality was dropped at the town hall and the
+    kiosks said "no current warnings" from fresh data."""
+    folder = tmp_path / "townhall"
+    (folder / "warnings" / "incoming").mkdir(parents=True)
+    (folder / "warnings.toml").write_text(f'areas = ["{town_hall_area}"]\n', encoding="utf-8")
+    drop(folder, "dwd-severe-gusts.xml", "mowas-fire-smoke.xml", "dwd-other-area.xml")
+    run_import(load_warnings_config(folder), now=NOW)
+    with open_store(tmp_path / "kiosk.db") as store:
+        sync_kiosk(folder, store)
+        assert sorted(headlines(store)) == [
+            "Amtliche UNWETTERWARNUNG vor ORKANARTIGEN BÖEN",
+            "Großbrand in Tangerhütte – starke Rauchentwicklung",
+        ]
+        neighbour = KioskConfig(warning_area="15090010")  # another municipality of the Kreis, not warned
+        assert headlines(store, config=neighbour) == []
