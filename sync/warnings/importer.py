@@ -116,7 +116,13 @@ def _import_folder(store: WarningsStore, config: WarningsConfig, report: ImportR
     if not folder.is_dir():
         log.warning("warnings folder %s is not a folder", folder)
         return False
-    for path in incoming_files(folder):
+    try:
+        waiting = incoming_files(folder)
+    except OSError as exc:  # a share gone away, permissions lost: the feeds are still read
+        log.warning("warnings folder %s cannot be read: %s", folder, exc.strerror or exc)
+        store.record_source(str(folder), ok_at=now, error=f"cannot be read: {exc.strerror or exc}")
+        return False
+    for path in waiting:
         harvest = read_file(path)
         _keep(store, harvest, path.name, report, now, config.keys())
         if path.is_symlink() or not path.is_dir():  # a link or a pipe is moved itself, never followed or read

@@ -238,3 +238,24 @@ def test_a_dropped_file_name_with_terminal_codes_is_logged_and_listed_harmlessly
     assert len(report.refused) == 1
     assert "\x1b" not in report.refused[0].name and "\n" not in report.refused[0].name
     assert all("\x1b" not in r.getMessage() and "\n" not in r.getMessage() for r in caplog.records)
+
+
+def test_an_incoming_folder_that_cannot_be_listed_leaves_the_run_incomplete_and_feeds_still_read(tmp_path, monkeypatch):
+    """A share that went away or lost its permissions: the run goes on with the feeds, logs the
+    folder and does not move "Stand" forward (the files there were not read)."""
+    townhall = tmp_path / "townhall"
+    incoming = townhall / "warnings" / "incoming"
+    incoming.mkdir(parents=True)
+    (townhall / "warnings.toml").write_text('areas = ["15090535"]\n', encoding="utf-8")
+    real_iterdir = Path.iterdir
+
+    def refused(self):
+        if self == incoming:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_iterdir(self)
+
+    monkeypatch.setattr(Path, "iterdir", refused)
+    report = run_import(load_warnings_config(townhall), now=NOW)
+    assert not report.complete
+    with WarningsStore(townhall / "warnings") as store:
+        assert store.as_of() is None
