@@ -68,6 +68,12 @@ class WarningsView:
     as_of: str | None = None
     warnings: tuple[ShownWarning, ...] = ()
     stale_hours: int = 6
+    clock_behind: bool = False  # the data is from the kiosk's future: its age is not known
+
+
+# The town hall's clock and the kiosk's may differ by a few minutes; data further in the kiosk's
+# future means the kiosk's clock is wrong (a flat battery sets it years back).
+CLOCK_TOLERANCE = dt.timedelta(minutes=15)
 
 
 def area_key(config: KioskConfig) -> AreaKey | None:
@@ -97,10 +103,24 @@ def _shown(alert: Alert, lang: str) -> ShownWarning:
     )
 
 
+DEFAULT_STALE_HOURS = 6
+MAX_STALE_HOURS = 168
+
+
+def stale_limit(config: KioskConfig) -> int:
+    """``warnings_stale_hours`` from kiosk.toml, a whole number of hours from 1 to a week; anything
+    else (the file is edited by hand) is logged and the default used, never a crash."""
+    hours = config.warnings_stale_hours
+    if type(hours) is int and 1 <= hours <= MAX_STALE_HOURS:
+        return hours
+    log.warning("warnings_stale_hours in kiosk.toml is not 1 to %d: %r; using %d", MAX_STALE_HOURS, hours, DEFAULT_STALE_HOURS)
+    return DEFAULT_STALE_HOURS
+
+
 def warnings_view(config: KioskConfig, store: Store, lang: str, *, now: dt.datetime | None = None) -> WarningsView:
     """What the start screen and the warnings screen show at ``now``."""
     moment = now or dt.datetime.now(dt.timezone.utc)
-    hours = max(1, int(config.warnings_stale_hours))
+    hours = stale_limit(config)
     if not config.warning_area:
         return WarningsView("off", stale_hours=hours)
     key = area_key(config)
@@ -119,12 +139,17 @@ def warnings_view(config: KioskConfig, store: Store, lang: str, *, now: dt.datet
         a for a in alerts
         if never_shown_because(a) is None and not is_all_clear(a) and is_active(a, moment) and concerns(a, key)
     ]
-    fresh = moment - parse_utc(state.as_of) <= dt.timedelta(hours=hours)
+    age = moment - parse_utc(state.as_of)
+    behind = age < -CLOCK_TOLERANCE
+    if behind:
+        log.warning("warnings data as of %s lies ahead of the kiosk's clock (%s): one of the clocks is wrong", state.as_of, moment)
+    fresh = not behind and age <= dt.timedelta(hours=hours)
     return WarningsView(
         "fresh" if fresh else "stale",
         as_of=state.as_of,
         warnings=tuple(_shown(a, lang) for a in shown_order(visible)),
         stale_hours=hours,
+        clock_behind=behind,
     )
 
 
@@ -136,8 +161,13 @@ def severity_word(severity: str, lang: str) -> str:
     return translator(lang)(SEVERITY_WORDS.get(severity, SEVERITY_WORDS["Unknown"]))
 
 
-def summary_line(view: WarningsView, lang: str) -> str:
-    """The banner's one or two lines; empty when the kiosk shows no warnings at all ("off")."""
+def summary_line(view: WarningsView, lang: str, *, short: bool = False, headline_chars: int | None = None) -> str:
+    """The banner's text; empty when the kiosk shows no warnings at all ("off").
+
+    ``short`` says "not up to date" in a few words instead of the whole sentence about the data's
+    age, and ``headline_chars`` cuts the first headline (with "…"): the banner uses them, in that
+    order, where the screen is too small for the whole text. The severity, the number of further
+    warnings, the as-of time and that the data is old are never left out."""
     _ = translator(lang)
     ngettext = ntranslator(lang)
     if view.state == "off":
@@ -147,21 +177,31 @@ def summary_line(view: WarningsView, lang: str) -> str:
     as_of = when(view.as_of, lang)
     if view.warnings:
         first = view.warnings[0]
-        text = f"{severity_word(first.severity, lang)}: {first.headline}"
+        headline = " ".join(first.headline.split())  # one line of text: no line breaks from the issuer
+        if headline_chars is not None and len(headline) > headline_chars:
+            headline = headline[: max(1, headline_chars - 1)].rstrip() + "…"
+        text = f"{severity_word(first.severity, lang)}: {headline}"
         others = len(view.warnings) - 1
         if others:
             text += " " + ngettext("(and {count} more warning)", "(and {count} more warnings)", others).format(count=others)
+        if short and view.state == "stale":
+            return text + " – " + _("not up to date, as of {when}").format(when=as_of)
         text += " – " + _("as of {when}").format(when=as_of)
     elif view.state == "fresh":
         return _("No current warnings known – as of {when}").format(when=as_of)
     else:
         text = _("Warnings are not up to date – as of {when}").format(when=as_of)
+        if short:
+            return text
     if view.state == "stale":
         text += ". " + stale_sentence(view, lang)
     return text
 
 
 def stale_sentence(view: WarningsView, lang: str) -> str:
+    """Why the data may not be current: its age, or that the kiosk's clock cannot tell it."""
+    if view.clock_behind:
+        return translator(lang)("The clocks of this kiosk and of the town hall do not agree, so how old this information is is not known.")
     ngettext = ntranslator(lang)
     return ngettext(
         "This information is more than {hours} hour old and may not be current.",

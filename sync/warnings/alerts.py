@@ -12,7 +12,8 @@ rules from this module:
 - nor DWD's test warnings: event code ``II`` 98 or 99 (TEST-WARNUNG, TEST-UNWETTERWARNUNG,
   TEST-VORABINFORMATION), or DWD's ``responseType`` ``Monitor`` ("Testmeldung", CAP DWD profile);
 - ``Cancel`` messages and ``Update`` messages whose every info says ``AllClear`` end the warnings
-  they reference and are not shown themselves; ``Ack`` and ``Error`` are never shown;
+  they reference and are not shown themselves (only when they are ``Actual``: a drill's Cancel
+  ends nothing); ``Ack`` and ``Error`` are never shown;
 - a warning is active until its ``expires`` (none given: until an Update or Cancel ends it);
 - most severe first: Extreme, Severe, Moderate, Minor, Unknown; then the newest.
 
@@ -135,8 +136,11 @@ def never_shown_because(alert: Alert) -> str | None:
 
 
 def ends_referenced(alert: Alert) -> bool:
-    """Does this message end the alerts it references (an Update replaces, a Cancel removes)?"""
-    return alert.msg_type in ("Update", "Cancel") and bool(alert.references)
+    """Does this message end the alerts it references (an Update replaces, a Cancel removes)?
+    Only a real one (``status`` Actual): a drill's or a test's Cancel that names a real warning by
+    mistake must not take that warning off the kiosks (CAP 1.2 §3.2.1: Test and Exercise are
+    to be ignored by the public)."""
+    return alert.status == "Actual" and alert.msg_type in ("Update", "Cancel") and bool(alert.references)
 
 
 def is_all_clear(alert: Alert) -> bool:
@@ -192,6 +196,10 @@ def cap_time(text: str) -> str:
     moment = dt.datetime.fromisoformat(value)
     if moment.tzinfo is None:
         raise ValueError("a CAP time needs its offset from UTC")
+    # Only years the wire format can hold (four digits) and UTC can reach: year 1 at +14:00 lies
+    # before the calendar, and year 100 would be written "100-…", which no reader accepts.
+    if not 1970 <= moment.year <= 9998:
+        raise ValueError(f"the year {moment.year} is outside 1970 to 9998")
     return utc_text(moment)
 
 

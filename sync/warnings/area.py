@@ -153,16 +153,38 @@ def warncell_matches(code: str, key: AreaKey) -> bool:
 
 
 def code_matches(name: str, value: str, key: AreaKey) -> bool:
-    """One geocode (or ``warnVerwaltungsbereiche`` entry) against the kiosk's key."""
+    """One geocode (or ``warnVerwaltungsbereiche`` entry) against the kiosk's key: the code
+    covers the key's place, or, for a key of a wider unit, lies within it (``code_within``)."""
     kind = name.strip().upper()
     code = value.strip()
     if kind == "WARNCELLID":
-        return warncell_matches(code, key)
+        return warncell_matches(code, key) or code_within(kind, code, key)
     if kind in ("ARS", "SHN"):
-        return ars_matches(code, key)
+        return ars_matches(code, key) or code_within(kind, code, key)
     if kind == "AGS":
-        return ags_matches(code, key)
+        return ags_matches(code, key) or code_within(kind, code, key)
     return False
+
+
+def code_within(kind: str, code: str, key: AreaKey) -> bool:
+    """For a key of a wider unit (a Kreis ``LLRKK000`` / ``LLRKK0000000``, which is also how a
+    kreisfreie Stadt is written, or a Gemeindeverband ``LLRKKVVVV000``): does the code's place
+    lie inside it? A town hall whose ``areas`` names its Kreis (as NINA's dashboard is asked)
+    then keeps the warnings of each of its municipalities, instead of saying there are none."""
+    if not code.isdigit():
+        return False
+    verband = key.ars is not None and key.ars[9:] == "000" and key.ars[5:9] != "0000"
+    if verband:  # only ARS codes name the Verband a municipality belongs to
+        assert key.ars is not None
+        return kind in ("ARS", "SHN") and len(code) == 12 and code[:9] == key.ars[:9]
+    if key.ags[5:] != "000":
+        return False  # a municipality's key: only codes that cover it (above)
+    kreis = key.ags[:5]
+    if kind == "WARNCELLID":
+        return len(code) == 9 and code[0] in "178" and code[1:6] == kreis
+    if kind in ("ARS", "SHN"):
+        return len(code) == 12 and code[:5] == kreis
+    return len(code) == 8 and code[:5] == kreis
 
 
 # -- shapes --------------------------------------------------------------------------------------

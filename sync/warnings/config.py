@@ -6,7 +6,7 @@
     areas = ["15090535"]                  # AGS or ARS of the municipalities the kiosks stand in
     points = ["52.4297,11.8069"]          # optional: coordinates tried against warning polygons
     feeds = ["https://opendata.dwd.de/…/Z_CAP_C_EDZW_LATEST_PVW_STATUS_PREMIUMDWD_COMMUNEUNION_DE.zip"]
-    incoming = "warnings/incoming"        # where CAP files are dropped (relative: to the data dir)
+    incoming = "warnings/incoming"        # where CAP files are dropped: a folder inside warnings/
     feed_timeout_seconds = 30
 
 Without ``areas`` the town hall sends its kiosks no warnings at all (and they say that warnings
@@ -18,6 +18,7 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from kiosk.errors import RathausError
 from kiosk.i18n import language_from_environment, translator
@@ -75,7 +76,7 @@ def load_warnings_config(data_dir: Path) -> WarningsConfig:
             )
         ) from exc
     feeds = _strings(raw.get("feeds", []))
-    bad = [url for url in feeds if not url.startswith(("https://", "http://127.0.0.1", "http://localhost"))]
+    bad = [url for url in feeds if not _allowed_feed(url)]
     if bad or len(feeds) > MAX_FEEDS:
         raise RathausError(
             _("Warning feeds must be at most {count} addresses starting with https:// ({path}).").format(
@@ -83,6 +84,13 @@ def load_warnings_config(data_dir: Path) -> WarningsConfig:
             )
         )
     incoming = Path(str(raw.get("incoming", DEFAULT_INCOMING)))
+    incoming = incoming if incoming.is_absolute() else data_dir / incoming
+    if not _inside_warnings(incoming, data_dir / WARNINGS_DIR):
+        raise RathausError(
+            _("incoming in {path} must be a folder inside {folder} (not done or refused): the import moves every file it finds there.").format(
+                path=path, folder=data_dir / WARNINGS_DIR
+            )
+        )
     timeout = raw.get("feed_timeout_seconds", 30)
     if type(timeout) not in (int, float) or not 1 <= timeout <= 300:
         raise RathausError(_("feed_timeout_seconds in {path} must be from 1 to 300.").format(path=path))
@@ -90,10 +98,35 @@ def load_warnings_config(data_dir: Path) -> WarningsConfig:
         areas=areas,
         points=points,
         feeds=tuple(feeds),
-        incoming=incoming if incoming.is_absolute() else data_dir / incoming,
+        incoming=incoming,
         feed_timeout_seconds=float(timeout),
         data_dir=data_dir,
     )
+
+
+def _allowed_feed(url: str) -> bool:
+    """https to anywhere; plain http only to this machine (tests, a local relay), told by the
+    parsed host, not by how the address begins ("http://127.0.0.1.example.org" is elsewhere)."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:
+        return False
+    if not host or "@" in parts.netloc or any(c.isspace() for c in url):
+        return False
+    if parts.scheme == "https":
+        return True
+    return parts.scheme == "http" and host in ("127.0.0.1", "localhost", "::1")
+
+
+def _inside_warnings(incoming: Path, warnings_folder: Path) -> bool:
+    """A folder of its own inside ``warnings/``: never the record's folder itself, its done or
+    refused folders, the data directory or anything above it (links resolved)."""
+    try:
+        place = incoming.resolve().relative_to(warnings_folder.resolve())
+    except ValueError:
+        return False
+    return bool(place.parts) and place.parts[0] not in ("done", "refused")
 
 
 def _strings(value: object) -> list[str]:

@@ -29,7 +29,7 @@ from sync.warnings.alerts import concerns, ends_referenced, never_shown_because
 from sync.warnings.area import AreaKey
 from sync.warnings.snapshot import trimmed
 from sync.warnings.config import WarningsConfig
-from sync.warnings.sources import FeedError, Harvest, Refusal, file_away, incoming_files, read_feed, read_file
+from sync.warnings.sources import FeedError, Harvest, Refusal, file_away, incoming_files, printable, read_feed, read_file
 from sync.warnings.store import WarningsStore
 
 log = logging.getLogger("rathaus.warnings")
@@ -70,7 +70,7 @@ def run_import(
     *,
     files: list[Path] | None = None,
     now: dt.datetime | None = None,
-    transport: httpx.BaseTransport | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
 ) -> ImportReport:
     """Import ``files`` if given (left where they are), else the incoming folder and every feed."""
     started = now or dt.datetime.now(dt.timezone.utc)
@@ -94,6 +94,8 @@ def run_import(
                 complete = False
                 continue
             _keep(store, harvest, url, report, started, config.keys())
+            if not harvest.refused:  # only a listing read whole says what is no longer published
+                store.withdraw_unlisted(url, {alert.key for _, alert in harvest.alerts}, now=started)
             store.record_source(url, ok_at=started)
         if complete and (config.feeds or config.incoming.is_dir()):
             store.complete_run(started)
@@ -114,7 +116,13 @@ def _import_folder(store: WarningsStore, config: WarningsConfig, report: ImportR
     if not folder.is_dir():
         log.warning("warnings folder %s is not a folder", folder)
         return False
-    for path in incoming_files(folder):
+    try:
+        waiting = incoming_files(folder)
+    except OSError as exc:  # a share gone away, permissions lost: the feeds are still read
+        log.warning("warnings folder %s cannot be read: %s", folder, exc.strerror or exc)
+        store.record_source(str(folder), ok_at=now, error=f"cannot be read: {exc.strerror or exc}")
+        return False
+    for path in waiting:
         harvest = read_file(path)
         _keep(store, harvest, path.name, report, now, config.keys())
         if path.is_symlink() or not path.is_dir():  # a link or a pipe is moved itself, never followed or read
@@ -143,6 +151,6 @@ def _keep(
         reason = never_shown_because(alert)
         if reason is not None:
             report.not_for_citizens += 1
-            log.info("warning %s (%s) kept but never shown to citizens: %s", alert.identifier, name, reason)
+            log.info("warning %s (%s) kept but never shown to citizens: %s", alert.identifier, printable(name), reason)
         if store.add(alert, source=source, now=now):
             report.new += 1

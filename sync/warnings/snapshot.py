@@ -96,9 +96,16 @@ def _sendable(alerts: list[Alert]) -> list[Alert]:
 def kiosk_snapshot(config: WarningsConfig, at: dt.datetime) -> tuple[list[Alert], str | None]:
     """The warnings for the kiosks at ``at`` and the record's as-of time (``None``: never complete,
     or no areas configured: the kiosks then say warnings could not be fetched)."""
+    alerts, as_of, _version = kiosk_snapshot_versioned(config, at)
+    return alerts, as_of
+
+
+def kiosk_snapshot_versioned(config: WarningsConfig, at: dt.datetime) -> tuple[list[Alert], str | None, int]:
+    """``kiosk_snapshot`` and the channel version of the record it was read from (0: never)."""
     if not config.areas:
-        return [], None
+        return [], None, 0
     if not (config.folder / "warnings.db").exists():
-        return [], None
+        return [], None, 0
     with WarningsStore(config.folder) as store:
-        return within_budget(_sendable(for_citizens(store.current(at), config.keys()))), store.as_of()
+        alerts, as_of, version = store.snapshot(at)
+    return within_budget(_sendable(for_citizens(alerts, config.keys()))), as_of, version

@@ -10,13 +10,15 @@ JSON, and feed addresses, each read as hostile input.
   ``dashboard/<ARS>.json``: a list of ``{"id": …}``), whose alerts a feed fetches from
   ``../warnings/<id>.json`` next to it.
 - A **feed** is fetched with httpx: https only (loopback for tests), no redirects followed, at
-  most ``MAX_FEED_BYTES``, within the configured time.
+  most ``MAX_FEED_BYTES``, within the configured time for the whole feed (a server that sends a
+  byte at a time is cut off too).
 
 One bad alert is one ``Refusal`` (a log line naming the file or member); the rest still imports.
 """
 
 from __future__ import annotations
 
+import asyncio
 import errno
 import io
 import logging
@@ -73,6 +75,7 @@ class Harvest:
     index: list[str] = field(default_factory=list)  # NINA ids to fetch (feeds only)
 
     def refuse(self, name: str, reason: str) -> None:
+        name, reason = printable(name), printable(reason)  # names come from whoever dropped the file
         log.warning("warning %s refused: %s", name, reason)
         self.refused.append(Refusal(name, reason))
 
@@ -80,6 +83,15 @@ class Harvest:
         self.alerts.extend(other.alerts)
         self.refused.extend(other.refused)
         self.index.extend(other.index)
+
+
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def printable(text: str) -> str:
+    """A file name or reason for a log line or terminal: control characters (escape sequences,
+    line breaks) as "?", so they can neither act on a terminal nor forge log lines."""
+    return _UNPRINTABLE.sub("?", text)
 
 
 def read_document(name: str, data: bytes) -> Harvest:
@@ -234,39 +246,61 @@ class FeedError(Exception):
     """A feed could not be fetched completely (the reason is for the log)."""
 
 
-def fetch(client: httpx.Client, url: str, *, deadline: float, limit: int = MAX_FEED_BYTES) -> bytes:
-    """GET ``url`` within the deadline (monotonic seconds), at most ``limit`` bytes, no redirect."""
+async def fetch(client: httpx.AsyncClient, url: str, *, deadline: float, limit: int = MAX_FEED_BYTES) -> bytes:
+    """GET ``url`` within the deadline (monotonic seconds), at most ``limit`` bytes, no redirect.
+
+    The deadline holds for the whole request: a server that sends its headers or body a byte at
+    a time (each read within the read timeout) is cut off when the time is up, so one hostile or
+    broken feed never keeps the others from being read."""
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        raise FeedError(f"{url} took longer than allowed")
     try:
-        with client.stream("GET", url) as response:
-            if response.status_code != 200:
-                raise FeedError(f"{url} answered HTTP {response.status_code}")
-            declared = response.headers.get("content-length")
-            if declared and declared.isdigit() and int(declared) > limit:
-                raise FeedError(f"{url} announces {declared} bytes, at most {limit}")
-            chunks, size = [], 0
-            for chunk in response.iter_bytes():
-                size += len(chunk)
-                if size > limit:
-                    raise FeedError(f"{url} sent more than {limit} bytes")
-                if time.monotonic() > deadline:
-                    raise FeedError(f"{url} took longer than allowed")
-                chunks.append(chunk)
-            return b"".join(chunks)
+        async with asyncio.timeout(remaining):
+            return await _get(client, url, deadline=deadline, limit=limit)
+    except TimeoutError:
+        raise FeedError(f"{url} took longer than allowed") from None
     except httpx.HTTPError as exc:
         raise FeedError(f"{url} could not be fetched: {type(exc).__name__}: {exc}") from None
 
 
-def read_feed(url: str, *, timeout: float, transport: httpx.BaseTransport | None = None) -> Harvest:
+async def _get(client: httpx.AsyncClient, url: str, *, deadline: float, limit: int) -> bytes:
+    async with client.stream("GET", url) as response:
+        if response.status_code != 200:
+            raise FeedError(f"{url} answered HTTP {response.status_code}")
+        declared = response.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > limit:
+            raise FeedError(f"{url} announces {declared} bytes, at most {limit}")
+        chunks, size = [], 0
+        async for chunk in response.aiter_bytes():
+            size += len(chunk)
+            if size > limit:
+                raise FeedError(f"{url} sent more than {limit} bytes")
+            if time.monotonic() > deadline:
+                raise FeedError(f"{url} took longer than allowed")
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+
+def read_feed(url: str, *, timeout: float, transport: httpx.AsyncBaseTransport | None = None) -> Harvest:
     """One configured feed: CAP XML, a zip of CAP files, NINA JSON, or NINA's index with its
-    warnings fetched one by one. ``FeedError`` when the feed itself failed."""
+    warnings fetched one by one, all within ``timeout`` seconds. ``FeedError`` when the feed
+    itself failed."""
+    return asyncio.run(_read_feed(url, timeout=timeout, transport=transport))
+
+
+async def _read_feed(url: str, *, timeout: float, transport: httpx.AsyncBaseTransport | None) -> Harvest:
     deadline = time.monotonic() + timeout
-    options = {"timeout": httpx.Timeout(min(timeout, 30.0)), "follow_redirects": False}
+    options: dict[str, object] = {"timeout": httpx.Timeout(min(timeout, 30.0)), "follow_redirects": False}
     if transport is not None:
         options["transport"] = transport
-    with httpx.Client(**options) as client:
-        harvest = read_document(url, fetch(client, url, deadline=deadline))
+    async with httpx.AsyncClient(**options) as client:  # type: ignore[arg-type]
+        harvest = read_document(url, await fetch(client, url, deadline=deadline))
+        unusable = [r.reason for r in harvest.refused if r.name == url]
+        if unusable:  # a maintenance page or an error object, not an empty list of warnings
+            raise FeedError(f"{url} sent no CAP alert, zip of CAP files or NINA index: {unusable[0]}")
         ids, harvest.index = list(dict.fromkeys(harvest.index)), []
         for warning_id in ids:
             detail = urljoin(url, f"../warnings/{quote(warning_id)}.json")
-            harvest.extend(read_document(detail, fetch(client, detail, deadline=deadline, limit=MAX_CAP_BYTES)))
+            harvest.extend(read_document(detail, await fetch(client, detail, deadline=deadline, limit=MAX_CAP_BYTES)))
     return harvest

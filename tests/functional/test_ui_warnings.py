@@ -149,3 +149,119 @@ async def test_at_80_by_25_the_banner_takes_two_lines_of_text(open_kiosk, tmp_pa
         banner = app.screen.query_one("#warning-banner")
         assert banner.region.height <= 4  # two lines of text and the button's frame
         assert banner.region.y < 10
+
+
+
+LONG_HEADLINE = (
+    "Großbrand in einem Recyclingbetrieb in Tangerhütte, Ortsteil Lüderitz – starke Rauchentwicklung, "
+    "Fenster und Türen geschlossen halten, Lüftungs- und Klimaanlagen abschalten"
+)
+
+
+def _outside(app, size) -> list[str]:
+    """Every shown button of the start screen that is not wholly in sight: on the screen and, for
+    the services, inside the visible part of their scroll area."""
+    width, height = size
+    services = app.screen.query_one("#services").region
+    missing = []
+    for button in app.screen.query("Button"):
+        if not button.display:
+            continue
+        region = button.region
+        inside = region.height > 0 and region.y >= 0 and region.bottom <= height and region.right <= width
+        if button.id not in ("language", "warning-banner"):
+            inside = inside and region.y >= services.y and region.bottom <= services.bottom
+        if not inside:
+            missing.append(f"{button.id or button.label}: {region}")
+    return missing
+
+
+async def test_with_a_warning_every_start_screen_button_stays_in_sight_at_80_by_25(
+    open_kiosk, tmp_path, visitor_for, monkeypatch
+):
+    runtime = open_kiosk(**PLACE)
+    synced(runtime, tmp_path, ["mowas-fire-smoke.xml", "dwd-severe-gusts.xml"], monkeypatch=monkeypatch,
+           imported_at=NOW - dt.timedelta(hours=8))  # old data: the banner says so too
+    entries, state = runtime.store.warnings_snapshot()
+    for entry in entries:  # MoWaS headlines can be long
+        for text in entry["texts"]:
+            if text["headline"].startswith("Großbrand"):
+                text["headline"] = LONG_HEADLINE
+    runtime.store.replace_warnings(entries, rank=lambda e: SEVERITY_RANK[e["severity"]], version=state.version, as_of=state.as_of)
+    for lang, status_label in (("de", "Status eines Antrags abfragen"), ("en", "Check the status of an application")):
+        for size in ((80, 25), (100, 30)):
+            app = KioskApp(runtime, kiosk_mode=True, lang=lang)
+            async with app.run_test(size=size) as pilot:
+                await pilot.pause()
+                text = visitor_for(pilot).text
+                assert "⚠ Extreme" in text and ("Stand: 05.12.2026, 03:00" in text or "as of 5 Dec 2026, 03:00" in text)
+                assert ("älter als 6 Stunden" in text) or ("more than 6 hours old" in text)
+                assert _outside(app, size) == [], (lang, size)
+                assert status_label in str(app.screen.query_one("#status").label)
+                await open_warnings(visitor_for(pilot))  # the whole headline is one Enter away
+                assert LONG_HEADLINE[:60] in visitor_for(pilot).text
+
+
+async def test_square_brackets_in_a_warning_are_shown_as_written_not_read_as_markup(
+    open_kiosk, tmp_path, visitor_for, monkeypatch
+):
+    """CAP texts come from outside: "[/b]" must not crash the start screen, and "[@click=…]" must not
+    become a link that runs a kiosk action."""
+    runtime = open_kiosk(**PLACE)
+    synced(runtime, tmp_path, ["mowas-fire-smoke.xml"], monkeypatch=monkeypatch)
+    entries, state = runtime.store.warnings_snapshot()
+    headline = "Rauch [/b] Stufe [3] [@click=app.quit]hier[/]"
+    entries[0]["texts"][0]["headline"] = headline
+    runtime.store.replace_warnings(entries, rank=lambda e: SEVERITY_RANK[e["severity"]], version=state.version, as_of=state.as_of)
+    app = KioskApp(runtime, kiosk_mode=True, lang="de")
+    async with app.run_test(size=SCREEN_SIZE) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, StartScreen)
+        banner = app.screen.query_one("#warning-banner")
+        assert headline in str(banner.render().plain)
+        assert not any("@click" in str(span.style) for span in banner.render().spans)
+        await open_warnings(visitor_for(pilot))
+        assert headline in visitor_for(pilot).text
+
+
+async def test_warnings_brought_by_an_exchange_show_at_once_not_half_a_minute_later(
+    open_kiosk, tmp_path, visitor_for, monkeypatch
+):
+    runtime = open_kiosk(**PLACE)
+    frozen(runtime, monkeypatch)
+    app = KioskApp(runtime, kiosk_mode=True, lang="de")
+    async with app.run_test(size=SCREEN_SIZE) as pilot:
+        await pilot.pause()
+        assert "Amtliche Warnungen konnten nicht abgerufen werden." in visitor_for(pilot).text
+        synced(runtime, tmp_path, ["mowas-fire-smoke.xml"], monkeypatch=monkeypatch)  # the exchange stores them
+        from kiosk.ui.messages import SyncFinished
+
+        app.post_message(SyncFinished(None))
+        await pilot.pause()
+        assert "⚠ Extreme Gefahr: Großbrand in Tangerhütte" in visitor_for(pilot).text
+
+
+async def test_at_80_by_25_the_arrow_keys_reach_the_warning_and_every_button(open_kiosk, tmp_path, visitor_for, monkeypatch):
+    """The services scroll a little at 80×25 (their summary lies below): the arrow keys must still
+    move between the buttons, up to the warning, and not scroll the area instead."""
+    runtime = open_kiosk(**PLACE)
+    synced(runtime, tmp_path, ["mowas-fire-smoke.xml", "dwd-severe-gusts.xml"], monkeypatch=monkeypatch)
+    app = KioskApp(runtime, kiosk_mode=True, lang="de")
+    async with app.run_test(size=(80, 25)) as pilot:
+        await pilot.pause()
+        visitor = visitor_for(pilot)
+        await visitor.press("up")
+        assert visitor.focused.id == "warning-banner"
+        await visitor.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, WarningsScreen)
+        await visitor.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, StartScreen)
+        app.screen.focus_default()
+        reached = set()
+        for _ in range(4):
+            await visitor.press("down")
+            reached.add(visitor.focused.id or str(visitor.focused.label))
+        assert "status" in reached
+        assert _outside(app, (80, 25)) == []

@@ -16,6 +16,7 @@ from sync.cli_warnings import listing
 from kiosk.cli import main
 from sync.warnings.config import load_warnings_config
 from sync.warnings.importer import run_import
+from sync.warnings.snapshot import kiosk_snapshot
 from sync.warnings.sources import FeedError, read_feed
 from sync.warnings.store import WarningsStore
 
@@ -43,6 +44,8 @@ def feed_server():
         "/api31/warnings/mow.DE-ST-SDL-W007-20261205-000.json": (SAMPLES / "nina-drinking-water.json").read_bytes(),
         "/api31/warnings/mow.DE-ST-SDL-W003-20261205-000.json": b'{"identifier": "mow.DE-ST-SDL-W003-20261205-000", "info": "nonsense"}',
         "/huge.xml": b"<" * (70 * 1024 * 1024),
+        "/maintenance.zip": b"<!DOCTYPE html><html><body>Wartungsarbeiten</body></html>",
+        "/error.json": b'{"error": "service unavailable"}',
     }
 
     class Handler(BaseHTTPRequestHandler):
@@ -121,3 +124,121 @@ def test_listing_before_any_import_creates_nothing(tmp_path):
     townhall.mkdir()
     lines = listing(townhall, NOW, "en")
     assert lines[1].startswith("Complete as of: never") and not (townhall / "warnings").exists()
+
+
+@pytest.fixture
+def dripping_server():
+    """A server on 127.0.0.1 that answers with a status line and then one header byte every
+    half second, for ever: every single read is quick, the answer never ends."""
+    import socket
+    import time
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    stop = threading.Event()
+
+    def drip(connection):
+        try:
+            connection.recv(65536)
+            connection.sendall(b"HTTP/1.1 200 OK\r\nX-Slow: ")
+            while not stop.is_set():
+                connection.sendall(b"a")
+                time.sleep(0.5)
+        except OSError:
+            pass
+        finally:
+            connection.close()
+
+    def accept():
+        while not stop.is_set():
+            try:
+                connection, _ = listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=drip, args=(connection,), daemon=True).start()
+
+    threading.Thread(target=accept, daemon=True).start()
+    yield f"http://127.0.0.1:{listener.getsockname()[1]}/dashboard/150900000000.json"
+    stop.set()
+    listener.close()
+
+
+def test_a_feed_that_never_finishes_its_headers_is_cut_off_and_the_next_feed_still_imports(
+    feed_server, dripping_server, tmp_path
+):
+    townhall = tmp_path / "townhall"
+    townhall.mkdir()
+    dwd = f"{feed_server}/weather/alerts/cap/COMMUNEUNION_DWD_STAT/Z_CAP_C_EDZW_LATEST_PVW_STATUS_PREMIUMDWD_COMMUNEUNION_DE.zip"
+    (townhall / "warnings.toml").write_text(
+        f'areas = ["15090535"]\nfeeds = ["{dripping_server}", "{dwd}"]\nfeed_timeout_seconds = 1\n', encoding="utf-8"
+    )
+    reports = []
+    worker = threading.Thread(target=lambda: reports.append(run_import(load_warnings_config(townhall), now=NOW)), daemon=True)
+    worker.start()
+    worker.join(timeout=20)
+    assert not worker.is_alive(), "the import hangs on a feed that never ends its headers"
+    report = reports[0]
+    assert report.failed_feeds == [dripping_server] and not report.complete
+    with WarningsStore(townhall / "warnings") as store:
+        assert "Amtliche UNWETTERWARNUNG vor ORKANARTIGEN BÖEN" in [a.texts[0].headline for a in store.alerts()]
+
+
+@pytest.mark.parametrize("page", ["/maintenance.zip", "/error.json"])
+def test_a_feed_that_answers_with_something_else_is_a_failed_feed_not_an_empty_one(feed_server, tmp_path, page):
+    """A maintenance page or an error object with status 200 is no list of warnings: counted as
+    read, it moved "Stand" forward and the kiosks said "no current warnings" from nothing."""
+    townhall = tmp_path / "townhall"
+    townhall.mkdir()
+    url = f"{feed_server}{page}"
+    (townhall / "warnings.toml").write_text(f'areas = ["15090535"]\nfeeds = ["{url}"]\n', encoding="utf-8")
+    report = run_import(load_warnings_config(townhall), now=NOW)
+    assert report.failed_feeds == [url] and not report.complete
+    with WarningsStore(townhall / "warnings") as store:
+        assert store.as_of() is None
+
+
+def test_a_warning_its_feed_no_longer_lists_is_taken_off_and_comes_back_if_listed_again(tmp_path):
+    """MoWaS warnings have no end time: when NINA stops listing one and its Cancel was missed, the
+    kiosks showed it for ever. Gone from a feed read completely means withdrawn; listed again
+    (a glitch) means back."""
+    pages = {"/api31/dashboard/150900000000.json": b'[{"id": "mow.DE-ST-SDL-W007-20261205-000"}]',
+             "/api31/warnings/mow.DE-ST-SDL-W007-20261205-000.json": (SAMPLES / "nina-drinking-water.json").read_bytes()}
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            body = pages.get(self.path, b"")
+            self.send_response(200 if self.path in pages else 404)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        townhall = tmp_path / "townhall"
+        townhall.mkdir()
+        feed = f"http://127.0.0.1:{server.server_address[1]}/api31/dashboard/150900000000.json"
+        (townhall / "warnings.toml").write_text(f'areas = ["15090535"]\nfeeds = ["{feed}"]\n', encoding="utf-8")
+        config = load_warnings_config(townhall)
+
+        def shown(at):
+            alerts, _as_of = kiosk_snapshot(config, at)
+            return [a.identifier for a in alerts]
+
+        run_import(config, now=NOW)
+        assert shown(NOW) == ["mow.DE-ST-SDL-W007-20261205-000"]
+        pages["/api31/dashboard/150900000000.json"] = b"[]"  # withdrawn, no Cancel seen
+        later = NOW + dt.timedelta(minutes=5)
+        assert run_import(config, now=later).complete
+        assert shown(later) == []
+        pages["/api31/dashboard/150900000000.json"] = b'[{"id": "mow.DE-ST-SDL-W007-20261205-000"}]'
+        again = later + dt.timedelta(minutes=5)
+        run_import(config, now=again)
+        assert shown(again) == ["mow.DE-ST-SDL-W007-20261205-000"]
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -7,14 +7,17 @@ import datetime as dt
 import io
 import json
 import logging
+import re
 import zipfile
 from pathlib import Path
 
 import pytest
 
+from kiosk.errors import RathausError
 from sync.warnings.cap import CapError, parse_cap_xml
 from sync.warnings.config import load_warnings_config
 from sync.warnings.importer import run_import
+from sync.warnings.snapshot import kiosk_snapshot
 from sync.warnings.sources import MAX_ZIP_MEMBERS, read_document
 from sync.warnings.store import WarningsStore
 
@@ -162,3 +165,97 @@ def test_a_pipe_in_the_incoming_folder_never_hangs_the_import(tmp_path):
     report = run_import(load_warnings_config(townhall), now=NOW)
     assert report.read == 1 and "not a regular file" in report.refused[0].reason
     assert [p.name for p in (townhall / "warnings" / "refused").iterdir()] == ["pipe.xml"]
+
+
+@pytest.mark.parametrize("moment", ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-12:00", "0100-01-01T00:00:00+00:00"])
+def test_times_at_the_edge_of_the_calendar_are_refused_and_the_rest_imports(tmp_path, moment):
+    """A year the calendar cannot hold in UTC, or one before 1000, crashed the whole run (every
+    five minutes, with the file left in the folder) or poisoned the record so no kiosk got warnings."""
+    townhall = tmp_path / "townhall"
+    incoming = townhall / "warnings" / "incoming"
+    incoming.mkdir(parents=True)
+    (townhall / "warnings.toml").write_text('areas = ["15090535"]\n', encoding="utf-8")
+    odd = sample("mowas-fire-smoke.xml").decode().replace("<identifier>", "<identifier>odd-", 1)
+    odd = re.sub(r"<sent>[^<]*</sent>", f"<sent>{moment}</sent>", odd)
+    (incoming / "a-odd.xml").write_text(odd, encoding="utf-8")
+    (incoming / "b-storm.xml").write_bytes(sample("dwd-severe-gusts.xml"))
+    report = run_import(load_warnings_config(townhall), now=NOW)
+    assert [Path(r.name).name for r in report.refused] == ["a-odd.xml"]
+    assert report.complete and (townhall / "warnings" / "refused" / "a-odd.xml").exists()
+    alerts, as_of = kiosk_snapshot(load_warnings_config(townhall), NOW)
+    assert as_of == "2026-12-05T10:00:00Z" and len(alerts) == 1
+
+
+@pytest.mark.parametrize(
+    "feed", ["http://127.0.0.1.evil.example/x.zip", "http://localhost@evil.example/x.zip", "http://127.0.0.1:80@evil.example/", "ftp://127.0.0.1/x"]
+)
+def test_a_feed_that_only_looks_like_loopback_is_refused(tmp_path, feed):
+    """Plain http is for tests on this machine only: anyone on the way could add or drop warnings."""
+    (tmp_path / "warnings.toml").write_text(f'areas = ["15090535"]\nfeeds = ["{feed}"]\n', encoding="utf-8")
+    with pytest.raises(RathausError, match="https://"):
+        load_warnings_config(tmp_path)
+
+
+def test_https_and_loopback_feeds_are_accepted(tmp_path):
+    feeds = ["https://warnung.bund.de/api31/dashboard/150900000000.json", "http://127.0.0.1:8765/x.zip", "http://localhost/x.xml"]
+    (tmp_path / "warnings.toml").write_text(f"areas = [\"15090535\"]\nfeeds = {json.dumps(feeds)}\n", encoding="utf-8")
+    assert load_warnings_config(tmp_path).feeds == tuple(feeds)
+
+
+@pytest.mark.parametrize("incoming", [".", "warnings", "..", "keys", "warnings/done", "ABSOLUTE", "OUTSIDE"])
+def test_an_incoming_folder_outside_its_own_place_is_refused_before_anything_is_moved(tmp_path, incoming):
+    """The import moves every file it finds there: pointed at the data directory it moved
+    townhall.db and warnings.toml away, at warnings/ its own record; run by root with "/", the
+    system's own files. It must be a folder inside warnings/ (where systemd lets it write)."""
+    townhall = tmp_path / "townhall"
+    incoming = {"ABSOLUTE": str(townhall), "OUTSIDE": str(tmp_path / "elsewhere")}.get(incoming, incoming)
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "notes.txt").write_text("someone else's file", encoding="utf-8")
+    (townhall / "keys").mkdir(parents=True)
+    (townhall / "townhall.db").write_bytes(b"the town hall's database")
+    (townhall / "warnings.toml").write_text(f'areas = ["15090535"]\nincoming = "{incoming}"\n', encoding="utf-8")
+    with pytest.raises(RathausError, match="incoming"):
+        run_import(load_warnings_config(townhall), now=NOW)
+    assert (townhall / "townhall.db").exists() and (townhall / "warnings.toml").exists()
+    assert (tmp_path / "elsewhere" / "notes.txt").exists()
+
+
+def test_an_incoming_folder_inside_warnings_is_accepted(tmp_path):
+    (tmp_path / "warnings.toml").write_text('areas = ["15090535"]\nincoming = "warnings/von-der-leitstelle"\n', encoding="utf-8")
+    assert load_warnings_config(tmp_path).incoming == tmp_path / "warnings" / "von-der-leitstelle"
+
+
+def test_a_dropped_file_name_with_terminal_codes_is_logged_and_listed_harmlessly(tmp_path, caplog):
+    """File names come from whoever drops files: an escape sequence in one must not reach the
+    IT's terminal or the journal as a code (clearing the screen, hiding the other lines)."""
+    townhall = tmp_path / "townhall"
+    incoming = townhall / "warnings" / "incoming"
+    incoming.mkdir(parents=True)
+    (townhall / "warnings.toml").write_text('areas = ["15090535"]\n', encoding="utf-8")
+    (incoming / "evil\x1b[2J\nline.xml").write_bytes(b"not a warning")
+    with caplog.at_level(logging.WARNING, logger="rathaus.warnings"):
+        report = run_import(load_warnings_config(townhall), now=NOW)
+    assert len(report.refused) == 1
+    assert "\x1b" not in report.refused[0].name and "\n" not in report.refused[0].name
+    assert all("\x1b" not in r.getMessage() and "\n" not in r.getMessage() for r in caplog.records)
+
+
+def test_an_incoming_folder_that_cannot_be_listed_leaves_the_run_incomplete_and_feeds_still_read(tmp_path, monkeypatch):
+    """A share that went away or lost its permissions: the run goes on with the feeds, logs the
+    folder and does not move "Stand" forward (the files there were not read)."""
+    townhall = tmp_path / "townhall"
+    incoming = townhall / "warnings" / "incoming"
+    incoming.mkdir(parents=True)
+    (townhall / "warnings.toml").write_text('areas = ["15090535"]\n', encoding="utf-8")
+    real_iterdir = Path.iterdir
+
+    def refused(self):
+        if self == incoming:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_iterdir(self)
+
+    monkeypatch.setattr(Path, "iterdir", refused)
+    report = run_import(load_warnings_config(townhall), now=NOW)
+    assert not report.complete
+    with WarningsStore(townhall / "warnings") as store:
+        assert store.as_of() is None

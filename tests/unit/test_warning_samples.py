@@ -4,6 +4,7 @@ kiosk in Tangerhütte at a fixed time: what a citizen reads, and what never reac
 from __future__ import annotations
 
 import datetime as dt
+import re
 import shutil
 from pathlib import Path
 
@@ -193,3 +194,79 @@ def test_a_warning_area_that_is_no_key_is_said_as_not_known(kiosk_store):
     assert summary_line(warnings_view(broken, kiosk_store, "de", now=NOW), "de").startswith(
         "Amtliche Warnungen konnten nicht abgerufen werden."
     )
+
+
+def test_a_kiosk_clock_far_behind_never_calls_old_data_fresh(townhall, kiosk_store):
+    """A kiosk whose clock lost its battery stands in 2000: every snapshot then looks "younger
+    than six hours" forever. Data from the kiosk's future says its age is not known instead."""
+    drop(townhall, "dwd-other-area.xml")
+    run_import(load_warnings_config(townhall), now=NOW)
+    sync_kiosk(townhall, kiosk_store)
+    behind = dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)
+    view = warnings_view(KIOSK, kiosk_store, "de", now=behind)
+    assert view.state == "stale"
+    line = summary_line(view, "de")
+    assert "Keine aktuellen Warnungen" not in line
+    assert line.startswith("Warnungen nicht aktuell – Stand: 05.12.2026, 11:00")
+    assert "Uhren dieses Kiosks und des Rathauses" in line and "älter als" not in line
+    assert "clocks of this kiosk" in summary_line(warnings_view(KIOSK, kiosk_store, "en", now=behind), "en")
+    # a few minutes between the town hall's clock and the kiosk's are no reason to doubt
+    assert warnings_view(KIOSK, kiosk_store, "de", now=NOW - dt.timedelta(minutes=5)).state == "fresh"
+
+
+def test_line_breaks_in_a_headline_do_not_stretch_the_banner():
+    from kiosk.official_warnings import ShownWarning, WarningsView
+
+    shown = ShownWarning("x", "Severe", "Sturm\n\n\n\n\nBöen\n", "", "", "", "DWD", None, None)
+    line = summary_line(WarningsView("fresh", as_of="2026-12-05T10:00:00Z", warnings=(shown,)), "de")
+    assert line.startswith("Große Gefahr: Sturm Böen – Stand:") and "\n" not in line
+
+
+@pytest.mark.parametrize("status", ["Exercise", "Test"])
+def test_an_exercise_or_test_cancel_never_ends_a_real_warning(townhall, kiosk_store, status):
+    """CAP: Test and Exercise messages are to be ignored; a Leitstelle's drill that cancels by
+    mistake the real flood warning's identifier must not take it off the kiosks."""
+    drop(townhall, "flood-alert.xml")
+    drill = (SAMPLES / "flood-cancel.xml").read_text(encoding="utf-8")
+    drill = drill.replace("<status>Actual</status>", f"<status>{status}</status>").replace("<identifier>", "<identifier>drill-", 1)
+    drill = re.sub(
+        r"<references>[^<]*</references>",
+        "<references>DE-ST-LHW-W012,mow.DE-ST-LHW-W012-20261204-000,2026-12-04T16:00:00+01:00</references>",
+        drill,
+    )
+    (townhall / "warnings" / "incoming" / "drill.xml").write_text(drill, encoding="utf-8")
+    run_import(load_warnings_config(townhall), now=NOW)
+    sync_kiosk(townhall, kiosk_store)
+    assert headlines(kiosk_store) == ["Hochwasserwarnung für die Elbe: Alarmstufe 2 am Pegel Tangermünde"]
+
+
+@pytest.mark.parametrize("hours", ["sechs", 10**12, -5, 2.5e20])
+def test_a_hand_edited_stale_limit_that_is_no_sensible_number_falls_back_to_six_hours(townhall, kiosk_store, hours):
+    """kiosk.toml is edited by hand: a word or an absurd number must not crash the start screen."""
+    drop(townhall, "flood-alert.xml")
+    run_import(load_warnings_config(townhall), now=NOW - dt.timedelta(hours=7))
+    sync_kiosk(townhall, kiosk_store, at=NOW - dt.timedelta(hours=7))
+    config = KioskConfig(warning_area="15090535", warnings_stale_hours=hours)
+    view = warnings_view(config, kiosk_store, "de", now=NOW)
+    assert (view.state, view.stale_hours) == ("stale", 6)
+    assert "älter als 6 Stunden" in summary_line(view, "de")
+
+
+@pytest.mark.parametrize("town_hall_area", ["150900000000", "15090000"])
+def test_a_town_hall_that_lists_its_kreis_still_sends_the_municipalitys_warnings(tmp_path, town_hall_area):
+    """NINA's dashboard is asked by the Kreis (150900000000), so IT may well list that key in
+    areas: then every warning for a single municipality was dropped at the town hall and the
+    kiosks said "no current warnings" from fresh data."""
+    folder = tmp_path / "townhall"
+    (folder / "warnings" / "incoming").mkdir(parents=True)
+    (folder / "warnings.toml").write_text(f'areas = ["{town_hall_area}"]\n', encoding="utf-8")
+    drop(folder, "dwd-severe-gusts.xml", "mowas-fire-smoke.xml", "dwd-other-area.xml")
+    run_import(load_warnings_config(folder), now=NOW)
+    with open_store(tmp_path / "kiosk.db") as store:
+        sync_kiosk(folder, store)
+        assert sorted(headlines(store)) == [
+            "Amtliche UNWETTERWARNUNG vor ORKANARTIGEN BÖEN",
+            "Großbrand in Tangerhütte – starke Rauchentwicklung",
+        ]
+        neighbour = KioskConfig(warning_area="15090010")  # another municipality of the Kreis, not warned
+        assert headlines(store, config=neighbour) == []

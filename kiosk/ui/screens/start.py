@@ -34,11 +34,13 @@ CONNECTION_REFRESH_SECONDS = 15.0
 class StartScreen(LanguageAware, Screen):
     CSS_PATH = "start.tcss"
     AUTO_FOCUS = "ServiceButton"  # the first service, not the language button above it
+    # priority: before the services' scroll area, which would take the arrows to scroll itself
+    # whenever it can (at 80×25 with a warning shown), so they never reached the warning.
     BINDINGS = [
-        Binding("up", "move('up')", "Up", show=False),
-        Binding("down", "move('down')", "Down", show=False),
-        Binding("left", "move('left')", "Left", show=False),
-        Binding("right", "move('right')", "Right", show=False),
+        Binding("up", "move('up')", "Up", show=False, priority=True),
+        Binding("down", "move('down')", "Down", show=False, priority=True),
+        Binding("left", "move('left')", "Left", show=False, priority=True),
+        Binding("right", "move('right')", "Right", show=False, priority=True),
         Binding("f1", "help", "Help", show=False),
         Binding("question_mark", "help", "Help", show=False),
     ]
@@ -101,8 +103,12 @@ class StartScreen(LanguageAware, Screen):
             buttons.first().focus()
 
     def refresh_connection(self) -> None:
+        """After an exchange or a stick transfer (and every few seconds): the footer, and the
+        warnings, which an exchange may have just brought."""
         for line in self.query(ConnectionLine):
             line.refresh_from_queue(refused=self.app.townhall_refuses)
+        for banner in self.query(WarningBanner):
+            banner.refresh_from_store()
 
     def on_screen_resume(self) -> None:
         self.refresh_connection()
