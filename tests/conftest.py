@@ -12,9 +12,12 @@ def _isolated_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("RATHAUS_TOWNHALL_DIR", str(tmp_path / "townhall"))
     monkeypatch.setenv("RATHAUS_LANG", "de")
     monkeypatch.delenv("RATHAUS_DEBUG", raising=False)
-    monkeypatch.delenv("RATHAUS_DATABASE_URL", raising=False)  # SQLite unless a test asks for PostgreSQL
-    monkeypatch.delenv("RATHAUS_TOWN", raising=False)
-    monkeypatch.delenv("RATHAUS_LOG_FORMAT", raising=False)
+    # SQLite unless a test asks for PostgreSQL. Set first, then removed: so that whatever a command
+    # run in-process (``rathaus server --database``) writes into the environment is undone after the
+    # test and never reaches a later test's set-up.
+    for name in ("RATHAUS_DATABASE_URL", "RATHAUS_TOWN", "RATHAUS_LOG_FORMAT"):
+        monkeypatch.setenv(name, "")
+        monkeypatch.delenv(name)
 
 
 @pytest.fixture
