@@ -184,7 +184,8 @@ class KeyboardVisitor:
         elif kind == "multiline":
             area = self.app.screen.query_one(TextArea)
             assert self.focused is area
-            await self.press("f7", "backspace")  # select all, delete
+            area.select_all()  # TextArea's own F7 is the kiosk's "more time" key here
+            await self.press("backspace")
             await self.type(typed or "")
             if confirm:
                 await self.press("tab")
