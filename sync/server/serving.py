@@ -153,6 +153,18 @@ class GuardedH11Protocol(H11Protocol):
         if self._waiting_since is not None and not self._waiting():
             self._cancel_header_timer()  # the request line and headers are in
 
+    def handle_events(self) -> None:
+        """A request that came in behind another on the same connection (pipelined) waited in
+        h11's buffer while the first was answered, so ``data_received`` never counted it: its
+        header block is measured here, before h11 parses it."""
+        if not self._refused_headers and self.conn.their_state is h11.IDLE:
+            buffered = self.conn.trailing_data[0]
+            end = _END_OF_HEADERS.search(buffered)
+            if (end.end() if end else len(buffered)) > MAX_HEADER_BYTES:
+                self._refuse_headers()
+                return
+        super().handle_events()
+
     def _refuse_headers(self) -> None:
         """431, then our side of the connection closed: the sender reads the answer instead of a
         reset (closing with its bytes unread would reset), and whatever it still sends is thrown
