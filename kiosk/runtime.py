@@ -78,6 +78,10 @@ class KioskRuntime:
     link_up: bool = True
     """Whether the last round reached the town hall (assumed until a round says otherwise), so
     a new application can be sent at once rather than waiting for the next timed round."""
+    chunk_sizer: Any = None
+    """The upload chunk size learnt on this link (``sync.uploader.ChunkSizer``), kept from round to
+    round: a round that starts again at the first size on a link that cannot carry it, and ends at
+    its one try, would never get a chunk through."""
 
     def form(self, form_id: str) -> FormDefinition:
         """The service with this id; a plain error if this kiosk does not offer it."""
@@ -141,6 +145,7 @@ class KioskRuntime:
         policy, sleep are for tests and tuning.
         """
         from sync.outbox import OutboxClient  # the network client is loaded at the first exchange
+        from sync.uploader import ChunkSizer
 
         _ = translator(lang or language_from_environment())
         if not self.config.server_url:
@@ -152,6 +157,10 @@ class KioskRuntime:
             )
         if self.kiosk_keys is None or self.townhall is None:
             raise RathausError(_("This kiosk has no keys loaded and cannot talk to the town hall."))
+        if "sizer" not in client_options:
+            if self.chunk_sizer is None:
+                self.chunk_sizer = ChunkSizer()
+            client_options["sizer"] = self.chunk_sizer
         with OutboxClient(
             self.store,
             kiosk=self.kiosk_keys,

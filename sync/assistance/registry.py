@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +28,7 @@ from assisted_mode.record import VOLUNTEER_ID
 from assisted_mode.volunteers import VolunteerTerms
 from kiosk.errors import RathausError
 from kiosk.i18n import N_, language_from_environment, translator
+from kiosk.private_file import create_private
 from sync.envelope import utc_timestamp
 from sync.envelope.assistance_channels import MAX_SHORT_NAME, KioskPower
 
@@ -172,10 +172,8 @@ class Registry:
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
-        new = not self.path.exists()
+        create_private(self.path)  # also narrows a file an older version left readable to all
         self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
-        if new:
-            os.chmod(self.path, 0o600)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.executescript(_SCHEMA)

@@ -17,6 +17,7 @@ The half-finished uploads are left out on purpose: kiosks send again whatever wa
 
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
 import subprocess
@@ -54,24 +55,40 @@ def _run(command: list[str], what: str) -> None:
 def backup(townhall_dir: Path, out: Path) -> Path:
     """Write a backup of the town hall's records to ``out`` (refused if it exists)."""
     _ = translator(language_from_environment())
-    if out.exists():
-        raise RathausError(_("{path} exists already; a backup never overwrites a file.").format(path=out))
     config = database_config(townhall_dir)
-    if config.is_postgres:
-        command = [_tool("pg_dump"), "--format=custom", "--compress=0", "--no-owner", "--no-privileges",
-                   f"--file={out}", "--dbname", config.url]
-        command += [f"--exclude-table-data={table}" for table in UPLOAD_TABLES]
-        _run(command, _("backup of {database}").format(database=redacted(config.url or "")))  # type: ignore[arg-type]
-    else:
-        source = sqlite3.connect(Path(townhall_dir) / "townhall.db")
-        target = sqlite3.connect(out)
-        try:
-            source.backup(target)
-        finally:
-            target.close()
-            source.close()
-    out.chmod(0o600)
+    if not _create_private(out):
+        raise RathausError(_("{path} exists already; a backup never overwrites a file.").format(path=out))
+    try:
+        if config.is_postgres:
+            command = [_tool("pg_dump"), "--format=custom", "--compress=0", "--no-owner", "--no-privileges",
+                       f"--file={out}", "--dbname", config.url]
+            command += [f"--exclude-table-data={table}" for table in UPLOAD_TABLES]
+            _run(command, _("backup of {database}").format(database=redacted(config.url or "")))  # type: ignore[arg-type]
+        else:
+            source = sqlite3.connect(Path(townhall_dir) / "townhall.db")
+            target = sqlite3.connect(out)
+            try:
+                source.backup(target)
+            finally:
+                target.close()
+                source.close()
+    except BaseException:
+        out.unlink(missing_ok=True)  # the empty or half-written file we made, never someone else's
+        raise
     return out
+
+
+def _create_private(path: Path) -> bool:
+    """Create ``path`` empty and readable by its owner only, before a byte of the records goes into
+    it (a file made 0644 and narrowed afterwards is readable to all while it is written);
+    ``False`` when something is there already, a link included."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+    except FileExistsError:
+        return False
+    os.fchmod(fd, 0o600)
+    os.close(fd)
+    return True
 
 
 def restore(townhall_dir: Path, backup_file: Path) -> None:
@@ -114,5 +131,13 @@ def restore(townhall_dir: Path, backup_file: Path) -> None:
     finally:
         check.close()
     target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(backup_file, target)
-    target.chmod(0o600)
+    if not _create_private(target):
+        raise RathausError(
+            _("{path} exists. Stop the server and move it aside before restoring.").format(path=target)
+        )
+    try:
+        with open(backup_file, "rb") as source, open(target, "r+b") as copy:
+            shutil.copyfileobj(source, copy)
+    except BaseException:
+        target.unlink(missing_ok=True)
+        raise

@@ -90,8 +90,9 @@ class GuardedH11Protocol(H11Protocol):
         self._header_timer: asyncio.TimerHandle | None = None
         self._waiting_since: float | None = None
         self._header_bytes = 0  # of the request whose headers are coming in
-        self._header_tail = b""  # its last byte, to find a blank line split between two reads
+        self._header_tail = b""  # its last two bytes, to find a blank line split between two reads
         self._refused_headers = False
+        self._turning_to_next = False  # within on_response_complete: the next request is in h11's buffer
 
     # -- connection cap ----------------------------------------------------------------------
 
@@ -153,6 +154,21 @@ class GuardedH11Protocol(H11Protocol):
         if self._waiting_since is not None and not self._waiting():
             self._cancel_header_timer()  # the request line and headers are in
 
+    def handle_events(self) -> None:
+        """A request that came in behind another on the same connection (pipelined) waited in
+        h11's buffer while the first was answered, so ``data_received`` never counted it: when
+        the server turns to it, its header block is measured in the buffer before h11 parses it,
+        and what is there counts towards the rest of the block still to come."""
+        if self._turning_to_next and not self._refused_headers and self.conn.their_state is h11.IDLE:
+            buffered = self.conn.trailing_data[0]
+            end = _END_OF_HEADERS.search(buffered)
+            if (end.end() if end else len(buffered)) > MAX_HEADER_BYTES:
+                self._refuse_headers()
+                return
+            if end is None:
+                self._header_bytes, self._header_tail = len(buffered), buffered[-2:]
+        super().handle_events()
+
     def _refuse_headers(self) -> None:
         """431, then our side of the connection closed: the sender reads the answer instead of a
         reset (closing with its bytes unread would reset), and whatever it still sends is thrown
@@ -174,12 +190,16 @@ class GuardedH11Protocol(H11Protocol):
         end = _END_OF_HEADERS.search(seen)
         if end is None:
             self._header_bytes += len(data)
-            self._header_tail = seen[-1:]
+            self._header_tail = seen[-2:]  # a blank line (LF CR LF) can start two bytes back
             return self._header_bytes <= MAX_HEADER_BYTES
         return self._header_bytes + end.end() - len(self._header_tail) <= MAX_HEADER_BYTES
 
     def on_response_complete(self) -> None:
-        super().on_response_complete()
+        self._turning_to_next = True
+        try:
+            super().on_response_complete()
+        finally:
+            self._turning_to_next = False
         if not self.transport.is_closing():
             # The next request gets the same deadline; so does reading and throwing away the rest
             # of a body refused before it was complete (413, 503), which lets the sender read our

@@ -28,6 +28,7 @@ from sqlite_utils import Migrations
 
 from kiosk.errors import RathausError, StoreError
 from kiosk.i18n import N_, translator
+from kiosk.private_file import create_private
 from sync.envelope import parse_timestamp, utc_timestamp
 
 STAFF_DIR = "staff"
@@ -181,13 +182,13 @@ class AccountStore:
         self._dummy_hash = self.hasher.hash(secrets.token_hex(16))
         try:
             self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            create_private(self.path)  # 0600 before SQLite makes its log files, which take its mode
             conn = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None, timeout=10)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=FULL")
             conn.execute("PRAGMA foreign_keys=ON")
             self._db = sqlite_utils.Database(conn, execute_plugins=False)
             migrations.apply(self._db)
-            self.path.chmod(0o600)
         except (OSError, sqlite3.Error) as exc:
             raise StoreError(f"The staff accounts {self.path} cannot be opened.", detail=repr(exc)) from exc
         self._lock = threading.RLock()

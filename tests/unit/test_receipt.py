@@ -358,3 +358,28 @@ def test_every_shipped_service_prints_a_receipt_with_its_instructions(lang):
         assert "(7KQ-M2X-9TJ)" in text
         for item in receipt.bring:
             assert item.split()[0].translate({ord("„"): '"', ord("“"): '"'}) in text
+
+
+def test_a_kept_receipt_is_readable_by_the_kiosk_user_only(tmp_path):
+    """The code on a kept receipt opens the citizen's status look-up: never 0644, whatever the
+    umask, and a leftover of an earlier power cut does not keep its mode."""
+    import os
+    import stat
+
+    from kiosk.receipt import save_receipt_pdf
+
+    folder = tmp_path / "receipts"
+    folder.mkdir(mode=0o755)
+    leftover = folder / "7KQM2X9TJ.pdf.tmp"
+    leftover.write_bytes(b"half")
+    leftover.chmod(0o644)
+    old = os.umask(0o022)
+    try:
+        saved = save_receipt_pdf(receipt_pdf(_receipt()), reference="7KQM2X9TJ", out_dir=folder)
+        fresh = save_receipt_pdf(b"%PDF-1.4", reference="7KQM2X9TJ", out_dir=tmp_path / "new" / "receipts")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(saved.stat().st_mode) == 0o600
+    assert saved.read_bytes().startswith(b"%PDF")
+    assert stat.S_IMODE(fresh.stat().st_mode) == 0o600
+    assert stat.S_IMODE(fresh.parent.stat().st_mode) == 0o700

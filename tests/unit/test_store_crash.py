@@ -110,7 +110,7 @@ def kill_at(path: Path, action: str, pause_at: str) -> None:
 
 
 def check_file(path: Path) -> list[tuple]:
-    """The file opens, passes SQLite's own check, and every row is whole."""
+    """The file opens, passes SQLite's own check, every row is whole and the tally matches."""
     conn = sqlite3.connect(path)
     try:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
@@ -119,6 +119,15 @@ def check_file(path: Path) -> list[tuple]:
             "SELECT reference, form_id, form_version, form_hash, captured_at, state, sealed,"
             " item_digest, batch_id FROM outbox ORDER BY position"
         ).fetchall()
+        # the counts staff and the status line read agree with the rows, whatever moment the cut hit
+        counted = conn.execute(
+            "SELECT state, refused_code IS NOT NULL, COUNT(*), COALESCE(SUM(LENGTH(sealed)), 0)"
+            " FROM outbox GROUP BY 1, 2"
+        ).fetchall()
+        tally = conn.execute(
+            "SELECT state, refused, items, sealed_bytes FROM outbox_tally WHERE items OR sealed_bytes"
+        ).fetchall()
+        assert sorted(counted) == sorted(tally)
     finally:
         conn.close()
     for reference, form_id, version, form_hash, captured_at, state, sealed, digest, _ in rows:
