@@ -36,15 +36,11 @@ def _batch(kiosk, townhall, reference: str = "7KQM2X9TJ") -> bytes:
                        recipient_key_id=townhall.public.encryption_key_id)
 
 
-async def test_readiness_follows_the_database_while_liveness_does_not(enrol, monkeypatch):
+async def test_readiness_follows_the_database_while_liveness_does_not(enrol, monkeypatch, own_postgres_server):
     """A load balancer stops sending kiosks to a server whose database is gone, without a restart."""
-    from bench.postgres_server import PostgresUnavailable, ThrowawayPostgres
     from sync.server.pg_storage import PostgresStorage
 
-    try:
-        server = ThrowawayPostgres.start()
-    except PostgresUnavailable as exc:
-        pytest.skip(str(exc))
+    server = own_postgres_server
     try:
         url = server.create_database("readiness")
         monkeypatch.setenv(DATABASE_ENV, url)
