@@ -153,3 +153,19 @@ def test_workers_that_keep_ending_at_start_stop_the_server_with_a_failure():
         started = time.monotonic()
         assert serve_with_workers(broken_config, sock, 2) == 1
     assert time.monotonic() - started < 15
+
+
+def test_a_database_that_refuses_the_login_is_said_at_once_with_its_reason(postgres_server, monkeypatch):
+    """IT running a command as the wrong system user learns why within a second or so, instead of
+    waiting half a minute for 'cannot be reached'."""
+    from kiosk.errors import StoreError
+    from sync.server.database import pool_for
+
+    url = f"postgresql://nobody_here@127.0.0.1:{postgres_server.port}/postgres"
+    started = time.monotonic()
+    with pytest.raises(StoreError) as refused:
+        pool_for(url)
+    assert time.monotonic() - started < 10
+    assert str(refused.value) == (
+        f'Die Datenbank des Rathauses {url} ist nicht erreichbar: FATAL: role "nobody_here" does not exist'
+    )
