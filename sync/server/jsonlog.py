@@ -32,6 +32,7 @@ LOG_FORMAT_ENV = "RATHAUS_LOG_FORMAT"
 _IPV4 = re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?::\d{1,5})?(?![\w.])")
 _IPV6 = re.compile(r"(?<![\w:])\[?(?:[0-9a-fA-F]{0,4}:){3,7}[0-9a-fA-F]{0,4}\]?(?::\d{1,5})?(?![\w:])")
 _ADDRESS = "<address>"
+JSON_LOGGERS = ("rathaus", "uvicorn", "uvicorn.error", "uvicorn.access", "psycopg")
 
 # The town whose request is being served (set by the district app around each town's requests).
 current_town: ContextVar[str | None] = ContextVar("rathaus_current_town", default=None)
@@ -75,7 +76,8 @@ def use_json_lines(stream: IO[str] | None = None, level: int = logging.INFO) -> 
     """Send every log line of the server (ours and uvicorn's) as JSON to ``stream`` (stderr)."""
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(JsonLineFormatter())
-    for name in ("rathaus", "uvicorn", "uvicorn.error", "uvicorn.access"):
+    # psycopg's pool says so when the database is gone, in several lines of text: JSON too.
+    for name in JSON_LOGGERS:
         logger = logging.getLogger(name)
         logger.handlers = [handler]
         logger.propagate = False

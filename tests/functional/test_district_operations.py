@@ -169,3 +169,31 @@ def test_a_database_that_refuses_the_login_is_said_at_once_with_its_reason(postg
     assert str(refused.value) == (
         f'Die Datenbank des Rathauses {url} ist nicht erreichbar: FATAL: role "nobody_here" does not exist'
     )
+
+
+def test_the_database_pools_complaints_while_the_database_is_gone_are_json_lines_too():
+    """A log collector reads one JSON object per line: psycopg's several-line warnings included."""
+    import io
+    import logging
+
+    from sync.server.jsonlog import JSON_LOGGERS, use_json_lines
+
+    saved = {name: (logging.getLogger(name).handlers[:], logging.getLogger(name).propagate,
+                    logging.getLogger(name).level) for name in JSON_LOGGERS}
+    stream = io.StringIO()
+    try:
+        use_json_lines(stream)
+        logging.getLogger("psycopg.pool").warning(
+            "error connecting in 'rathaus': connection is bad: connection to server at \"10.1.2.3\", port 5432 "
+            "failed: Connection refused\n\tIs the server running on that host and accepting TCP/IP connections?"
+        )
+    finally:
+        for name, (handlers, propagate, level) in saved.items():
+            logger = logging.getLogger(name)
+            logger.handlers, logger.propagate = handlers, propagate
+            logger.setLevel(level)
+    lines = stream.getvalue().splitlines()
+    assert len(lines) == 1
+    entry = json.loads(lines[0])
+    assert (entry["level"], entry["logger"]) == ("warning", "psycopg.pool")
+    assert "Connection refused" in entry["message"] and "10.1.2.3" not in entry["message"]
