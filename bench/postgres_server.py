@@ -186,11 +186,15 @@ class ThrowawayPostgres:
 
     def stop(self) -> None:
         """Stop the server at once and delete its folder."""
+        self._stop_only()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    def _stop_only(self) -> None:
+        """Stop the server at once, keeping its data (``_start`` brings it back, as after an outage)."""
         data = self.folder / "data"
         if (data / "postmaster.pid").exists():
             subprocess.run(
                 self._command(str(self.bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"),
                 capture_output=True, timeout=60,
             )
-        shutil.rmtree(self.folder, ignore_errors=True)
 

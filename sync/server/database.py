@@ -41,6 +41,7 @@ DEFAULT_TOWN = "default"
 DATABASE_ENV = "RATHAUS_DATABASE_URL"
 TOWN_ENV = "RATHAUS_TOWN"
 POOL_MAX_SIZE = 8
+RECONNECT_SECONDS = 10.0
 _TOWN_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 
 
@@ -116,6 +117,11 @@ def pool_for(url: str) -> "ConnectionPool":
                 open=False,
                 max_idle=60.0,
                 timeout=30.0,
+                # The pool tries again to connect with a pause that doubles each time, for as long as
+                # this; then afresh with the next request. With psycopg's 5 minutes the pause grew
+                # to minutes while the database was down, so a worker stayed unready (503) for
+                # minutes after it came back; with 10 seconds it is ready within seconds.
+                reconnect_timeout=RECONNECT_SECONDS,
                 name="rathaus",
             )
             try:

@@ -14,6 +14,7 @@ import time
 import httpx
 import pytest
 
+from kiosk.errors import StoreError
 from sync.allowlist import Allowlist
 from sync.envelope import ItemMeta, build_batch, seal_item
 from sync.keys import load_kiosk_keys, load_townhall_keys
@@ -197,3 +198,37 @@ def test_the_database_pools_complaints_while_the_database_is_gone_are_json_lines
     entry = json.loads(lines[0])
     assert (entry["level"], entry["logger"]) == ("warning", "psycopg.pool")
     assert "Connection refused" in entry["message"] and "10.1.2.3" not in entry["message"]
+
+
+def test_after_the_database_was_down_for_a_while_the_server_is_ready_again_within_seconds(own_postgres_server, monkeypatch):
+    """A load balancer takes the server back soon after the database is back, not minutes later.
+
+    psycopg's pause between attempts doubles (1, 2, 4 ... s); after a real outage of a few minutes
+    it was minutes long. Here time runs four times faster: pauses from 0.25 s, our limit 2.5 s."""
+    import psycopg_pool.base
+
+    import sync.server.database as database
+    from sync.server.pg_storage import PostgresStorage
+
+    monkeypatch.setattr(psycopg_pool.base.AttemptWithBackoff, "INITIAL_DELAY", 0.25)
+    monkeypatch.setattr(database, "RECONNECT_SECONDS", database.RECONNECT_SECONDS / 4)
+    server = own_postgres_server
+    url = server.create_database("comeback")
+    storage = PostgresStorage(url, town="tangerhuette")
+    try:
+        storage.ping()
+        server._stop_only()
+        down_until = time.monotonic() + 9  # psycopg's own pause has grown to 8 s by then
+        while time.monotonic() < down_until:
+            with pytest.raises(StoreError):
+                storage.ping()
+        server._start(fsync=False)
+        back = time.monotonic()
+        while True:
+            try:
+                storage.ping()
+                break
+            except StoreError:
+                assert time.monotonic() - back < 4, "still not ready long after the database came back"
+    finally:
+        database.close_pools()
