@@ -7,7 +7,13 @@ free port, and ``stop`` removes all of it. PostgreSQL refuses to run as root, so
 the server runs as the ``postgres`` user from the package, with the folder owned by that user.
 
 ``ThrowawayPostgres.start`` raises ``PostgresUnavailable`` with a reason naming the Debian package
-when the binaries are missing or the server does not come up; callers turn that into a skip.
+when the binaries are missing or the server does not come up. Only the first (``installed`` false)
+may become a skip: where the package is installed, the tests must run, so a server that does not
+come up is a failure to see, never a silent skip (``tests/conftest.py``).
+
+A fresh machine must not make it fail by chance: the free port picked may be taken by someone else
+before the server binds it (then it starts again on another), and as root the folder must be one
+the ``postgres`` user can reach (``/tmp`` first, else ``/var/tmp``, else that user's home).
 """
 
 from __future__ import annotations
@@ -27,8 +33,18 @@ PACKAGE_NOTE = "needs Debian package postgresql"
 PACKAGE_REASON = f"{PACKAGE_NOTE} (PostgreSQL server binaries in /usr/lib/postgresql)"
 
 
+START_ATTEMPTS = 3
+# Where root makes the folder for the server run as ``postgres`` (then that user's home).
+ROOT_FOLDER_PARENTS = ("/tmp", "/var/tmp")
+
+
 class PostgresUnavailable(RuntimeError):
-    """No PostgreSQL server can be run here; the message says why."""
+    """No PostgreSQL server can be run here; the message says why. ``installed`` is false only
+    where the Debian package (its binaries, its ``postgres`` user) is missing."""
+
+    def __init__(self, message: str, *, installed: bool = True) -> None:
+        super().__init__(message)
+        self.installed = installed
 
 
 def server_binaries() -> Path | None:
@@ -44,6 +60,31 @@ def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def _make_folder(run_as: str | None) -> Path:
+    """A fresh folder for the data directory and socket. As root, one the ``postgres`` user can
+    reach and write: ``/tmp`` may be closed to it (a hardened or container ``/tmp``), and TMPDIR
+    often is (a user's own temporary folder)."""
+    if run_as is None:
+        folder = Path(tempfile.mkdtemp(prefix="rathaus-pg-"))
+        (folder / "socket").mkdir()
+        return folder
+    tried = []
+    for parent in (*ROOT_FOLDER_PARENTS, pwd.getpwnam(run_as).pw_dir):
+        if not os.path.isdir(parent):
+            continue
+        folder = Path(tempfile.mkdtemp(prefix="rathaus-pg-", dir=parent))
+        (folder / "socket").mkdir()
+        for path in (folder, folder / "socket"):
+            shutil.chown(path, user=run_as, group=None)
+        probe = subprocess.run(["runuser", "-u", run_as, "--", "test", "-w", str(folder / "socket")],
+                               capture_output=True, timeout=30)
+        if probe.returncode == 0:
+            return folder
+        shutil.rmtree(folder, ignore_errors=True)
+        tried.append(parent)
+    raise PostgresUnavailable(f"{PACKAGE_NOTE}: the {run_as} user can write in none of {', '.join(tried)}")
 
 
 @dataclass
@@ -71,23 +112,29 @@ class ThrowawayPostgres:
         and a throwaway server need not survive a power cut)."""
         bin_dir = server_binaries()
         if bin_dir is None:
-            raise PostgresUnavailable(PACKAGE_REASON)
+            raise PostgresUnavailable(PACKAGE_REASON, installed=False)
         run_as = None
         if os.geteuid() == 0:
             try:
                 pwd.getpwnam("postgres")
             except KeyError:
-                raise PostgresUnavailable(f"{PACKAGE_NOTE}: no postgres user to run it as (root may not)") from None
+                raise PostgresUnavailable(
+                    f"{PACKAGE_NOTE}: no postgres user to run it as (root may not)", installed=False
+                ) from None
             run_as = "postgres"
-        # As root, in /tmp: the postgres user must be able to reach the folder (TMPDIR may not be).
-        folder = Path(tempfile.mkdtemp(prefix="rathaus-pg-", dir="/tmp" if run_as else None))
-        (folder / "socket").mkdir()
-        if run_as:
-            for path in (folder, folder / "socket"):
-                shutil.chown(path, user=run_as, group=None)
+        folder = _make_folder(run_as)
         server = cls(folder=folder, port=_free_port(), bin_dir=bin_dir, run_as=run_as)
         try:
-            server._init_and_start(fsync=fsync)
+            server._init()
+            for attempt in range(START_ATTEMPTS):
+                try:
+                    server._start(fsync=fsync)
+                    break
+                except PostgresUnavailable:
+                    # Most often the port was taken between picking and binding it: another one.
+                    if attempt == START_ATTEMPTS - 1:
+                        raise
+                    server.port = _free_port()
         except PostgresUnavailable:
             server.stop()
             raise
@@ -97,7 +144,7 @@ class ThrowawayPostgres:
         prefix = ["runuser", "-u", self.run_as, "--"] if self.run_as else []
         return [*prefix, *args]
 
-    def _init_and_start(self, *, fsync: bool) -> None:
+    def _init(self) -> None:
         data = self.folder / "data"
         result = subprocess.run(
             self._command(
@@ -108,6 +155,9 @@ class ThrowawayPostgres:
         )
         if result.returncode != 0:
             raise PostgresUnavailable(f"{PACKAGE_NOTE}: initdb failed: {result.stderr.strip()[-500:]}")
+
+    def _start(self, *, fsync: bool) -> None:
+        data = self.folder / "data"
         options = (
             f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.socket_dir} "
             f"-c max_connections=200 -c shared_buffers=32MB"
@@ -136,11 +186,15 @@ class ThrowawayPostgres:
 
     def stop(self) -> None:
         """Stop the server at once and delete its folder."""
+        self._stop_only()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    def _stop_only(self) -> None:
+        """Stop the server at once, keeping its data (``_start`` brings it back, as after an outage)."""
         data = self.folder / "data"
         if (data / "postmaster.pid").exists():
             subprocess.run(
                 self._command(str(self.bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"),
                 capture_output=True, timeout=60,
             )
-        shutil.rmtree(self.folder, ignore_errors=True)
 

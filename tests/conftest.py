@@ -59,22 +59,41 @@ def fill():
 # -- the town hall's database: SQLite, and PostgreSQL where Debian's postgresql package is there ----
 
 
-@pytest.fixture(scope="session")
-def postgres_server():
-    """A throwaway PostgreSQL server for the whole session (started on first use, stopped at the
-    end); skipped, naming the Debian package, where none can run."""
+def start_throwaway_postgres():
+    """A throwaway PostgreSQL server; the test is skipped, naming the Debian package, where it is
+    not installed, and fails where it is installed but does not come up (CI must run these tests,
+    never skip them by accident)."""
     from bench.postgres_server import PostgresUnavailable, ThrowawayPostgres
 
     try:
-        server = ThrowawayPostgres.start()
+        return ThrowawayPostgres.start()
     except PostgresUnavailable as exc:
-        pytest.skip(str(exc))
+        if not exc.installed:
+            pytest.skip(str(exc))
+        pytest.fail(str(exc), pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A throwaway PostgreSQL server for the whole session (started on first use, stopped at the
+    end); skipped, naming the Debian package, where none is installed."""
+    server = start_throwaway_postgres()
     try:
         yield server
     finally:
         from sync.server.database import close_pools
 
         close_pools()
+        server.stop()
+
+
+@pytest.fixture
+def own_postgres_server():
+    """A throwaway PostgreSQL server of the test's own (it may stop it), removed afterwards."""
+    server = start_throwaway_postgres()
+    try:
+        yield server
+    finally:
         server.stop()
 
 

@@ -21,10 +21,10 @@ if [ "$(id -u)" != 0 ]; then echo "Run as root." >&2; exit 1; fi
 command -v psql >/dev/null || { echo "Install PostgreSQL first: apt-get install postgresql" >&2; exit 1; }
 case "$DB" in *[!a-z0-9_]*|'') echo "Database name: lowercase letters, digits, _ only." >&2; exit 1;; esac
 
+install -d -o root -g root -m 0755 /var/lib/rathaus
 for user in rathaus_admin rathaus_server; do
     id "$user" >/dev/null 2>&1 || adduser --system --group --home /var/lib/rathaus --no-create-home "$user"
 done
-install -d -o root -g root -m 0755 /var/lib/rathaus
 install -d -o rathaus_server -g rathaus_server -m 0700 /var/lib/rathaus/towns
 install -d -o rathaus_admin -g rathaus_admin -m 0700 /var/backups/rathaus
 

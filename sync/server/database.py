@@ -41,6 +41,7 @@ DEFAULT_TOWN = "default"
 DATABASE_ENV = "RATHAUS_DATABASE_URL"
 TOWN_ENV = "RATHAUS_TOWN"
 POOL_MAX_SIZE = 8
+RECONNECT_SECONDS = 10.0
 _TOWN_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 
 
@@ -105,6 +106,9 @@ def pool_for(url: str) -> "ConnectionPool":
         if pool is None or pool.closed:
             from psycopg_pool import ConnectionPool
 
+            # One plain connection first: a wrong role or a refused login is said at once, with
+            # the database's reason, instead of the pool trying again for half a minute.
+            _connect_once(url)
             pool = ConnectionPool(
                 url,
                 min_size=1,
@@ -113,15 +117,18 @@ def pool_for(url: str) -> "ConnectionPool":
                 open=False,
                 max_idle=60.0,
                 timeout=30.0,
+                # The pool tries again to connect with a pause that doubles each time, for as long as
+                # this; then afresh with the next request. With psycopg's 5 minutes the pause grew
+                # to minutes while the database was down, so a worker stayed unready (503) for
+                # minutes after it came back; with 10 seconds it is ready within seconds.
+                reconnect_timeout=RECONNECT_SECONDS,
                 name="rathaus",
             )
             try:
                 pool.open(wait=True, timeout=30.0)
             except Exception as exc:
                 pool.close()
-                raise StoreError(
-                    "The town-hall database cannot be reached.", detail=f"{type(exc).__name__}: {exc}"
-                ) from exc
+                raise _unreachable(url, exc) from exc
             _pools[url] = pool
         return pool
 
@@ -143,15 +150,34 @@ def check_reachable(config: DatabaseConfig, timeout: int = 10) -> None:
     ``StoreError`` saying so when the database cannot be reached."""
     if not config.is_postgres:
         return
+    _connect_once(config.url, timeout)  # type: ignore[arg-type]
+
+
+def _connect_once(url: str, timeout: int = 10) -> None:
     import psycopg
 
     try:
-        psycopg.connect(config.url, connect_timeout=timeout).close()  # type: ignore[arg-type]
+        psycopg.connect(url, connect_timeout=timeout).close()
     except psycopg.Error as exc:
-        raise StoreError(
-            f"The town-hall database {redacted(config.url or '')} cannot be reached.",
-            detail=f"{type(exc).__name__}: {exc}",
-        ) from exc
+        raise _unreachable(url, exc) from exc
+
+
+def _unreachable(url: str, exc: Exception) -> StoreError:
+    """The error naming the database (without a password) and the reason it gave, e.g.
+    ``FATAL: role "root" does not exist`` (run as the wrong system user)."""
+    from kiosk.i18n import language_from_environment, translator
+
+    _ = translator(language_from_environment())
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    reason = (lines[-1] if lines else type(exc).__name__)[:300]
+    if "failed: " in reason:  # "connection to server on socket ... failed: FATAL:  role ..."
+        reason = reason.rsplit("failed: ", 1)[1]
+    return StoreError(
+        _("The town-hall database {database} cannot be reached: {reason}").format(
+            database=redacted(url), reason=" ".join(reason.split())
+        ),
+        detail=f"{type(exc).__name__}: {exc}",
+    )
 
 
 def redacted(url: str) -> str:

@@ -36,6 +36,7 @@ from kiosk.i18n import language_from_environment, translator
 from sync.keys import townhall_is_initialised
 from sync.server.app import MAX_BUFFERED_BYTES, READY_PATH, BodyBudget, create_app, readiness
 from sync.server.database import database_config
+from sync.server.jsonlog import current_town
 from sync.server.serving import quiet_accept_errors
 from sync.server.storage import open_storage
 
@@ -63,6 +64,20 @@ def town_dirs(towns_dir: Path) -> dict[str, Path]:
     if not towns:
         raise RathausError(_("No town is set up under {path}.").format(path=towns_dir))
     return towns
+
+
+class _InTown:
+    """One town's app, its log lines marked with the town (``sync.server.jsonlog``)."""
+
+    def __init__(self, town: str, app: Starlette) -> None:
+        self.town, self.app = town, app
+
+    async def __call__(self, scope, receive, send) -> None:  # type: ignore[no-untyped-def]
+        token = current_town.set(self.town)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            current_town.reset(token)
 
 
 def create_district_app(towns_dir: Path) -> Starlette:
@@ -98,7 +113,7 @@ def create_district_app(towns_dir: Path) -> Starlette:
         routes=[
             Route("/v1/health", health, methods=["GET"]),
             Route(READY_PATH, ready, methods=["GET"]),
-            *(Mount(f"{TOWNS_PREFIX}/{town}", app=town_app) for town, town_app in apps.items()),
+            *(Mount(f"{TOWNS_PREFIX}/{town}", app=_InTown(town, town_app)) for town, town_app in apps.items()),
         ],
         exception_handlers={HTTPException: http_error},
         lifespan=lifespan,

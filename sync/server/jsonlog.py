@@ -11,6 +11,10 @@ bytes), and this formatter keeps it that way for what it adds: no tracebacks (th
 hold request bodies; the exception's type is kept), and no client addresses, which are personal
 data: uvicorn's access lines keep method, path and status, and any IPv4 or IPv6 address in a
 message is replaced by ``<address>``.
+
+On a district's server (``rathaus server --towns``) every line written while a request of one town
+is served carries ``"town"``: the towns' kiosks often share names (each town's ``bibliothek``), so
+without it IT could not tell whose kiosk was refused or revoked.
 """
 
 from __future__ import annotations
@@ -21,12 +25,17 @@ import logging
 import os
 import re
 import sys
+from contextvars import ContextVar
 from typing import IO
 
 LOG_FORMAT_ENV = "RATHAUS_LOG_FORMAT"
 _IPV4 = re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?::\d{1,5})?(?![\w.])")
 _IPV6 = re.compile(r"(?<![\w:])\[?(?:[0-9a-fA-F]{0,4}:){3,7}[0-9a-fA-F]{0,4}\]?(?::\d{1,5})?(?![\w:])")
 _ADDRESS = "<address>"
+JSON_LOGGERS = ("rathaus", "uvicorn", "uvicorn.error", "uvicorn.access", "psycopg")
+
+# The town whose request is being served (set by the district app around each town's requests).
+current_town: ContextVar[str | None] = ContextVar("rathaus_current_town", default=None)
 
 
 def scrub(text: str) -> str:
@@ -51,6 +60,9 @@ class JsonLineFormatter(logging.Formatter):
             "message": scrub(message),
             "pid": record.process,
         }
+        town = current_town.get()
+        if town is not None:
+            entry["town"] = town
         if record.exc_info and record.exc_info[0] is not None:
             entry["exception"] = record.exc_info[0].__name__
         return json.dumps(entry, ensure_ascii=False, sort_keys=False)
@@ -64,7 +76,8 @@ def use_json_lines(stream: IO[str] | None = None, level: int = logging.INFO) -> 
     """Send every log line of the server (ours and uvicorn's) as JSON to ``stream`` (stderr)."""
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(JsonLineFormatter())
-    for name in ("rathaus", "uvicorn", "uvicorn.error", "uvicorn.access"):
+    # psycopg's pool says so when the database is gone, in several lines of text: JSON too.
+    for name in JSON_LOGGERS:
         logger = logging.getLogger(name)
         logger.handlers = [handler]
         logger.propagate = False

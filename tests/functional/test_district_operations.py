@@ -14,6 +14,7 @@ import time
 import httpx
 import pytest
 
+from kiosk.errors import StoreError
 from sync.allowlist import Allowlist
 from sync.envelope import ItemMeta, build_batch, seal_item
 from sync.keys import load_kiosk_keys, load_townhall_keys
@@ -36,15 +37,11 @@ def _batch(kiosk, townhall, reference: str = "7KQM2X9TJ") -> bytes:
                        recipient_key_id=townhall.public.encryption_key_id)
 
 
-async def test_readiness_follows_the_database_while_liveness_does_not(enrol, monkeypatch):
+async def test_readiness_follows_the_database_while_liveness_does_not(enrol, monkeypatch, own_postgres_server):
     """A load balancer stops sending kiosks to a server whose database is gone, without a restart."""
-    from bench.postgres_server import PostgresUnavailable, ThrowawayPostgres
     from sync.server.pg_storage import PostgresStorage
 
-    try:
-        server = ThrowawayPostgres.start()
-    except PostgresUnavailable as exc:
-        pytest.skip(str(exc))
+    server = own_postgres_server
     try:
         url = server.create_database("readiness")
         monkeypatch.setenv(DATABASE_ENV, url)
@@ -157,3 +154,81 @@ def test_workers_that_keep_ending_at_start_stop_the_server_with_a_failure():
         started = time.monotonic()
         assert serve_with_workers(broken_config, sock, 2) == 1
     assert time.monotonic() - started < 15
+
+
+def test_a_database_that_refuses_the_login_is_said_at_once_with_its_reason(postgres_server, monkeypatch):
+    """IT running a command as the wrong system user learns why within a second or so, instead of
+    waiting half a minute for 'cannot be reached'."""
+    from kiosk.errors import StoreError
+    from sync.server.database import pool_for
+
+    url = f"postgresql://nobody_here@127.0.0.1:{postgres_server.port}/postgres"
+    started = time.monotonic()
+    with pytest.raises(StoreError) as refused:
+        pool_for(url)
+    assert time.monotonic() - started < 10
+    assert str(refused.value) == (
+        f'Die Datenbank des Rathauses {url} ist nicht erreichbar: FATAL: role "nobody_here" does not exist'
+    )
+
+
+def test_the_database_pools_complaints_while_the_database_is_gone_are_json_lines_too():
+    """A log collector reads one JSON object per line: psycopg's several-line warnings included."""
+    import io
+    import logging
+
+    from sync.server.jsonlog import JSON_LOGGERS, use_json_lines
+
+    saved = {name: (logging.getLogger(name).handlers[:], logging.getLogger(name).propagate,
+                    logging.getLogger(name).level) for name in JSON_LOGGERS}
+    stream = io.StringIO()
+    try:
+        use_json_lines(stream)
+        logging.getLogger("psycopg.pool").warning(
+            "error connecting in 'rathaus': connection is bad: connection to server at \"10.1.2.3\", port 5432 "
+            "failed: Connection refused\n\tIs the server running on that host and accepting TCP/IP connections?"
+        )
+    finally:
+        for name, (handlers, propagate, level) in saved.items():
+            logger = logging.getLogger(name)
+            logger.handlers, logger.propagate = handlers, propagate
+            logger.setLevel(level)
+    lines = stream.getvalue().splitlines()
+    assert len(lines) == 1
+    entry = json.loads(lines[0])
+    assert (entry["level"], entry["logger"]) == ("warning", "psycopg.pool")
+    assert "Connection refused" in entry["message"] and "10.1.2.3" not in entry["message"]
+
+
+def test_after_the_database_was_down_for_a_while_the_server_is_ready_again_within_seconds(own_postgres_server, monkeypatch):
+    """A load balancer takes the server back soon after the database is back, not minutes later.
+
+    psycopg's pause between attempts doubles (1, 2, 4 ... s); after a real outage of a few minutes
+    it was minutes long. Here time runs four times faster: pauses from 0.25 s, our limit 2.5 s."""
+    import psycopg_pool.base
+
+    import sync.server.database as database
+    from sync.server.pg_storage import PostgresStorage
+
+    monkeypatch.setattr(psycopg_pool.base.AttemptWithBackoff, "INITIAL_DELAY", 0.25)
+    monkeypatch.setattr(database, "RECONNECT_SECONDS", database.RECONNECT_SECONDS / 4)
+    server = own_postgres_server
+    url = server.create_database("comeback")
+    storage = PostgresStorage(url, town="tangerhuette")
+    try:
+        storage.ping()
+        server._stop_only()
+        down_until = time.monotonic() + 9  # psycopg's own pause has grown to 8 s by then
+        while time.monotonic() < down_until:
+            with pytest.raises(StoreError):
+                storage.ping()
+        server._start(fsync=False)
+        back = time.monotonic()
+        while True:
+            try:
+                storage.ping()
+                break
+            except StoreError:
+                assert time.monotonic() - back < 4, "still not ready long after the database came back"
+    finally:
+        database.close_pools()

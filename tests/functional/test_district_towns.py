@@ -350,3 +350,32 @@ def test_each_town_sends_its_kiosks_the_warnings_of_its_own_folder_only(district
     version, headlines = warnings_of(a)
     assert version > 0 and headlines == ["Amtliche UNWETTERWARNUNG vor ORKANARTIGEN BÖEN"]
     assert warnings_of(b) == (0, [])
+
+
+def test_each_log_line_of_a_towns_request_names_the_town_so_kiosks_of_the_same_name_are_told_apart(district):
+    import io
+    import json
+    import logging
+
+    from sync.server.jsonlog import JsonLineFormatter
+
+    client, a, b = district
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonLineFormatter())
+    logger = logging.getLogger("rathaus")
+    previous_level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        stored = client.post(_at(a, "/v1/batches"), content=_batch(a["kiosks"]["kiosk-1"], a["keys"]), headers=OCTETS)
+        refused = client.post(_at(b, "/v1/batches"), content=_batch(a["kiosks"]["kiosk-2"], b["keys"]), headers=OCTETS)
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(previous_level)
+    assert (stored.status_code, refused.status_code) == (200, 403)
+    entries = [json.loads(line) for line in stream.getvalue().splitlines()]
+    intake = [(e.get("town"), e["message"]) for e in entries if e["logger"] == "rathaus.intake"]
+    assert (a["town"], f"batch {BATCH_ID} from kiosk kiosk-1: 1 items, stored") in intake
+    assert any(town == b["town"] and "kiosk-2" in message and "refused" in message for town, message in intake)
+    assert all(town in (a["town"], b["town"]) for town, _message in intake)
