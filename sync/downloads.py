@@ -293,3 +293,7 @@ __all__ = [
     "snapshot_sink",
     "unregister_sink",
 ]
+
+
+# The calendar channels (appointments) register their sinks when the kiosk applies downloads.
+import kiosk.appointments.sink  # noqa: E402,F401

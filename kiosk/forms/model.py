@@ -25,6 +25,8 @@ FIELD_TYPES: tuple[str, ...] = (
     "iban",
     "email",
     "phone",
+    "appointment",
+    "windows",
 )
 
 # What a service hands in (``kind`` in the file): the words around the questions depend on it. An
@@ -108,6 +110,8 @@ class Field:
     outside: Mapping[str, str] = dataclass_field(default_factory=dict, hash=False)
     person_name: bool = False
     must_be_yes: bool = False
+    service: str | None = None
+    """``appointment``: the town hall's bookable service (``calendar.toml``) whose times it offers."""
 
     def text(self, key: str, lang: str) -> str:
         """``"label"``, ``"help"``, ``"example"`` or ``"outside"`` in ``lang``, falling back to

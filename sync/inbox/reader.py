@@ -191,6 +191,11 @@ class Inbox:
         self.storage.mark_opened([(item.kiosk_id, item.reference)], utc_timestamp())
         return submission
 
+    def read_item(self, item: ItemRecord) -> OpenedSubmission:
+        """Decrypt one stored item for a program that acts on it (the appointment desk), without
+        marking it opened: staff still see it as new."""
+        return self._decrypt(item)
+
     def submissions(self, form_id: str) -> list[OpenedSubmission]:
         """Every submission of one service, decrypted, in the order they arrived."""
         return [self._decrypt(item) for item in self.storage.items(form_id=form_id)]

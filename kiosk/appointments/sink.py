@@ -1,0 +1,18 @@
+"""The kiosk applies the ``calendar`` snapshot as it came (its entries in the store) and keeps its
+own count of quota bookings as the ``calendar-usage`` version (never lowered by an answer)."""
+
+from __future__ import annotations
+
+import sync.envelope.calendar  # noqa: F401  (registers the channel formats)
+from kiosk.appointments.calendar import CALENDAR, CALENDAR_USAGE
+from sync.downloads import ChannelSink, KioskContext, register_sink, snapshot_sink
+from sync.envelope.downloads import ChannelPart
+
+
+def _apply_usage(context: KioskContext, part: ChannelPart) -> int:
+    context.store.record_channel(CALENDAR_USAGE, version=part.version, as_of=part.as_of)
+    return 0
+
+
+register_sink(snapshot_sink(CALENDAR), replace=True)
+register_sink(ChannelSink(CALENDAR_USAGE, _apply_usage), replace=True)
