@@ -22,6 +22,7 @@ from kiosk.errors import RathausError, SyncError
 from kiosk.forms import FormDefinition, load_forms
 from kiosk.i18n import N_, language_from_environment, translator
 from kiosk.store import DB_NAME, STATUS_CHANNEL, OutboxState, QueuedSubmission, StatusView, Store, open_store
+from kiosk.appointments.desk import KioskAppointments
 from kiosk.submission import submit_application
 from sync.envelope.suites import RecipientPublicKey
 from sync.keys import (
@@ -85,11 +86,23 @@ class KioskRuntime:
             _("The service '{form_id}' is not offered at this kiosk.").format(form_id=form_id)
         )
 
-    def submit(self, form: FormDefinition, answers: Mapping[str, Any]) -> QueuedSubmission:
-        """Seal and queue one application; the result holds the receipt code."""
+    @property
+    def appointments(self) -> KioskAppointments:
+        """Booking, looking up and cancelling appointments (kiosk.appointments)."""
+        return KioskAppointments(self)
+
+    def prepare_form(self, form: FormDefinition) -> FormDefinition:
+        """The form as it is filled in now: a booking form offers this kiosk's free times."""
+        return self.appointments.prepare(form)
+
+    def submit(self, form: FormDefinition, answers: Mapping[str, Any], *, lang: str | None = None) -> QueuedSubmission:
+        """Seal and queue one application; the result holds the receipt code (and, for a booking,
+        the appointment)."""
         if self.kiosk_keys is None:
             raise RuntimeError("a kiosk without its signing key cannot seal applications")
         self._refresh_townhall()  # a key rotation may have come by stick since the last one
+        if self.appointments.is_booking(form):
+            return self.appointments.book(form, answers, lang or language_from_environment())  # type: ignore[return-value]
         return submit_application(
             self.store,
             form,

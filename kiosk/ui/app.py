@@ -122,8 +122,9 @@ class KioskApp(App[None]):
     # --- one visit -----------------------------------------------------------------------------
 
     def start_service(self, form: FormDefinition) -> None:
-        """Begin filling in ``form`` from its first question."""
-        self.session = FormSession(form, self.lang)
+        """Begin filling in ``form`` from its first question (a booking form with the kiosk's
+        free times as of now)."""
+        self.session = FormSession(self.runtime.prepare_form(form), self.lang)
         self.push_screen(QuestionScreen())
 
     def show_question(self) -> None:

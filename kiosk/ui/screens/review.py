@@ -120,7 +120,7 @@ class ReviewScreen(LanguageAware, Screen):
     def _seal_and_queue(self, form, answers: dict) -> None:
         """Sealing takes a moment; the screen stays responsive meanwhile."""
         with reporting_problems(self, "sealing an application"):
-            queued = self.app.runtime.submit(form, answers)
+            queued = self.app.runtime.submit(form, answers, lang=self.app.lang)
             self.post_message(SubmissionQueued(queued))
 
     def on_problem_occurred(self, message: ProblemOccurred) -> None:
