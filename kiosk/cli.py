@@ -29,6 +29,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "sync.cli_sync",
     "sync.cli_inbox",
     "sync.cli_usb",
+    "sync.cli_calendar",
 )
 
 Handler = Callable[[argparse.Namespace], int]
