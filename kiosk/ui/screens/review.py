@@ -120,7 +120,11 @@ class ReviewScreen(LanguageAware, Screen):
     def _seal_and_queue(self, form, answers: dict) -> None:
         """Sealing takes a moment; the screen stays responsive meanwhile."""
         with reporting_problems(self, "sealing an application"):
-            queued = self.app.runtime.submit(form, answers, lang=self.app.lang)
+            runtime = self.app.runtime
+            if runtime.appointments.is_booking(form):  # its message (a time just taken) in the screen's language
+                queued = runtime.submit(form, answers, lang=self.app.lang)
+            else:
+                queued = runtime.submit(form, answers)
             self.post_message(SubmissionQueued(queued))
 
     def on_problem_occurred(self, message: ProblemOccurred) -> None:
