@@ -28,6 +28,9 @@ DOMAIN_MODULES = [
     "sync.stickfs",
     "sync.inbox",
     "sync.server",
+    "booking",
+    "sync.calendar",
+    "kiosk.appointments",
 ]
 
 
