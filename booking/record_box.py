@@ -74,11 +74,18 @@ def derive_key(
 
 
 def seal_record(
-    reference: str, birth_date: dt.date, record: dict[str, Any], *, memory_kib: int = MEMORY_KIB
+    reference: str,
+    birth_date: dt.date,
+    record: dict[str, Any],
+    *,
+    memory_kib: int = MEMORY_KIB,
+    salt: bytes | None = None,
+    nonce: bytes | None = None,
 ) -> SealedRecord:
-    """The town hall's side: ``record`` (JSON object) in a box for this code and birth date."""
-    salt = os.urandom(SALT_BYTES)
-    nonce = os.urandom(NONCE_BYTES)
+    """The town hall's side: ``record`` (JSON object) in a box for this code and birth date.
+    ``salt`` and ``nonce`` are random; they are given only to write test vectors."""
+    salt = salt if salt is not None else os.urandom(SALT_BYTES)
+    nonce = nonce if nonce is not None else os.urandom(NONCE_BYTES)
     key = derive_key(_RECORD_LABEL, reference, birth_date, salt, memory_kib=memory_kib)
     plain = json.dumps(record, sort_keys=True, ensure_ascii=False).encode()
     box = ChaCha20Poly1305(key).encrypt(nonce, plain, _RECORD_LABEL + reference.encode())
