@@ -115,9 +115,11 @@ class KioskRuntime:
     def lookup(self, typed_code: str, lang: str) -> StatusView:
         """The status of the application behind a receipt code as a person typed it."""
         reference = refcode.parse(typed_code, lang)
+        self.appointments.refuse_while_slowed_down(lang)
         view = self.store.lookup(reference)
         if view is None:
             _ = translator(lang)
+            self.appointments.count_unknown_code()
             raise RathausError(
                 _(
                     "No application with the code {code} was made at this kiosk. "

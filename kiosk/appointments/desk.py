@@ -104,6 +104,17 @@ class KioskAppointments:
             )
         )
 
+    def refuse_while_slowed_down(self, lang: str) -> None:
+        """Before any look-up: too many wrong codes or dates of birth at this kiosk make it wait."""
+        wait = throttle.seconds_to_wait(self.store, [throttle.KIOSK_SCOPE])
+        if wait:
+            raise WrongCodeOrBirthDate(self._wait_message(wait, lang))
+
+    def count_unknown_code(self) -> None:
+        """A well-formed code this kiosk never issued: counted for the kiosk (codes are not to be
+        found by trying)."""
+        throttle.record_wrong_try(self.store, [throttle.KIOSK_SCOPE])
+
     def check_birth_date(self, typed_code: str, birth: dt.date, lang: str) -> str:
         """The compact code when it and ``birth`` belong together; otherwise counted and refused."""
         try:

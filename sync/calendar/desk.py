@@ -495,7 +495,7 @@ class AppointmentDesk:
             if report is not None:
                 self.store.record_report(kiosk_id, utc_iso(report.made_at), report.calendar_version, report.bookings_made)
                 if self.store.kiosk(kiosk_id).written_off_at is not None:
-                    self.store._run("UPDATE calendar_kiosks SET written_off_at = NULL WHERE kiosk_id = ?", [kiosk_id])
+                    self.store.clear_write_off(kiosk_id)
             self.settle(kiosk_id)
             self.top_up(kiosk_id)
             entries = self._entries(kiosk_id)

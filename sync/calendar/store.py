@@ -433,6 +433,10 @@ class CalendarStore:
             [made_at, version, bookings, kiosk_id, made_at, bookings, version],
         )
 
+    def clear_write_off(self, kiosk_id: str) -> None:
+        """The kiosk was heard from again: it may hold a quota again."""
+        self._run("UPDATE calendar_kiosks SET written_off_at = NULL WHERE kiosk_id = ?", [kiosk_id])
+
     def write_off(self, kiosk_id: str, at: str) -> None:
         self._ensure_kiosk(kiosk_id)
         self._run("UPDATE calendar_kiosks SET written_off_at = ? WHERE kiosk_id = ?", [at, kiosk_id])

@@ -259,3 +259,17 @@ async def test_wrong_birth_dates_are_refused_and_slowed_down_per_code(town, visi
 
         assert throttle.seconds_to_wait(again.store, [throttle.code_scope(code)]) > 0
         assert again.appointments.find(code).info.state == "confirmed"
+
+
+async def test_codes_this_kiosk_never_issued_are_slowed_down_for_the_whole_kiosk(runtime, visitor_for):
+    from kiosk.refcode import new_reference
+
+    app = KioskApp(runtime, kiosk_mode=True, lang="de")
+    async with app.run_test(size=SCREEN_SIZE) as pilot:
+        visitor = visitor_for(pilot)
+        await open_status(visitor)
+        for _ in range(10):  # somebody tries codes
+            await look_up(visitor, display(new_reference()))
+            await wait_for_text(visitor, "liegt an diesem Gerät kein Antrag vor")
+        await look_up(visitor, display(new_reference()))
+        await wait_for_text(visitor, "Zu viele falsche Versuche")
