@@ -45,3 +45,15 @@ def how_to_cancel(info: AppointmentInfo, lang: str) -> str:
         "To cancel or change the appointment: at this kiosk under “Check the status of an "
         "application” with this code, or call the town hall."
     )
+
+
+def receipt_words(info: AppointmentInfo | None, calendar: KioskCalendar, lang: str) -> dict[str, object]:
+    """What ``kiosk.receipt.build_receipt`` adds for a booking: its lines and how to cancel; a
+    confirmed time leaves out the form's "what happens now" (nothing is waiting)."""
+    if info is None:
+        return {}
+    words: dict[str, object] = {
+        "appointment": tuple(appointment_lines(info, calendar, lang)),
+        "how_to_cancel": how_to_cancel(info, lang),
+    }
+    return words

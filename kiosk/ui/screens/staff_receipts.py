@@ -25,6 +25,8 @@ from textual.widgets import Button, OptionList, Static
 from textual.widgets.option_list import Option
 
 from kiosk import refcode
+from kiosk.appointments.booking import read_calendar
+from kiosk.appointments.wording import receipt_words
 from kiosk.errors import RathausError
 from kiosk.i18n import format_datetime, translator
 from kiosk.receipt import build_receipt, parse_moment, print_receipt, receipt_pdf
@@ -121,6 +123,7 @@ class StaffReceiptsScreen(LanguageAware, Screen):
         runtime = self.app.runtime
         code = refcode.display(record.reference)
         try:
+            found = runtime.appointments.find(record.reference)  # a booking: its time again
             receipt = build_receipt(
                 runtime.form(record.form_id),
                 reference=record.reference,
@@ -128,6 +131,7 @@ class StaffReceiptsScreen(LanguageAware, Screen):
                 municipality=runtime.config.municipality,
                 lang=lang,
                 status_url=runtime.config.status_url,
+                **receipt_words(found.info if found else None, read_calendar(runtime.store), lang),  # type: ignore[arg-type]
             )
             path = print_receipt(
                 receipt_pdf(receipt),
