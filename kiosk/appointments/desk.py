@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from booking.record_box import WrongSecret, open_record
@@ -31,7 +31,11 @@ from kiosk.appointments.booking import (
 from kiosk.appointments.calendar import CALENDAR, appointment_field, materialize
 from kiosk.errors import RathausError, ReferenceCodeError
 from kiosk.forms import FormDefinition
-from kiosk.i18n import format_date, translator
+from kiosk.i18n import N_, format_date, format_datetime, translator
+from kiosk.receipt import parse_moment
+
+
+AS_OF_SENTENCE = N_("The free times are as of {when}, the kiosk's last contact with the town hall.")
 
 
 class WrongCodeOrBirthDate(RathausError):
@@ -59,8 +63,20 @@ class KioskAppointments:
     # -- booking ---------------------------------------------------------------------------------
 
     def prepare(self, form: FormDefinition) -> FormDefinition:
-        """The form with this kiosk's free times and the days one may wish for, as of now."""
-        return materialize(form, read_calendar(self.store), booked_units(self.store), self.now())
+        """The form with this kiosk's free times and the days one may wish for, as of now; the
+        appointment question's help says how fresh the kiosk's calendar is."""
+        prepared = materialize(form, read_calendar(self.store), booked_units(self.store), self.now())
+        question = appointment_field(prepared)
+        as_of = self.as_of()
+        if question is None or not as_of:
+            return prepared
+        moment = parse_moment(as_of)
+        help_text = {
+            lang: question.text("help", lang) + "\n\n" + translator(lang)(AS_OF_SENTENCE).format(when=format_datetime(moment, lang))
+            for lang in ("de", "en")
+        }
+        fields = tuple(replace(f, help=help_text) if f.id == question.id else f for f in prepared.fields)
+        return replace(prepared, fields=fields)
 
     def is_booking(self, form: FormDefinition) -> bool:
         return appointment_field(form) is not None

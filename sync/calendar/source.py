@@ -9,11 +9,12 @@ and the part is empty.
 
 from __future__ import annotations
 
+import logging
 import threading
 from pathlib import Path
 
 from booking.escrow import UsageReport
-from sync.calendar.config import load_calendar
+from sync.calendar.config import CalendarFileError, load_calendar
 from sync.calendar.desk import AppointmentDesk, parse_iso
 from sync.calendar.store import CalendarStore
 from sync.envelope.calendar import CALENDAR, CALENDAR_USAGE
@@ -21,6 +22,7 @@ from sync.envelope.downloads import ChannelPart
 from sync.server.downloads import ChannelSource, SourceContext, register_source
 from sync.server.storage import DB_NAME
 
+log = logging.getLogger("rathaus.calendar")
 _STORES: dict[Path, CalendarStore] = {}
 _LOCK = threading.Lock()
 
@@ -44,8 +46,12 @@ def forget_calendar_stores() -> None:
 
 
 def _calendar_part(context: SourceContext, held: int) -> ChannelPart:
-    config = load_calendar(context.townhall_dir) if context.townhall_dir else None
-    if config is None:
+    try:
+        config = load_calendar(context.townhall_dir) if context.townhall_dir else None
+    except CalendarFileError as exc:  # a typo in calendar.toml must not stop answers and key updates
+        log.warning("calendar not sent to kiosk %s: %s", context.kiosk_id, exc.message)
+        config = None
+    if config is None:  # the kiosk keeps what it holds; nothing of it is taken back
         return ChannelPart(CALENDAR, "snapshot", held, held, context.as_of, ())
     desk = AppointmentDesk(config, calendar_store(context.townhall_dir))  # type: ignore[arg-type]
     report = None

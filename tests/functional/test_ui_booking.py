@@ -91,6 +91,7 @@ async def test_a_time_from_the_quota_is_confirmed_offline_and_printed_on_the_rec
             await visitor.press_button("Termin im Bürgerbüro")
             await visitor.answer(app.session.current, "reisepass")
             offered = app.session.form.field("appointment")
+            assert "Stand der freien Zeiten:" in offered.text("help", "de")  # F1 says how fresh the times are
             unit = offered.options[0]
             assert unit.value != "request"  # the kiosk's own time is offered first
             await fill_booking(
@@ -153,7 +154,7 @@ async def test_a_request_is_answered_through_the_server_and_shown_by_receipt_cod
                 await wait_for_text(visitor, "Ihr Termin ist bestätigt.", seconds=8)
                 start = dt.datetime.fromisoformat(answered.starts_at)
                 assert f"{start:%H:%M} Uhr" in visitor.text
-                assert "Stand:" in visitor.text
+                assert "Stand:" in visitor.text  # the as-of time of the calendar the answer came in
 
 
 async def book_vaccination(app, visitor) -> str:

@@ -190,3 +190,40 @@ def test_the_kiosk_stops_handing_out_at_the_cutoff_by_its_own_clock():
     lead = dt.timedelta(hours=24)
     assert kiosk_may_hand_out(start, lead, start - lead - dt.timedelta(seconds=1))
     assert not kiosk_may_hand_out(start, lead, start - lead)
+
+
+def test_a_broken_calendar_file_leaves_the_kiosk_its_calendar_and_answers_still_flow(tmp_path, enrol):
+    """A typo in calendar.toml must neither stop the other downloads nor empty the kiosk's quota."""
+    import shutil
+
+    from kiosk.runtime import open_runtime
+    from sync.allowlist import Allowlist
+    from sync.calendar.config import EXAMPLE, calendar_path
+    from sync.calendar.source import forget_calendar_stores
+    from sync.downloads import apply_download, download_request
+    from sync.keys import load_townhall_keys
+    from sync.server.downloads import answer_download_request
+    from sync.server.storage import open_storage
+
+    kiosk_dir, townhall_dir = enrol("kiosk-1")
+    shutil.copyfile(EXAMPLE, calendar_path(townhall_dir))
+
+    def exchange(runtime):
+        request = download_request(runtime.store, runtime.kiosk_keys)
+        with open_storage(townhall_dir) as storage:
+            answer = answer_download_request(
+                storage, Allowlist(townhall_dir), request,
+                townhall=load_townhall_keys(townhall_dir, need_encryption=False), townhall_dir=townhall_dir,
+            )
+        apply_download(answer, store=runtime.store, kiosk=runtime.kiosk_keys, kiosk_dir=kiosk_dir)
+
+    try:
+        with open_runtime(kiosk_dir) as runtime:
+            exchange(runtime)
+            before = runtime.store.channel_entries("calendar")
+            assert any(entry["kind"] == "quota" for entry in before)
+            calendar_path(townhall_dir).write_text("format = 1\nstate = 'XX'\n", encoding="utf-8")
+            exchange(runtime)  # no error: status and keys still come
+            assert runtime.store.channel_entries("calendar") == before
+    finally:
+        forget_calendar_stores()

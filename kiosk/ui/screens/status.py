@@ -106,6 +106,11 @@ class StatusScreen(LanguageAware, Screen):
         calendar = read_calendar(runtime.store)
         yield Static(_("Your appointment"), classes="status-heading")
         yield Static("\n".join(appointment_lines(found.info, calendar, lang)), id="appointment", markup=False)
+        as_of = runtime.appointments.as_of()
+        if as_of:  # how fresh the town hall's answer is that the kiosk holds
+            yield Static(
+                _("As of: {when}").format(when=format_datetime(parse_moment(as_of), lang)), id="appointment-as-of"
+            )
         with Horizontal(id="appointment-buttons"):
             if found.info.state in ("confirmed", "pending", "proposed", "moved"):
                 yield Button(_("Cancel this appointment"), id="cancel-appointment", variant="warning")
