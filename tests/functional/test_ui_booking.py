@@ -274,3 +274,37 @@ async def test_codes_this_kiosk_never_issued_are_slowed_down_for_the_whole_kiosk
             await wait_for_text(visitor, "liegt an diesem Gerät kein Antrag vor")
         await look_up(visitor, display(new_reference()))
         await wait_for_text(visitor, "Zu viele falsche Versuche")
+
+
+async def test_the_vaccination_record_is_shown_with_code_and_birth_date_and_written_nowhere(town, visitor_for):
+    from booking import parse_unit
+
+    townhall_dir, kiosk_dir = town
+    with open_runtime(kiosk_dir) as runtime:
+        calendar_by_stick(runtime, townhall_dir, kiosk_dir)
+        app = KioskApp(runtime, kiosk_mode=True, lang="de")
+        async with app.run_test(size=SCREEN_SIZE) as pilot:
+            visitor = visitor_for(pilot)
+            unit = await book_vaccination(app, visitor)
+            code = app.screen.queued.reference
+            await visitor.press_button("Fertig")
+
+            # At the town hall (the booking's arrival is the sealed flow's own test): staff record it.
+            desk = open_desk(townhall_dir)
+            desk.register_kiosk_booking(KIOSK, code, parse_unit(unit), 1, "2026-12-07T08:00:00Z")
+            desk.record_vaccination(
+                code, kiosk_id=KIOSK, birth_date=dt.date(1942, 3, 5), vaccine="Influvac Tetra", lot="AB1234",
+                given_on=dt.date(2026, 12, 8), place="Rathaus Tangerhütte, Raum 12", given_by="Dr. Weber",
+            )
+            calendar_by_stick(runtime, townhall_dir, kiosk_dir)  # the sealed record comes down
+
+            await open_status(visitor)
+            await look_up(visitor, display(code))
+            await wait_for_text(visitor, "Meinen Impfnachweis drucken")
+            await visitor.press_button("Meinen Impfnachweis drucken")
+            await enter_birth_date(visitor, "05.03.1942")
+            await wait_for_text(visitor, "Chargennummer: AB1234")
+            assert "Influvac Tetra" in visitor.text and "Dr. Weber" in visitor.text
+            assert "keinen Drucker" in visitor.text
+    on_disk = b"".join(path.read_bytes() for path in kiosk_dir.rglob("*") if path.is_file())
+    assert b"AB1234" not in on_disk and b"Influvac" not in on_disk  # only the sealed box was kept
