@@ -308,3 +308,74 @@ async def test_the_vaccination_record_is_shown_with_code_and_birth_date_and_writ
             assert "keinen Drucker" in visitor.text
     on_disk = b"".join(path.read_bytes() for path in kiosk_dir.rglob("*") if path.is_file())
     assert b"AB1234" not in on_disk and b"Influvac" not in on_disk  # only the sealed box was kept
+
+
+async def test_a_paused_booking_carries_on_with_the_free_times_and_is_confirmed(town, visitor_for, monkeypatch):
+    from kiosk.ui.screens.pause_slip import PauseSlipScreen
+    from kiosk.ui.screens.question import QuestionScreen
+    from tests.assisted_support import cheap_argon2
+
+    cheap_argon2(monkeypatch)
+    townhall_dir, kiosk_dir = town
+    with open_runtime(kiosk_dir) as runtime:
+        calendar_by_stick(runtime, townhall_dir, kiosk_dir)
+        app = KioskApp(runtime, kiosk_mode=True, lang="de")
+        async with app.run_test(size=SCREEN_SIZE) as pilot:
+            visitor = visitor_for(pilot)
+            await visitor.press_button("Termin im Bürgerbüro")
+            await visitor.answer(app.session.current, "reisepass")
+            unit = first_offered(app)
+            await visitor.answer(app.session.current, unit)
+            await visitor.settle()
+            assert app.session.current.id == "name"
+            await visitor.press("f8")  # pause with a slip, carry on later
+            for _ in range(100):
+                if isinstance(app.screen, PauseSlipScreen):
+                    break
+                await pilot.pause(0.05)
+            slip = app.screen.slip.display_code
+            await visitor.press_button("Fertig")
+            await visitor.settle()
+
+            await open_status(visitor)
+            await look_up(visitor, slip)
+            for _ in range(100):
+                if isinstance(app.screen, QuestionScreen):
+                    break
+                await pilot.pause(0.05)
+            assert app.session.current.id == "name"
+            offered = app.session.form.field("appointment")
+            assert offered.type == "choice" and unit in [option.value for option in offered.options]
+            await fill_booking(visitor, {"name": "Erika Mustermann", "phone": "03935 123456", "needs_support": False})
+            assert "Ihr Termin ist bestätigt." in visitor.text
+            code = app.screen.queued.reference
+        row = runtime.store.db.execute("SELECT unit FROM appointments WHERE reference = ?", [code]).fetchone()
+        assert row[0] == unit
+
+
+async def test_the_date_of_birth_window_stays_open_with_plain_language_and_larger_text(town, visitor_for):
+    from kiosk.ui.screens.birth_date import BirthDateScreen
+
+    townhall_dir, kiosk_dir = town
+    with open_runtime(kiosk_dir) as runtime:
+        calendar_by_stick(runtime, townhall_dir, kiosk_dir)
+        app = KioskApp(runtime, kiosk_mode=True, lang="de")
+        async with app.run_test(size=SCREEN_SIZE) as pilot:
+            visitor = visitor_for(pilot)
+            await book_vaccination(app, visitor)
+            code = app.screen.queued.reference
+            await visitor.press_button("Fertig")
+            await open_status(visitor)
+            await look_up(visitor, display(code))
+            await wait_for_text(visitor, "Ihr Termin ist bestätigt.")
+            await visitor.press_button("Diesen Termin absagen")
+            await wait_for_text(visitor, "Wann sind Sie geboren?")
+            await visitor.type("05.03.19")
+            for key in ("f3", "f4"):  # plain language and larger text keep the window and what is typed
+                await visitor.press(key)
+                await pilot.pause(0.2)
+                assert isinstance(app.screen, BirthDateScreen)
+                assert app.screen.query_one("#birth-date").value == "05.03.19"
+            await visitor.type("42")
+            await visitor.press("enter")
+            await wait_for_text(visitor, "Termin absagen?")
