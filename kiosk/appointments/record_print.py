@@ -29,7 +29,7 @@ def record_lines(record: dict[str, Any], lang: str) -> list[tuple[str, str]]:
         (_("Vaccine"), str(record.get("vaccine", ""))),
         (_("Lot number"), str(record.get("lot", ""))),
         (_("Date"), given_on),
-        (_("Place"), str(record.get("place", ""))),
+        (_("Place of vaccination"), str(record.get("place", ""))),
         (_("Given by"), str(record.get("given_by", ""))),
     ]
 
