@@ -379,3 +379,32 @@ async def test_the_date_of_birth_window_stays_open_with_plain_language_and_large
             await visitor.type("42")
             await visitor.press("enter")
             await wait_for_text(visitor, "Termin absagen?")
+
+
+def test_a_booking_made_with_a_helper_seals_who_helped_and_enters_the_audit_chain(town):
+    from assisted_mode.record import ASSISTANCE_KEY
+    from assisted_mode.visit import AssistedVisit
+    from booking.answers import read_booking_answer
+    from sync.envelope import open_item
+    from sync.keys import load_townhall_keys
+
+    townhall_dir, kiosk_dir = town
+    with open_runtime(kiosk_dir) as runtime:
+        calendar_by_stick(runtime, townhall_dir, kiosk_dir)
+        form = runtime.prepare_form(runtime.form("termin_buergerbuero"))
+        unit = form.field("appointment").options[0].value
+        helper = AssistedVisit.by_person("Anna Muster").with_consent()
+        queued = runtime.submit(
+            form,
+            {"concern": "reisepass", "appointment": unit, "name": "Erika Mustermann", "phone": "03935 123456",
+             "needs_support": False},
+            helper,
+            lang="en",
+        )
+        assert queued.appointment.state == "confirmed"  # from the quota, at once, with help as without
+        assert [entry.reference for entry in runtime.store.audit_entries()][-1:] == [queued.reference]
+        (sealed,) = runtime.store.db.execute("SELECT sealed FROM outbox WHERE reference = ?", [queued.reference]).fetchone()
+    _meta, answers = open_item(bytes(sealed), load_townhall_keys(townhall_dir).encryption)
+    assert answers[ASSISTANCE_KEY]["helper"]["name"] == "Anna Muster"
+    booked = read_booking_answer(answers)  # the town hall still reads the booking beside who helped
+    assert booked is not None and not booked.is_request and booked.serial == 1
