@@ -371,6 +371,10 @@ async def test_the_date_of_birth_window_stays_open_with_plain_language_and_large
             await visitor.press_button("Diesen Termin absagen")
             await wait_for_text(visitor, "Wann sind Sie geboren?")
             await visitor.type("05.03.19")
+            from kiosk.ui.read_aloud import screen_reading
+
+            spoken = screen_reading(app.screen, "de")  # what F5 reads aloud: the window's question and hint
+            assert "Wann sind Sie geboren?" in spoken and "05.03.1942" in spoken
             for key in ("f3", "f4"):  # plain language and larger text keep the window and what is typed
                 await visitor.press(key)
                 await pilot.pause(0.2)
