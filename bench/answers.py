@@ -159,7 +159,8 @@ def _value(
     if kind == "choice":
         values = [option.value for option in field.options]
         if field.multiple:
-            return sorted(rng.sample(values, rng.randrange(1, min(4, len(values)) + 1)), key=values.index)
+            most = min(int(field.maximum or 4), 4, len(values))
+            return sorted(rng.sample(values, rng.randrange(1, most + 1)), key=values.index)
         return rng.choice(values)
     if kind == "yesno":
         return True if field.must_be_yes else rng.random() < 0.5
@@ -199,7 +200,12 @@ def answers_for(
 
 
 def shipped_forms() -> list[FormDefinition]:
-    return load_forms(None, lang="de")
+    """The shipped services as a kiosk without a calendar offers them on ``TODAY`` (a booking
+    form asks for a request with wished windows)."""
+    from kiosk.appointments.calendar import KioskCalendar, materialize
+
+    moment = dt.datetime.combine(TODAY, dt.time(10), dt.timezone.utc)
+    return [materialize(form, KioskCalendar(), set(), moment) for form in load_forms(None, lang="de")]
 
 
 def samples(

@@ -34,6 +34,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "sync.cli_staff",
     "sync.cli_assistance",
     "sync.cli_database",
+    "sync.cli_calendar",
 )
 
 Handler = Callable[[argparse.Namespace], int]

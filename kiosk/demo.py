@@ -128,6 +128,10 @@ def prepare_demo(base: Path, *, reset: bool = False) -> DemoSetup:
     kiosk_dir, townhall_dir = base / "kiosk", base / "townhall"
     if not townhall_is_initialised(townhall_dir):
         init_townhall(townhall_dir, name=DEMO_MUNICIPALITY)
+    from sync.calendar.config import EXAMPLE, calendar_path
+
+    if not calendar_path(townhall_dir).exists():  # bookable times: the example calendar
+        shutil.copyfile(EXAMPLE, calendar_path(townhall_dir))
     if not kiosk_is_initialised(kiosk_dir):
         init_kiosk(kiosk_dir, kiosk_id=DEMO_KIOSK_ID, townhall_public=townhall_public_keys_path(townhall_dir))
         Allowlist(townhall_dir).approve(enrolment_request_path(kiosk_dir, DEMO_KIOSK_ID))

@@ -107,4 +107,6 @@ def resume_application(runtime: Any, typed: str, lang: str) -> Resumed:
         return Resumed(None, CHANGED)
     if draft.get("helped_by"):
         store.append_audit(runtime.kiosk_id, action=audit.RESUME, actor=draft["helped_by"], at=_stamp(now))
-    return Resumed(FormSession.restore(form, draft["session"], lang))
+    # A booking form offers the free times as of now: a time given away meanwhile is no longer
+    # offered, and booking it is refused at the end with a plain message.
+    return Resumed(FormSession.restore(runtime.prepare_form(form), draft["session"], lang))

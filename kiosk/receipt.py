@@ -49,6 +49,9 @@ class Receipt:
     lang: str
     helped_by: str = ""
     """Who helped or filed on whose behalf, in short names (assisted mode); ``""`` otherwise."""
+    appointment: tuple[str, ...] = ()
+    """For a booking: its state, day and time, place (already in words)."""
+    how_to_cancel: str = ""
 
     @property
     def display_reference(self) -> str:
@@ -74,10 +77,15 @@ def build_receipt(
     lang: str,
     status_url: str = "",
     helped_by: str = "",
+    appointment: tuple[str, ...] = (),
+    how_to_cancel: str = "",
 ) -> Receipt:
-    """Collect the receipt's content from the service definition and the queued submission."""
+    """Collect the receipt's content from the service definition and the queued submission; a
+    booking adds its appointment in words and how to cancel it."""
     lang = normalise_language(lang)
     return Receipt(
+        appointment=tuple(appointment),
+        how_to_cancel=how_to_cancel,
         reference=reference,
         municipality=municipality,
         service=form.text("title", lang),
@@ -181,6 +189,8 @@ def receipt_pdf(receipt: Receipt) -> bytes:
     if receipt.helped_by:
         _pdf_row(pdf, _("Help"), receipt.helped_by)
     pdf.ln(3)
+    _pdf_section(pdf, _("Your appointment"), list(receipt.appointment))
+    _pdf_section(pdf, _("Cancel or change"), [receipt.how_to_cancel] if receipt.how_to_cancel else [])
     _pdf_section(pdf, _("What happens now?"), [receipt.next_steps] if receipt.next_steps else [])
     _pdf_section(pdf, _("Please have ready or bring along"), [f"- {item}" for item in receipt.bring])
     pdf.ln(2)

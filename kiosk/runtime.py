@@ -32,10 +32,9 @@ from sync.keys import (
 )
 
 if TYPE_CHECKING:
-    from sync.outbox import SyncReport
-
-if TYPE_CHECKING:
+    from kiosk.appointments.desk import KioskAppointments
     from kiosk.official_warnings import WarningsView
+    from sync.outbox import SyncReport
 
 log = logging.getLogger("rathaus.kiosk")
 
@@ -93,16 +92,39 @@ class KioskRuntime:
             _("The service '{form_id}' is not offered at this kiosk.").format(form_id=form_id)
         )
 
+    @property
+    def appointments(self) -> "KioskAppointments":
+        """Booking, looking up and cancelling appointments (kiosk.appointments)."""
+        from kiosk.appointments.desk import KioskAppointments  # loaded with the first service, not at start
+
+        return KioskAppointments(self)
+
+    def prepare_form(self, form: FormDefinition) -> FormDefinition:
+        """The form as it is filled in now: a booking form offers this kiosk's free times."""
+        return self.appointments.prepare(form)
+
     def submit(
-        self, form: FormDefinition, answers: Mapping[str, Any], assistance: AssistedVisit | None = None
+        self,
+        form: FormDefinition,
+        answers: Mapping[str, Any],
+        assistance: AssistedVisit | None = None,
+        *,
+        lang: str | None = None,
     ) -> QueuedSubmission:
-        """Seal and queue one application; the result holds the receipt code.
+        """Seal and queue one application; the result holds the receipt code (and, for a booking,
+        the appointment).
 
         With ``assistance`` (a helper the citizen agreed to) who helped is sealed with the answers
-        and the submission enters the audit chain."""
+        and the submission enters the audit chain, for a booking as for every other service."""
         if self.kiosk_keys is None:
             raise RuntimeError("a kiosk without its signing key cannot seal applications")
         self._refresh_townhall()  # a key rotation may have come by stick since the last one
+        record = assistance.record() if assistance is not None else None
+        actor = assistance.actor if assistance is not None else ""
+        if self.appointments.is_booking(form):
+            return self.appointments.book(  # type: ignore[return-value]
+                form, answers, lang or language_from_environment(), assistance=record, audit_actor=actor
+            )
         return submit_application(
             self.store,
             form,
@@ -110,16 +132,18 @@ class KioskRuntime:
             kiosk_id=self.kiosk_id,
             recipient=self.recipient,
             signing_key=self.kiosk_keys.signing,
-            assistance=assistance.record() if assistance is not None else None,
-            audit_actor=assistance.actor if assistance is not None else "",
+            assistance=record,
+            audit_actor=actor,
         )
 
     def lookup(self, typed_code: str, lang: str) -> StatusView:
         """The status of the application behind a receipt code as a person typed it."""
         reference = refcode.parse(typed_code, lang)
+        self.appointments.refuse_while_slowed_down(lang)
         view = self.store.lookup(reference)
         if view is None:
             _ = translator(lang)
+            self.appointments.count_unknown_code()
             raise RathausError(
                 _(
                     "No application with the code {code} was made at this kiosk. "

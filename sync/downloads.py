@@ -316,3 +316,6 @@ from sync.envelope import assistance_channels as _assistance_channels  # noqa: E
 
 register_sink(snapshot_sink(_assistance_channels.VOLUNTEERS_CHANNEL.name))
 register_sink(snapshot_sink(_assistance_channels.POWERS_CHANNEL.name))
+
+# The calendar channels (appointments) register their sinks when the kiosk applies downloads.
+import kiosk.appointments.sink  # noqa: E402,F401

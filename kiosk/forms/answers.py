@@ -107,7 +107,9 @@ def display_answer(field: Field, value: Any, lang: str) -> str:
         return format_money(Decimal(value), lang)
     if kind == "number":
         return str(value)
-    if kind == "choice":
+    if kind == "appointment" and isinstance(value, dict):
+        return str(value.get("unit", ""))
+    if kind in ("choice", "appointment", "windows"):
         values = value if isinstance(value, list) else [value]
         return ", ".join(_option_label(field, v, lang) for v in values)
     if kind == "address":
@@ -381,6 +383,8 @@ def _parse_choice(field: Field, raw: Raw, _: Gettext, lang: str, today: dt.date)
                 N_("Choose from the answers on the screen."),
             )
         chosen = set(given)
+        if field.maximum is not None and len(chosen) > field.maximum:
+            raise AnswerError(_("Please choose at most {count} of the answers.").format(count=field.maximum))
         return [value for value in known if value in chosen]
     if not isinstance(raw, str) or raw not in known:
         raise _refuse(
@@ -636,4 +640,6 @@ _PARSERS: dict[str, Callable[[Field, Raw, Gettext, str, dt.date], Any]] = {
     "address": _parse_address,
     "iban": _parse_iban,
     "date": _parse_date,
+    "appointment": _parse_choice,  # offered as a choice of the kiosk's times (kiosk.appointments)
+    "windows": _parse_choice,
 }

@@ -25,6 +25,8 @@ FIELD_TYPES: tuple[str, ...] = (
     "iban",
     "email",
     "phone",
+    "appointment",
+    "windows",
 )
 
 # What a service hands in (``kind`` in the file): the words around the questions depend on it. An
@@ -123,6 +125,8 @@ class Field:
     must_be_yes: bool = False
     known: str = ""
     plain: Mapping[str, Mapping[str, str]] = dataclass_field(default_factory=dict, hash=False)
+    service: str | None = None
+    """``appointment``: the town hall's bookable service (``calendar.toml``) whose times it offers."""
 
     def text(self, key: str, lang: str) -> str:
         """``"label"``, ``"help"``, ``"example"`` or ``"outside"`` in ``lang``, falling back to

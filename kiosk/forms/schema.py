@@ -53,10 +53,13 @@ TYPE_KEYS: dict[str, tuple[str, ...]] = {
     "iban": (),
     "email": (),
     "phone": (),
+    "appointment": ("service",),
+    "windows": (),
 }
 OPTION_KEYS = ("value",) + LANGUAGES
 CONDITION_KEYS = ("field", "equals", "one_of")
-CONDITION_TARGET_TYPES = ("choice", "yesno")
+CONDITION_TARGET_TYPES = ("choice", "yesno", "appointment")
+APPOINTMENT_REQUEST = "request"  # the appointment answer "none of these times: request one"
 
 _KINDS = {
     "text": N_("text in quotes"),
@@ -514,6 +517,15 @@ class _FormReader:
                 "options": self._options(entry, where),
                 "multiple": self.boolean(entry, "multiple", where, False),
             }
+        if kind == "appointment":
+            service = entry.get("service")
+            if not isinstance(service, str) or not ID_PATTERN.match(service):
+                self.problem(
+                    where, "missing-key",
+                    N_("an appointment question needs 'service', the bookable service of the town hall's calendar"),
+                )
+                return {}
+            return {"service": service}
         if kind == "yesno":
             must_be_yes = self.boolean(entry, "must_be_yes", where, False)
             if must_be_yes and not required:
@@ -695,4 +707,6 @@ class _FormReader:
     def _fits(target: Field, value: Any) -> bool:
         if target.type == "yesno":
             return isinstance(value, bool)
+        if target.type == "appointment":
+            return value == APPOINTMENT_REQUEST
         return isinstance(value, str) and any(o.value == value for o in target.options)

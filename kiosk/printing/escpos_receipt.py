@@ -1,7 +1,8 @@
 """The receipt as ESC/POS commands for an 80 mm thermal printer.
 
 Same content as the A4 page (``kiosk.receipt``): the town, the receipt code in letters three
-times the normal size, the QR code, the service, the date, what happens next and what to bring.
+times the normal size, the QR code, the service, the date, who helped, a booking's appointment and
+how to cancel it, what happens next and what to bring.
 No personal data, ever: the ``Receipt`` holds none.
 
 The QR code is sent with the printer's own QR command (``GS ( k``, model 2, error correction M,
@@ -52,6 +53,17 @@ def escpos_receipt(receipt: Receipt) -> bytes:
     printer.set(align="left")
     _labelled(printer, _("Service"), receipt.service)
     _labelled(printer, _("Handed in on"), receipt.date_text)
+    if receipt.helped_by:
+        _labelled(printer, _("Help"), receipt.helped_by)
+    if receipt.appointment:
+        printer.ln()
+        _heading(printer, _("Your appointment"))
+        for line in receipt.appointment:
+            _paragraph(printer, line)
+    if receipt.how_to_cancel:
+        printer.ln()
+        _heading(printer, _("Cancel or change"))
+        _paragraph(printer, receipt.how_to_cancel)
     if receipt.next_steps:
         printer.ln()
         _heading(printer, _("What happens now?"))

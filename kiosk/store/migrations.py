@@ -232,6 +232,38 @@ def _assisted_mode(db: sqlite_utils.Database) -> None:
     )
 
 
+@_step("0008_appointments")
+def _appointments(db: sqlite_utils.Database) -> None:
+    """Appointments booked at this kiosk (from its quota, or requested), with the unit they took,
+    their number in the kiosk's quota bookings and, for a vaccination, the Argon2id check of the
+    date of birth (never the date); and the wrong tries at code + date of birth, per scope."""
+    db.execute(
+        """
+        CREATE TABLE appointments (
+            reference TEXT PRIMARY KEY,
+            service TEXT NOT NULL,
+            unit TEXT UNIQUE,
+            serial INTEGER UNIQUE CHECK (serial IS NULL OR serial >= 1),
+            starts_at TEXT,
+            ends_at TEXT,
+            place TEXT,
+            birth_check TEXT,
+            cancelled_at TEXT,
+            created_at TEXT NOT NULL
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE wrong_tries (
+            scope TEXT PRIMARY KEY,
+            failures INTEGER NOT NULL CHECK (failures >= 0),
+            locked_until REAL NOT NULL
+        )
+        """
+    )
+
+
 def migrate(db: sqlite_utils.Database, *, stop_before: str | None = None) -> None:
     """Bring ``db`` to the current schema inside one transaction that blocks other writers.
 

@@ -131,6 +131,15 @@ class Store:
         self.path = Path(path)
         self._tx = Transactions(db, self.path)
 
+    def transaction(self):  # type: ignore[no-untyped-def]
+        """One write transaction, for modules that keep their own tables in this file
+        (``kiosk.appointments``): ``with store.transaction() as db: ...``."""
+        return self._tx.write()
+
+    def reading(self):  # type: ignore[no-untyped-def]
+        """A consistent read under the store's lock."""
+        return self._tx.read()
+
     # -- storing -------------------------------------------------------------------------------
 
     def queue_submission(

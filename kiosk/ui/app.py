@@ -159,14 +159,15 @@ class KioskApp(VisitorAids, App[None]):
 
     def start_service(self, form: FormDefinition) -> None:
         """Begin filling in ``form`` from its first question (with a helper: if the service
-        accepts that kind of help and, for a representative, the power of attorney covers it)."""
+        accepts that kind of help and, for a representative, the power of attorney covers it; a
+        booking form with the kiosk's free times as of now)."""
         if self.assisted is not None:
             refusal = service_refusal(self.assisted, form, self.lang, self.runtime.store)
             if refusal:
                 _ = self.gettext
                 self.push_screen(NoticeScreen(_("Not possible with this help"), refusal))
                 return
-        self.session = FormSession(form, self.lang)
+        self.session = FormSession(self.runtime.prepare_form(form), self.lang)
         self.push_screen(QuestionScreen())
 
     # --- help from someone (assisted mode) -------------------------------------------------------

@@ -222,6 +222,11 @@ class Inbox:
         self.storage.mark_opened([(item.kiosk_id, item.reference)], utc_timestamp())
         return submission
 
+    def read_item(self, item: ItemRecord) -> OpenedSubmission:
+        """Decrypt one stored item for a program that acts on it (the appointment desk), without
+        marking it opened: staff still see it as new."""
+        return self._decrypt(item)
+
     def submissions(self, form_id: str) -> list[OpenedSubmission]:
         """Every submission of one service that opens, decrypted, in the order they arrived."""
         return self.checked_submissions(form_id)[0]

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Mapping
 
 from kiosk.errors import EnvelopeError
 from sync.allowlist import Allowlist
@@ -55,6 +55,10 @@ class SourceContext:
     townhall_dir: Path | None
     kiosk_id: str
     as_of: str
+    requested: Mapping[str, int] = field(default_factory=dict)
+    """Every channel version the kiosk named (a channel may read another's, e.g. a usage count)."""
+    requested_at: str | None = None
+    """The request's own ``created_at``: the kiosk's clock when it signed the request."""
 
 
 @dataclass(frozen=True)
@@ -196,7 +200,10 @@ def answer_download_pages(
         )
         created_at = utc_timestamp(now) if now is not None else utc_timestamp()
         note_kiosk_contact(storage, request.kiosk_id, created_at, "download")
-        context = SourceContext(storage, townhall, townhall_dir, request.kiosk_id, created_at)
+        context = SourceContext(
+            storage, townhall, townhall_dir, request.kiosk_id, created_at,
+            requested=dict(request.channels), requested_at=request.created_at,
+        )
         held = {name: version for name, version in request.channels.items() if name in _SOURCES}
         answers: list[bytes] = []
         while True:
@@ -231,3 +238,6 @@ register_source(ChannelSource(_WARNINGS, _warnings_part))
 
 # Assisted mode's channels (``volunteers``, ``powers``) register their sources on import.
 import sync.assistance.sources  # noqa: E402,F401
+
+# The calendar channels register their sources when the town hall answers downloads.
+import sync.calendar.source  # noqa: E402,F401

@@ -73,9 +73,9 @@ def submitted(runtime, monkeypatch):
     calls: list[tuple[str, dict[str, Any]]] = []
     real_submit = runtime.submit
 
-    def recording_submit(form, answers):
+    def recording_submit(form, answers, **options):
         calls.append((form.id, dict(answers)))
-        return real_submit(form, answers)
+        return real_submit(form, answers, **options)
 
     monkeypatch.setattr(runtime, "submit", recording_submit)
     return calls

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import array
 import asyncio
-import datetime as dt
 import math
 import os
 import shutil
@@ -25,7 +24,6 @@ from kiosk.ui.screens.still_there import StillThereScreen
 from kiosk.ui.widgets.service_button import ServiceButton
 
 SMALL_CONSOLE = (80, 25)
-SOON = (dt.date.today() + dt.timedelta(days=10)).strftime("%d.%m.%Y")
 SCREEN_SIZE = (100, 40)
 needs_espeak = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="needs Debian package espeak-ng")
 
@@ -350,8 +348,8 @@ async def test_a_name_given_in_one_service_is_offered_in_the_next(runtime, visit
 
         await open_service(visitor, "termin_buergerbuero")
         await visitor.answer(appointment.field("concern"), "reisepass")
-        await visitor.answer(appointment.field("preferred_date"), SOON)
-        await visitor.answer(appointment.field("time_of_day"), "egal")
+        await visitor.answer(app.session.current, "request")  # no time of its own: wished days
+        await visitor.answer(app.session.current, [app.session.current.options[0].value])
         assert visitor.question_label() == appointment.field("name").text("label", "de")
         assert app.screen.query_one("#answer-text", Input).value == "Zacharias Quimby"  # offered
         assert "Sie haben diese Antwort in diesem Besuch schon gegeben" in visitor.text
@@ -365,6 +363,6 @@ async def test_a_name_given_in_one_service_is_offered_in_the_next(runtime, visit
         app.idle_seconds = 60
         await open_service(visitor, "termin_buergerbuero")
         await visitor.answer(appointment.field("concern"), "reisepass")
-        await visitor.answer(appointment.field("preferred_date"), SOON)
-        await visitor.answer(appointment.field("time_of_day"), "egal")
+        await visitor.answer(app.session.current, "request")  # no time of its own: wished days
+        await visitor.answer(app.session.current, [app.session.current.options[0].value])
         assert app.screen.query_one("#answer-text", Input).value == ""  # the next person sees nothing

@@ -405,9 +405,10 @@ async def test_a_message_is_neither_approved_nor_cancelled_like_an_application(r
 @pytest.mark.parametrize("tried_to_send", [False, True])
 async def test_an_application_waiting_offline_is_said_to_be_still_at_the_kiosk(open_kiosk, visitor_for, tried_to_send):
     runtime = open_kiosk(server_url="https://rathaus.invalid")
-    session = FormSession(runtime.form("termin_buergerbuero"))
-    typed = {"concern": "reisepass", "preferred_date": (dt.date.today() + dt.timedelta(days=3)).strftime("%d.%m.%Y"),
-             "time_of_day": "egal", "name": "Erika Mustermann", "phone": "03935 123456", "needs_support": False}
+    form = runtime.prepare_form(runtime.form("termin_buergerbuero"))  # no calendar yet: a request
+    session = FormSession(form)
+    typed = {"concern": "reisepass", "appointment": "request", "windows": [form.field("windows").options[0].value],
+             "name": "Erika Mustermann", "phone": "03935 123456", "needs_support": False}
     while not session.at_review:
         field = session.current
         session.answer(typed[field.id]) if field.id in typed else session.skip()

@@ -219,8 +219,8 @@ async def test_a_key_press_after_the_more_time_question_keeps_every_answer(runti
     async with app.run_test(size=SCREEN_SIZE) as pilot:
         visitor = visitor_for(pilot)
         await open_first_question(visitor, "termin_buergerbuero")
-        await visitor.answer(runtime.form("termin_buergerbuero").field("concern"), "reisepass")
-        await visitor.type("24.12")  # half typed, not confirmed yet
+        await visitor.answer(runtime.form("termin_buergerbuero").field("concern"), "sonstiges")
+        await visitor.type("Parkaus")  # half typed, not confirmed yet
         app.idle_seconds = 0.2  # the person steps away now
 
         await wait_for(pilot, lambda: isinstance(app.screen, StillThereScreen) and visitor.text.strip() != "")
@@ -230,9 +230,9 @@ async def test_a_key_press_after_the_more_time_question_keeps_every_answer(runti
 
         await visitor.press("x")  # any key
         assert isinstance(app.screen, QuestionScreen)
-        assert app.screen.query_one("#answer-text", Input).value == "24.12"  # the x went nowhere
+        assert app.screen.query_one("#answer-text", Input).value == "Parkaus"  # the x went nowhere
         assert "Frage 2 von" in visitor.text
-        assert app.session is not None and app.session.answers() == {"concern": "reisepass"}
+        assert app.session is not None and app.session.answers() == {"concern": "sonstiges"}
 
 
 async def test_nobody_answering_clears_the_answers_and_greets_the_next_person(runtime, visitor_for):

@@ -21,29 +21,26 @@ def dates_in(text: str) -> list[dt.date]:
     return [dt.date(int(y), int(m), int(d)) for d, m, y in DATE.findall(text)]
 
 
-async def test_the_appointment_question_never_shows_a_past_day_as_example(runtime, visitor_for):
+async def test_the_appointment_question_never_offers_a_past_day(runtime, visitor_for):
     form = runtime.form("termin_buergerbuero")
     app = KioskApp(runtime, kiosk_mode=True, lang="de")
     async with app.run_test(size=SCREEN_SIZE) as pilot:
         visitor = visitor_for(pilot)
         await visitor.tab_to(lambda w: isinstance(w, ServiceButton) and w.form.id == form.id)
         await visitor.press("enter")
-        await visitor.answer(form.field("concern"), "reisepass")
+        await visitor.answer(app.session.current, "reisepass")
+        assert visitor.question_label() == form.field("appointment").text("label", "de")
+        await visitor.answer(app.session.current, "request")  # no time of its own: wished days
         assert isinstance(app.screen, QuestionScreen)
-        assert visitor.question_label() == form.field("preferred_date").text("label", "de")
-        hint = str(app.screen.query_one("#question-hint").content)
-        shown = dates_in(hint)
-        assert shown, f"an example day helps: {hint!r}"
-        assert all(day >= dt.date.today() for day in shown), hint
+        assert visitor.question_label() == form.field("windows").text("label", "de")
+        offered = [option.value for option in app.session.current.options]
+        assert offered
+        assert all(dt.date.fromisoformat(value[:10]) > dt.date.today() for value in offered)
+        from textual.widgets import SelectionList
 
-        await visitor.press("f1")  # the help window shows the same kind of example
-        assert isinstance(app.screen, HelpScreen)
-        assert all(day >= dt.date.today() for day in dates_in(visitor.text))
-
-        example = shown[0].strftime("%d.%m.%Y")  # and the example itself is an answer that fits
-        await visitor.press("escape")
-        await visitor.answer(form.field("preferred_date"), example)
-        assert visitor.question_label() != form.field("preferred_date").text("label", "de"), visitor.problem()
+        shown = str(app.screen.query_one(SelectionList).get_option_at_index(0).prompt)
+        weekdays = ("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag")
+        assert shown.startswith(weekdays) and ("vormittags" in shown or "nachmittags" in shown), shown
 
 
 def test_no_shipped_question_about_a_day_to_come_shows_a_past_day(runtime):

@@ -31,6 +31,13 @@ SCREEN_SIZE = (100, 40)
 TODAY = dt.date.today()
 
 
+def wished_windows(count: int) -> list[str]:
+    """The first days a citizen may wish for at a kiosk that has no calendar yet (no quota)."""
+    from kiosk.appointments.calendar import KioskCalendar
+
+    return [str(w) for w in KioskCalendar().windows("buergerbuero", dt.date.today())[:count]]
+
+
 def typed_date(days_from_today: int) -> str:
     return (TODAY + dt.timedelta(days=days_from_today)).strftime("%d.%m.%Y")
 
@@ -61,20 +68,20 @@ VISITS = [
         typed={
             "concern": "sonstiges",
             "concern_other": "Parkausweis",
-            "preferred_date": typed_date(7),
-            "time_of_day": "nachmittags",
+            "appointment": "request",  # no time of its own at this kiosk: a request
+            "windows": wished_windows(1),
             "name": "Erika Muster",
             "phone": "03935 123456",
             "needs_support": True,
             "support_details": None,
         },
         first_try=("concern", "reisepass"),
-        from_review=("time_of_day", "egal"),
+        from_review=("windows", wished_windows(2)),
         expected={
             "concern": "sonstiges",
             "concern_other": "Parkausweis",
-            "preferred_date": iso_date(7),
-            "time_of_day": "egal",
+            "appointment": "request",
+            "windows": wished_windows(2),
             "name": "Erika Muster",
             "phone": "03935 123456",
             "needs_support": True,
@@ -111,8 +118,8 @@ VISITS = [
             "name": "Karl Muster",
             "birth_date": "05.03.1942",
             "phone": "03935 123456",
-            "preferred_date": typed_date(3),
-            "time_of_day": "vormittags",
+            "appointment": "request",
+            "windows": wished_windows(3),
             "needs_help": False,
             "note": None,
         },
@@ -124,8 +131,8 @@ VISITS = [
             "name": "Karl Muster",
             "birth_date": "1942-03-05",
             "phone": "0171 2345678",
-            "preferred_date": iso_date(3),
-            "time_of_day": "vormittags",
+            "appointment": "request",
+            "windows": wished_windows(3),
             "needs_help": False,
         },
         on_review=["Karl Muster", "05.03.1942", "Nein"],
@@ -292,7 +299,7 @@ async def fill_in(visitor, form, visit: Visit) -> None:
 @pytest.mark.parametrize("visit", VISITS, ids=[v.form_id for v in VISITS])
 async def test_a_service_filled_in_by_keyboard_ends_in_the_queue(runtime, submitted, visitor_for, visit):
     app = KioskApp(runtime, kiosk_mode=True, lang="de")
-    form = runtime.form(visit.form_id)
+    form = runtime.prepare_form(runtime.form(visit.form_id))  # a booking form as the kiosk offers it
     async with app.run_test(size=SCREEN_SIZE) as pilot:
         visitor = visitor_for(pilot)
         assert "Einheitsgemeinde Tangerhütte" in visitor.text

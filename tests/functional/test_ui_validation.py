@@ -237,16 +237,16 @@ async def test_language_switch_on_the_start_screen_and_back_keeps_answers(runtim
         await visitor.tab_to(lambda w: isinstance(w, ServiceButton) and w.form.id == form.id)
         await visitor.press("enter")
         assert "Question 1 of" in visitor.text
-        await visitor.answer(form.field("concern"), "meldung")
-        await visitor.type("1.1.")
+        await visitor.answer(form.field("concern"), "sonstiges")
+        await visitor.type("Parkaus")
         await visitor.press("f2")
         assert "Frage 2 von" in visitor.text
-        assert app.screen.query_one("#answer-text", Input).value == "1.1."
+        assert app.screen.query_one("#answer-text", Input).value == "Parkaus"
         await visitor.press("escape")
         assert visitor.question_label() == form.field("concern").text("label", "de")
-        assert what_is_entered(app.screen, form.field("concern")) == "meldung"
+        assert what_is_entered(app.screen, form.field("concern")) == "sonstiges"
         await visitor.press("enter")  # Enter keeps the chosen answer and goes on
-        assert app.screen.query_one("#answer-text", Input).value == "1.1."  # Back kept the half date
+        assert app.screen.query_one("#answer-text", Input).value == "Parkaus"  # Back kept the half answer
 
         await visitor.press_button("Antrag abbrechen")
         await visitor.press_button("Ja, abbrechen")

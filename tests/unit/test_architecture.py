@@ -46,6 +46,9 @@ DOMAIN_MODULES = [
     "sync.assistance",
     "sync.assistance.audit_check",
     "sync.assistance.inbox_view",
+    "booking",
+    "sync.calendar",
+    "kiosk.appointments",
 ]
 
 

@@ -84,7 +84,7 @@ def test_an_empty_folder_is_a_problem(capsys, tmp_path, monkeypatch):
 def test_list_shows_the_shipped_services_in_start_screen_order(capsys):
     code, out, _ = run(capsys, "forms", "list")
     assert code == 0 and len(out) == 6
-    assert out[0].split()[:3] == ["10", "termin_buergerbuero", "1.1"]
+    assert out[0].split()[:3] == ["10", "termin_buergerbuero", "1.2"]
     assert "Termin im Bürgerbüro (höchstens 8 Fragen)" in out[0]
     assert [line.split()[1] for line in out][-1] == "hausnummer"
 

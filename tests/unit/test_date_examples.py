@@ -38,7 +38,7 @@ def test_the_wrong_way_message_shows_the_example_under_the_question(form_id, fie
 
 
 def test_a_question_about_a_day_to_come_has_the_same_example_in_both_places():
-    field = next(f for f in load_forms(None) if f.id == "impftermin").field("preferred_date")
+    field = next(f for f in load_forms(None) if f.id == "hausnummer").field("completion_date")
     assert example_for(field, "de", TODAY) == "19.12.2026"
     with pytest.raises(AnswerError) as caught:
         parse_answer(field, "morgen", "de", today=TODAY)

@@ -455,7 +455,7 @@ PLAIN_CASES = [
     ("gewerbeanmeldung", "employees_full_time", "2,5", "Eine ganze Zahl hat kein Komma."),
     ("nachricht", "reply_phone", "123", "Die Vorwahl ist der erste Teil."),
     ("nachricht", "reply_email", "erika@", "Eine E-Mail-Adresse sieht so aus"),
-    ("termin_buergerbuero", "preferred_date", "01.01.2020", "Wählen Sie ein Datum zwischen dem 19.05.2026 und dem 17.08.2026."),
+    ("gewerbeanmeldung", "start_date", "01.01.2020", "Wählen Sie ein Datum zwischen dem 19.05.2025 und dem 19.05.2027."),
 ]
 
 

@@ -121,13 +121,13 @@ def test_shipped_services_use_the_types_the_brief_asks_for():
     assert kita.field("months").multiple
     assert kita.field("confirmation").must_be_yes
     termin = forms["termin_buergerbuero"]
-    assert termin.field("phone").required  # the town hall calls back to confirm
-    assert (termin.field("preferred_date").earliest, termin.field("preferred_date").latest) == (
-        "today",
-        "+90d",
-    )
+    assert termin.field("phone").required  # the town hall calls if it must move the appointment
+    assert termin.field("appointment").service == "buergerbuero"  # a time from the kiosk's quota
+    assert termin.field("windows").when.field == "appointment"  # or up to three wished times
     impf = forms["impftermin"]
     assert not any(field.type == "email" for field in impf.fields)  # no account, no e-mail
+    assert not impf.field("phone").required  # code + date of birth identify the person
+    assert impf.field("appointment").service == "impfung"
     message = forms["nachricht"]
     assert not message.field("name").required  # anonymous allowed
     assert message.field("message").max_length == 2000
@@ -172,6 +172,7 @@ def test_constraints_are_read_with_sensible_defaults():
     )
     assert form.field("birthday").earliest == "1900-01-01"  # a TOML date becomes ISO text
     assert [o.value for o in form.field("days").options] == ["mon", "tue", "wed"]
+    assert form.field("slot").service == "buergerbuero"
     assert {f.type for f in form.fields} == set(FIELD_TYPES)
 
 

@@ -255,3 +255,43 @@ def test_a_queue_cups_refuses_is_reported(business_form, tmp_path, monkeypatch):
 def test_no_printer_keeps_the_pdf_only(business_form, tmp_path):
     outcome = print_receipt_on(receipt_for(business_form), "", tmp_path)
     assert not outcome.on_paper and outcome.saved.exists()
+
+
+# --- a booking and a helper on the receipt printer ------------------------------------------------
+
+def test_a_booking_receipt_on_a_receipt_printer_shows_the_appointment_the_helper_and_how_to_cancel(tmp_path):
+    form = next(form for form in load_forms(None) if form.id == "impftermin")
+    receipt = build_receipt(
+        form,
+        reference="7KQM2X9TJ",
+        captured_at="2026-12-05T10:00:00",
+        municipality="Einheitsgemeinde Tangerhütte",
+        lang="en",
+        helped_by="Filled in with help from Anna M. (volunteer V0007)",
+        appointment=("Confirmed", "Thursday, 10 December 2026, 09:00 to 09:15", "Town hall, room 4"),
+        how_to_cancel="To cancel, type your code and your date of birth at the kiosk.",
+    )
+    device = tmp_path / "lp0"
+    device.write_bytes(b"")
+    print_receipt_on(receipt, f"escpos-file:{device}", tmp_path, timeouts=QUICK)
+    text = " ".join(read_escpos(device.read_bytes()).text.split())  # as read, across wrapped lines
+    assert "Your appointment" in text and "09:00 to 09:15" in text and "room 4" in text
+    assert "Cancel or change" in text and "date of birth at the kiosk" in text
+    assert "Anna M." in text
+
+
+def test_the_vaccination_record_goes_to_a_receipt_printer_as_text_and_to_no_file(tmp_path):
+    from kiosk.appointments.record_print import print_record
+
+    record = {"vaccine": "Comirnaty", "lot": "FK1234", "given_on": "2026-12-10", "place": "Rathaus", "given_by": "Dr. Weber"}
+    device = tmp_path / "lp0"
+    device.write_bytes(b"")
+    printed = print_record(
+        record, reference="7KQM2X9TJ", municipality="Tangerhütte", printer=f"escpos-file:{device}", lang="en"
+    )
+    assert printed
+    read = read_escpos(device.read_bytes())
+    assert "Vaccination record" in read.text and "7KQ-M2X-9TJ" in read.text
+    assert "FK1234" in read.text and "Dr. Weber" in read.text and read.cut
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["lp0"]  # nothing of it kept on the kiosk's disk
+    assert not print_record(record, reference="7KQM2X9TJ", municipality="Tangerhütte", printer="", lang="en")

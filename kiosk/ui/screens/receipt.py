@@ -10,6 +10,7 @@ large letters to be copied by hand; no window covers it.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -69,7 +70,8 @@ class ReceiptScreen(LanguageAware, Screen):
 
     def receipt(self):
         config = self.app.runtime.config
-        return build_receipt(
+        lines, cancel = self._appointment_words()
+        receipt = build_receipt(
             self.form,
             reference=self.queued.reference,
             captured_at=self.queued.captured_at,
@@ -77,7 +79,22 @@ class ReceiptScreen(LanguageAware, Screen):
             lang=self.app.lang,
             status_url=config.status_url,
             helped_by=self.helped_by,
+            appointment=lines,
+            how_to_cancel=cancel,
         )
+        if getattr(getattr(self.queued, "appointment", None), "state", "") == "confirmed":
+            receipt = replace(receipt, next_steps="")  # nothing is waiting: the time is fixed
+        return receipt
+
+    def _appointment_words(self) -> tuple[tuple[str, ...], str]:
+        info = getattr(self.queued, "appointment", None)
+        if info is None:
+            return (), ""
+        from kiosk.appointments.booking import read_calendar
+        from kiosk.appointments.wording import appointment_lines, how_to_cancel
+
+        calendar = read_calendar(self.app.runtime.store)
+        return tuple(appointment_lines(info, calendar, self.app.lang)), how_to_cancel(info, self.app.lang)
 
     def compose(self) -> ComposeResult:
         _ = self.app.gettext
@@ -105,6 +122,11 @@ class ReceiptScreen(LanguageAware, Screen):
                         if receipt.helped_by:
                             yield Static(receipt.helped_by, id="receipt-helped-by", markup=False)
                     yield QrCode(receipt.qr_data, id="qr")
+                if receipt.appointment:
+                    yield Static(_("Your appointment"), classes="receipt-heading")
+                    yield Static("\n".join(receipt.appointment), id="appointment", markup=False)
+                if receipt.how_to_cancel:
+                    yield Static(receipt.how_to_cancel, id="how-to-cancel", markup=False)
                 if receipt.next_steps:
                     yield Static(_("What happens now?"), classes="receipt-heading")
                     yield Static(receipt.next_steps, id="next-steps", markup=False)

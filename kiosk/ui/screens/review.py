@@ -125,12 +125,14 @@ class ReviewScreen(LanguageAware, Screen):
     def _seal_and_queue(self, form, answers: dict) -> None:
         """Sealing takes a moment; the screen stays responsive meanwhile."""
         with reporting_problems(self, "sealing an application"):
+            runtime = self.app.runtime
+            options: dict = {}
             helper = self.app.assisted  # sealed with the answers; without help the call is as ever
-            queued = (
-                self.app.runtime.submit(form, answers, assistance=helper)
-                if helper is not None
-                else self.app.runtime.submit(form, answers)
-            )
+            if helper is not None:
+                options["assistance"] = helper
+            if runtime.appointments.is_booking(form):  # its message (a time just taken) in the screen's language
+                options["lang"] = self.app.lang
+            queued = runtime.submit(form, answers, **options)
             self.post_message(SubmissionQueued(queued))
 
     def on_problem_occurred(self, message: ProblemOccurred) -> None:

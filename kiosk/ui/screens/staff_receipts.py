@@ -25,6 +25,8 @@ from textual.widgets import Button, OptionList, Static
 from textual.widgets.option_list import Option
 
 from kiosk import refcode
+from kiosk.appointments.booking import read_calendar
+from kiosk.appointments.wording import receipt_words
 from kiosk.errors import RathausError
 from kiosk.i18n import format_datetime, translator
 from kiosk.printing import print_receipt_on
@@ -122,6 +124,7 @@ class StaffReceiptsScreen(LanguageAware, Screen):
         runtime = self.app.runtime
         code = refcode.display(record.reference)
         try:
+            found = runtime.appointments.find(record.reference)  # a booking: its time again
             receipt = build_receipt(
                 runtime.form(record.form_id),
                 reference=record.reference,
@@ -129,6 +132,7 @@ class StaffReceiptsScreen(LanguageAware, Screen):
                 municipality=runtime.config.municipality,
                 lang=lang,
                 status_url=runtime.config.status_url,
+                **receipt_words(found.info if found else None, read_calendar(runtime.store), lang),  # type: ignore[arg-type]
             )
             outcome = print_receipt_on(receipt, runtime.config.printer, out_dir)
             path = outcome.saved

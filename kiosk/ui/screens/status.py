@@ -9,6 +9,7 @@ it shows what it holds, and always how recent that is ("As of …").
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from typing import Any
 
 from textual import on, work
@@ -19,16 +20,26 @@ from textual.screen import Screen
 from textual.widgets import Button, Input, Static
 
 from assisted_mode.pause import looks_like_pause_code, read_pause_code
-from kiosk.errors import RathausError
+from kiosk.appointments.booking import read_calendar
+from kiosk.appointments.wording import appointment_lines
+from kiosk.errors import AnswerError, RathausError
+from kiosk.forms.answers import parse_answer
+from kiosk.forms.model import Field
 from kiosk.i18n import format_datetime, translator
 from kiosk.receipt import parse_moment
 from kiosk.pause import resume_application
 from kiosk.ui.assisted_wording import resume_problem
 from kiosk.ui.screens.base import LanguageAware
+from kiosk.ui.screens.birth_date import BirthDateScreen
+from kiosk.ui.screens.confirm import ConfirmScreen
+from kiosk.ui.screens.notice import NoticeScreen
 from kiosk.ui.widgets.key_hints import KeyHints
 from kiosk.ui.wording import status_sentence
 
 FETCH_WAIT_SECONDS = 3.0
+BIRTH_DATE_QUESTION = Field(
+    id="birth_date", type="date", required=True, label={}, help={}, example={}, earliest="-120y", latest="today"
+)
 
 
 class StatusScreen(LanguageAware, Screen):
@@ -79,6 +90,9 @@ class StatusScreen(LanguageAware, Screen):
         by_stick = not self.app.runtime.config.server_url
         yield Static(f"{_('Service')}: {service}", id="status-service", markup=False)
         yield Static(status_sentence(view, kind, lang, by_stick=by_stick), id="status-words")
+        found = self.app.runtime.appointments.find(view.reference)
+        if found is not None:
+            yield from self._appointment(found, lang)
         if view.message:
             yield Static(_("Message from the town hall:"), classes="status-heading")
             yield Static(view.message, id="status-message", markup=False)
@@ -93,6 +107,24 @@ class StatusScreen(LanguageAware, Screen):
                 _("As of: {when}").format(when=format_datetime(parse_moment(as_of), lang)),
                 id="status-as-of",
             )
+
+    def _appointment(self, found: Any, lang: str) -> ComposeResult:
+        """The appointment behind the code: its state, time and place, and what one can do."""
+        _ = translator(lang)
+        runtime = self.app.runtime
+        calendar = read_calendar(runtime.store)
+        yield Static(_("Your appointment"), classes="status-heading")
+        yield Static("\n".join(appointment_lines(found.info, calendar, lang)), id="appointment", markup=False)
+        as_of = runtime.appointments.as_of()
+        if as_of:  # how fresh the town hall's answer is that the kiosk holds
+            yield Static(
+                _("As of: {when}").format(when=format_datetime(parse_moment(as_of), lang)), id="appointment-as-of"
+            )
+        with Horizontal(id="appointment-buttons"):
+            if found.info.state in ("confirmed", "pending", "proposed", "moved"):
+                yield Button(_("Cancel this appointment"), id="cancel-appointment", variant="warning")
+            if found.info.vaccination and found.info.has_record:
+                yield Button(_("Print my vaccination record"), id="print-record", variant="primary")
 
     def on_mount(self) -> None:
         self.focus_default()
@@ -170,3 +202,114 @@ class StatusScreen(LanguageAware, Screen):
     @on(Button.Pressed, "#close")
     def action_close(self) -> None:
         self.app.return_to_start()
+
+    # --- appointments ---------------------------------------------------------------------------
+
+    def _reference(self) -> str | None:
+        return getattr(self._view, "reference", None)
+
+    async def _ask_birth_date(self, purpose: str) -> dt.date | None:
+        """The date of birth, typed and read like a date question; ``None`` when the person went
+        back. A date that is no date at all is said at once and not counted as a wrong try."""
+        typed = await self.app.push_screen_wait(BirthDateScreen(purpose))
+        if typed is None:
+            return None
+        try:
+            return dt.date.fromisoformat(parse_answer(BIRTH_DATE_QUESTION, typed, self.app.lang))
+        except AnswerError as exc:
+            await self._show_problem(exc.message)
+            return None
+
+    async def _show_problem(self, text: str) -> None:
+        self._problem = text
+        problem = self.query_one("#status-problem", Static)
+        problem.update(text)
+        problem.set_class(not text, "-empty")
+
+    @on(Button.Pressed, "#cancel-appointment")
+    @work(exclusive=True, group="appointment")
+    async def _cancel_appointment(self) -> None:
+        _ = self.app.gettext
+        reference = self._reference()
+        runtime = self.app.runtime
+        found = runtime.appointments.find(reference) if reference else None
+        if found is None:
+            return
+        birth = None
+        if found.needs_birth_date:
+            birth = await self._ask_birth_date(_("For a vaccination appointment, the code and your date of birth belong together."))
+            if birth is None:
+                return
+            try:
+                await asyncio.to_thread(runtime.appointments.check_birth_date, reference, birth, self.app.lang)
+            except RathausError as exc:
+                await self._show_problem(exc.message)
+                return
+        sure = await self.app.push_screen_wait(
+            ConfirmScreen(
+                _("Cancel this appointment?"),
+                _("The time is given to someone else. You can choose a new time afterwards."),
+                yes=_("Yes, cancel it"),
+                no=_("No, keep it"),
+            )
+        )
+        if not sure:
+            return
+        try:
+            await asyncio.to_thread(runtime.appointments.cancel, reference, self.app.lang, birth=birth)
+        except RathausError as exc:
+            await self._show_problem(exc.message)
+            return
+        self.app.send_soon()
+        self._problem = ""
+        self._lookup_quietly()
+        await self.recompose()
+        form = self._booking_form()
+        if form is not None:
+            again = await self.app.push_screen_wait(
+                ConfirmScreen(
+                    _("Your appointment is cancelled."),
+                    _("Would you like to choose a new time now?"),
+                    yes=_("Yes, choose a new time"),
+                    no=_("No, thank you"),
+                )
+            )
+            if again:
+                self.app.return_to_start()
+                self.app.start_service(form)
+
+    def _booking_form(self):  # type: ignore[no-untyped-def]
+        try:
+            return self.app.runtime.form(self._view.form_id)
+        except (RathausError, AttributeError):
+            return None
+
+    @on(Button.Pressed, "#print-record")
+    @work(exclusive=True, group="appointment")
+    async def _print_record(self) -> None:
+        from kiosk.appointments.record_print import print_record, record_lines  # fpdf: only when printing
+
+        _ = self.app.gettext
+        reference = self._reference()
+        if reference is None:
+            return
+        birth = await self._ask_birth_date(_("Your vaccination record opens only with the code and your date of birth."))
+        if birth is None:
+            return
+        runtime = self.app.runtime
+        lang = self.app.lang
+        try:
+            record = await asyncio.to_thread(runtime.appointments.vaccination_record, reference, birth, lang)
+            printed = await asyncio.to_thread(
+                print_record, record, reference=reference, municipality=runtime.config.municipality,
+                printer=runtime.config.printer, lang=lang,
+            )
+        except RathausError as exc:
+            await self._show_problem(exc.message)
+            return
+        await self._show_problem("")
+        lines = "\n".join(f"{label}: {value}" for label, value in record_lines(record, lang))
+        note = _("It is being printed. Please take it from the printer.") if printed else _(
+            "There is no printer at this kiosk. Please copy it, or ask at the town hall."
+        )
+        await self.app.push_screen_wait(NoticeScreen(_("Vaccination record"), f"{lines}\n\n{note}"))
