@@ -283,9 +283,10 @@ class AccountStore:
         """Check name and password; a new session token on success, ``LoginRefused`` otherwise."""
         now = now or _now()
         name = normalise_username(username)[:128]
-        locked = self._locked_for(name, now)
-        if locked:
-            raise self._locked_message(locked)
+        # The attempt counts as a failure before the (slow) password check and is forgiven only
+        # when the password fits: many requests sent at once for one name get no more guesses
+        # than the same requests one after another.
+        failures = self._begin_attempt(name, now)
         with self._lock:
             row = self._db.execute(
                 "SELECT password_hash FROM accounts WHERE username = ? AND disabled_at IS NULL", [name]
@@ -297,7 +298,6 @@ class AccountStore:
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             ok = False
         if not ok:
-            failures = self._count_failure(name, now)
             seconds = lock_seconds(failures)
             if seconds:
                 raise self._locked_message(seconds)
@@ -340,9 +340,15 @@ class AccountStore:
         left = (parse_timestamp(row[0]) - now).total_seconds()
         return int(left) + 1 if left > 0 else 0
 
-    def _count_failure(self, name: str, now: dt.datetime) -> int:
+    def _begin_attempt(self, name: str, now: dt.datetime) -> int:
+        """Refuse a locked name, else count this attempt as a failure (in one transaction, so two
+        requests at once never both see the name unlocked) and return the failures so far."""
         with self._write() as db:
-            row = db.execute("SELECT failures FROM login_failures WHERE username = ?", [name]).fetchone()
+            row = db.execute("SELECT failures, locked_until FROM login_failures WHERE username = ?", [name]).fetchone()
+            if row and row[1]:
+                left = (parse_timestamp(row[1]) - now).total_seconds()
+                if left > 0:
+                    raise self._locked_message(int(left) + 1)
             failures = (row[0] if row else 0) + 1
             seconds = lock_seconds(failures)
             until = utc_timestamp(now + dt.timedelta(seconds=seconds)) if seconds else None

@@ -9,6 +9,7 @@ import io
 import json
 import re
 import sqlite3
+import time
 import warnings
 
 import pytest
@@ -152,6 +153,47 @@ def test_a_wrong_password_is_refused_and_repeated_ones_lock_the_name_even_across
     for _ in range(3):
         answer = login(client, username="gibt-es-nicht", password="falsch-falsch")
     assert "Zu viele falsche Passwörter" in answer.text
+
+
+class _SlowHasher(PasswordHasher):
+    """A password check that takes a while, as Argon2id does on the real machine; counts checks."""
+
+    def __init__(self) -> None:
+        super().__init__(time_cost=1, memory_cost=8192, parallelism=1)
+        self.checks = 0
+
+    def verify(self, hash, password):  # noqa: A002
+        self.checks += 1
+        time.sleep(0.3)
+        return super().verify(hash, password)
+
+
+def test_wrong_passwords_sent_all_at_once_get_no_more_guesses_than_one_after_another(townhall):
+    import threading
+    from sync.workplace.accounts import LoginRefused
+
+    slow = _SlowHasher()
+    with open_accounts(townhall[0], hasher=slow) as accounts:
+        slow.checks = 0
+        start = threading.Barrier(12)
+        refused: list[str] = []
+
+        def guess(n: int) -> None:
+            start.wait()
+            try:
+                accounts.login("Erika", f"guess-number-{n}")
+            except LoginRefused as exc:
+                refused.append(exc.message)
+
+        threads = [threading.Thread(target=guess, args=(n,)) for n in range(12)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert len(refused) == 12
+        assert slow.checks == 3  # the free tries only; the other nine were refused as locked unchecked
+        with pytest.raises(LoginRefused):
+            accounts.login("erika", PASSWORD)  # locked now, even with the right password
 
 
 def test_the_lock_out_grows_with_every_further_failure():
