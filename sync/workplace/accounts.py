@@ -424,6 +424,15 @@ class AccountStore:
                 [utc_timestamp(), staff.username, action, reference, kiosk_id, service],
             )
 
+    def log_accesses(self, staff: Staff, action: str, items: list[tuple[str, str, str]]) -> None:
+        """Record the same action on many applications (``(code, kiosk id, service)``) at once."""
+        stamp = utc_timestamp()
+        with self._write() as db:
+            db.executemany(
+                "INSERT INTO access_log (at, username, action, reference, kiosk_id, service) VALUES (?, ?, ?, ?, ?, ?)",
+                [(stamp, staff.username, action, code, kiosk_id, service) for code, kiosk_id, service in items],
+            )
+
     def access_log(self, *, reference: str | None = None, limit: int = 500) -> list[AccessRecord]:
         """The latest openings first; of one application when ``reference`` is given."""
         where, params = ("WHERE reference = ?", [reference]) if reference else ("", [])

@@ -310,6 +310,20 @@ def test_the_head_of_office_sees_who_opened_what_and_never_its_content(client, t
     assert refcode.display(code) in only
 
 
+def test_an_export_shows_in_the_access_log_of_every_application_it_held(client, townhall):
+    exported = [arrive(*townhall), arrive(*townhall)]
+    login(client)
+    assert client.get("/export", params={"service": "kita_erstattung", "format": "csv"}).status_code == 200
+    client.post("/logout", data={"csrf_token": token(client)})
+    login(client, "chefin")
+    for code in exported:
+        # "Who has seen my application?": the clerk who downloaded it in the export did.
+        only = client.get("/access-log", params={"code": refcode.display(code)}).text
+        rows = re.findall(r"<tr><td[^>]*>.*?</tr>", only, re.S)
+        assert any("Erika Sachbearbeiterin" in row and "exportiert" in row and refcode.display(code) in row for row in rows)
+    assert "Mustermann" not in client.get("/access-log").text
+
+
 def test_a_damaged_application_is_shown_as_damaged_and_never_blocks_the_others(client, townhall):
     good = arrive(*townhall)
     bad = arrive(*townhall, flip=True)

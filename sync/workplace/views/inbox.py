@@ -269,7 +269,9 @@ def export_view(wp: Workplace, request: Request) -> Response:
     data, report = inbox.export_bytes(service, fmt)
     staff = wp.staff(request)
     assert staff is not None
-    wp.accounts.log_access(staff, "export", service, service=service)
+    # Each exported application was read: the access log names every one, so "who has seen my
+    # application?" is answered for exports too, not only for openings.
+    wp.accounts.log_accesses(staff, "export", [(code, kiosk_id, service) for kiosk_id, code in report.exported])
     headers = {"content-disposition": f'attachment; filename="{service}-{utc_timestamp()[:10]}.{fmt}"'}
     if report.skipped:
         # The download itself cannot carry a page; the header names what was left out.
