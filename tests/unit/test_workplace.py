@@ -429,6 +429,15 @@ def test_the_account_file_holds_no_password_and_is_for_the_service_user_only(tow
     assert all(row[0].startswith("$argon2id$") and PASSWORD not in row[0] for row in rows)
 
 
+def test_a_kiosk_cannot_plant_a_spreadsheet_formula_as_a_csv_heading(client, townhall):
+    arrive(*townhall, {**ANSWERS, '=HYPERLINK("http://evil.example","Bitte klicken")': "x", "@SUM(A1)": "=1+1"})
+    login(client)
+    export = client.get("/export", params={"service": "kita_erstattung", "format": "csv"})
+    heading, row = list(csv.reader(io.StringIO(export.content.decode("utf-8-sig")), delimiter=";"))[:2]
+    assert not any(cell.startswith(("=", "@", "+", "-")) for cell in heading + row)
+    assert '\'=HYPERLINK("http://evil.example","Bitte klicken")' in heading and "'=1+1" in row
+
+
 def test_json_of_the_export_is_for_programs(client, townhall):
     arrive(*townhall)
     login(client)
