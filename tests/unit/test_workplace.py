@@ -232,6 +232,19 @@ def test_a_form_without_the_csrf_token_is_refused_and_changes_nothing(client, to
     assert client.post("/login", data={"username": "erika", "password": PASSWORD}).status_code == 403
 
 
+def test_a_form_post_with_thousands_of_fields_is_refused_plainly_not_a_server_error(client, townhall):
+    code = arrive(*townhall)
+    login(client)
+    body = f"csrf_token={token(client)}&status=accepted&message=x&action=save&" + "&".join(f"f{n}=1" for n in range(5000))
+    answer = client.post(
+        f"/applications/{code}/status?kiosk=kiosk-lueder", content=body,
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
+    assert answer.status_code == 403 and "nicht von diesem Arbeitsplatz" in answer.text
+    with open_storage(townhall[0]) as storage:
+        assert storage.status_history(code) == []
+
+
 def test_a_clerk_cannot_open_the_access_log_or_manage_kiosks_and_it_cannot_read_applications(client, townhall):
     code = arrive(*townhall)
     login(client)
