@@ -294,7 +294,7 @@ class Inbox:
         data, keys, skipped = self._export(form_id, fmt)
         write_private_file(Path(out), data, self.lang)
         self.storage.mark_exported(keys, utc_timestamp())
-        return ExportReport(len(keys), skipped)
+        return ExportReport(len(keys), skipped, tuple(keys))
 
     def export_data(self, form_id: str, fmt: str) -> tuple[bytes, int]:
         """The same export as bytes (for ``--out -``), with the number of submissions in it."""

@@ -178,7 +178,7 @@ class AccountStore:
         self.path = Path(path)
         self.hasher = hasher or PasswordHasher()  # Argon2id with argon2-cffi's recommended cost
         self._ = translator(lang)
-        self._dummy_hash = self.hasher.hash(secrets.token_hex(16))
+        self._dummy = ""
         try:
             self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             conn = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None, timeout=10)
@@ -191,6 +191,14 @@ class AccountStore:
         except (OSError, sqlite3.Error) as exc:
             raise StoreError(f"The staff accounts {self.path} cannot be opened.", detail=repr(exc)) from exc
         self._lock = threading.RLock()
+
+    @property
+    def _dummy_hash(self) -> str:
+        """A hash to check unknown names against; made at the first login, not at every opening
+        (the command line opens this store only to write the access log)."""
+        if not self._dummy:
+            self._dummy = self.hasher.hash(secrets.token_hex(16))
+        return self._dummy
 
     def _write(self) -> "_Transaction":
         return _Transaction(self)
@@ -474,6 +482,23 @@ class _Transaction:
                 self.store._db.execute("ROLLBACK")
         finally:
             self.store._lock.release()
+
+
+COMMAND_LINE_SUFFIX = " (rathaus inbox)"
+"""Marks who opened an application on the command line in the access log: the system user, as
+``sudo`` reports it, is no workplace account."""
+
+
+def record_command_line_access(townhall_dir: Path, action: str, items: list[tuple[str, str, str]]) -> None:
+    """Write openings made with ``rathaus inbox`` (``(code, kiosk id, service)`` each) into the
+    same access log as the workplace's, so the head of office sees those too."""
+    import getpass
+    import os
+
+    who = os.environ.get("SUDO_USER") or getpass.getuser()
+    staff = Staff(who + COMMAND_LINE_SUFFIX, who, "it")
+    with open_accounts(townhall_dir) as accounts:
+        accounts.log_accesses(staff, action, items)
 
 
 def open_accounts(townhall_dir: Path, *, hasher: PasswordHasher | None = None, lang: str = "de") -> AccountStore:
