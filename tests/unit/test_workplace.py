@@ -337,6 +337,21 @@ def test_an_export_shows_in_the_access_log_of_every_application_it_held(client, 
     assert "Mustermann" not in client.get("/access-log").text
 
 
+def test_a_long_access_log_says_that_older_entries_are_found_by_code(client, townhall):
+    from sync.workplace.accounts import Staff
+
+    with open_accounts(townhall[0], hasher=CHEAP) as accounts:
+        clerk = Staff("erika", "Erika Sachbearbeiterin", "clerk")
+        accounts.log_access(clerk, "open", "7KQM2X9TJ", kiosk_id="kiosk-lueder", service="kita_erstattung")
+        accounts.log_accesses(clerk, "export", [(f"A{n:08d}", "kiosk-lueder", "kita_erstattung") for n in range(500)])
+    login(client, "chefin")
+    page = client.get("/access-log").text
+    assert "Nur die letzten 500 Einträge werden gezeigt" in page and "7KQ-M2X-9TJ" not in page
+    assert "mit dem Anliegen exportiert" in page
+    one = client.get("/access-log", params={"code": "7KQ-M2X-9TJ"}).text
+    assert "7KQ-M2X-9TJ" in one and "Nur die letzten" not in one
+
+
 def test_a_damaged_application_is_shown_as_damaged_and_never_blocks_the_others(client, townhall):
     good = arrive(*townhall)
     bad = arrive(*townhall, flip=True)
