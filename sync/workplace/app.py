@@ -224,6 +224,20 @@ class _PageHeaders:
         await self.app(scope, receive, with_headers)
 
 
+class _QuietStarlette(Starlette):
+    """Starlette answers an unexpected failure with the 500 page and then raises it again for the
+    server to log, and uvicorn logs the whole traceback with the exception's text, which could quote
+    an answer. The ``unexpected`` handler has already logged its type and place, so the failure
+    ends here (with ``RATHAUS_DEBUG`` set it goes on, traceback and all)."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        except Exception:
+            if scope["type"] != "http" or _debug():
+                raise
+
+
 def _secret(townhall_dir: Path) -> bytes:
     """The key that signs session cookies; made once, readable by the service's user only."""
     path = staff_dir(townhall_dir) / SECRET_FILE
@@ -313,7 +327,7 @@ def create_app(config: WorkplaceConfig) -> Starlette:
             if owns_storage:
                 storage.close()
 
-    app = Starlette(
+    app = _QuietStarlette(
         routes=routes,
         middleware=[
             Middleware(_PageHeaders),

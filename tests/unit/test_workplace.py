@@ -486,6 +486,24 @@ def test_an_unknown_page_and_an_unexpected_failure_are_plain_pages_without_a_tra
         assert "Traceback" not in broken.text and "ZeroDivision" not in broken.text
 
 
+def test_an_unexpected_failure_quoting_an_answer_never_reaches_the_server_log(townhall, monkeypatch, caplog):
+    import sync.inbox.paper
+
+    code = arrive(*townhall)
+
+    def broken_pdf(opened, **_kw):
+        raise ValueError(f"cannot set {opened.answers['child_name']}")  # as a library might word it
+
+    monkeypatch.setattr(sync.inbox.paper, "submission_pdf", broken_pdf)
+    app = create_app(WorkplaceConfig(townhall[0], hasher=CHEAP))
+    # What leaves the app is what uvicorn logs with its whole traceback and text.
+    with TestClient(app, follow_redirects=False, raise_server_exceptions=True) as client:
+        login(client)
+        answer = client.get(f"/applications/{code}/pdf?kiosk=kiosk-lueder")
+    assert answer.status_code == 500 and "schiefgegangen" in answer.text
+    assert "ValueError" in caplog.text and "Mustermann" not in caplog.text
+
+
 def test_a_file_upload_without_the_csrf_token_is_refused_too(client, townhall, tmp_path):
     login(client, "it")
     other = tmp_path / "kiosk3"
