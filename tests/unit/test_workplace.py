@@ -129,6 +129,15 @@ def test_a_login_sets_a_strict_httponly_session_cookie_and_logout_ends_it(client
     assert client.get("/inbox").status_code == 303
 
 
+def test_logging_in_over_an_open_session_ends_that_session(client):
+    login(client)
+    first = client.cookies["rk_session"]
+    login(client, "chefin")  # a colleague at the same browser, without logging out first
+    assert client.get("/access-log").status_code == 200
+    client.cookies.set("rk_session", first)
+    assert client.get("/inbox").status_code == 303  # the clerk's session is over
+
+
 def test_behind_the_tls_proxy_the_cookies_are_secure(townhall):
     app = create_app(WorkplaceConfig(townhall[0], hasher=CHEAP))
     with TestClient(app, base_url="https://rathaus.example", follow_redirects=False) as https:
