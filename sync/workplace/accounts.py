@@ -45,6 +45,8 @@ FREE_FAILURES = 3
 """Failed logins allowed before the lock-out starts (a typo or two is normal)."""
 FIRST_LOCK_SECONDS = 30
 MAX_LOCK_SECONDS = 3600
+FORGET_FAILURES_AFTER = dt.timedelta(days=1)
+"""Failed logins of a name nobody has tried since are forgotten after this (once unlocked)."""
 IDLE_MINUTES = 30
 MAX_SESSION_HOURS = 10
 
@@ -352,6 +354,12 @@ class AccountStore:
         """Refuse a locked name, else count this attempt as a failure (in one transaction, so two
         requests at once never both see the name unlocked) and return the failures so far."""
         with self._write() as db:
+            # Names tried by nobody for a day are forgotten once their lock is over: a stranger
+            # typing made-up names must not grow this table (and the Konten page) without end.
+            db.execute(
+                "DELETE FROM login_failures WHERE last_failure < ? AND (locked_until IS NULL OR locked_until < ?)",
+                [utc_timestamp(now - FORGET_FAILURES_AFTER), utc_timestamp(now)],
+            )
             row = db.execute("SELECT failures, locked_until FROM login_failures WHERE username = ?", [name]).fetchone()
             if row and row[1]:
                 left = (parse_timestamp(row[1]) - now).total_seconds()

@@ -205,6 +205,20 @@ def test_wrong_passwords_sent_all_at_once_get_no_more_guesses_than_one_after_ano
             accounts.login("erika", PASSWORD)  # locked now, even with the right password
 
 
+def test_made_up_names_are_forgotten_a_day_after_their_lock_ended(townhall):
+    from sync.workplace.accounts import LoginRefused
+
+    start = dt.datetime(2026, 3, 2, 8, 0, tzinfo=dt.timezone.utc)
+    with open_accounts(townhall[0], hasher=CHEAP) as accounts:
+        for n in range(50):
+            with pytest.raises(LoginRefused):
+                accounts.login(f"erfunden-{n}", "falsch-falsch", now=start)
+        with pytest.raises(LoginRefused):
+            accounts.login("erika", "falsch-falsch", now=start + dt.timedelta(days=1, minutes=1))
+        rows = accounts._db.execute("SELECT username FROM login_failures").fetchall()
+    assert rows == [("erika",)]
+
+
 def test_the_lock_out_grows_with_every_further_failure():
     assert [lock_seconds(n) for n in (1, 2, 3, 4, 5, 20)] == [0, 0, 30, 60, 120, 3600]
 
