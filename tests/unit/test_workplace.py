@@ -386,6 +386,9 @@ def test_a_damaged_application_is_shown_as_damaged_and_never_blocks_the_others(c
     assert client.get(f"/applications/{good}?kiosk=kiosk-lueder").status_code == 200
     export = client.get("/export", params={"service": "kita_erstattung", "format": "csv"})
     assert export.status_code == 200 and export.headers["x-rathaus-skipped"] == refcode.display(bad)
+    # The browser shows no header: the page with the download button says what the file lacks.
+    page = client.get("/inbox", params={"service": "kita_erstattung"}).text
+    assert f"Beschädigte Anträge (oben aufgeführt) fehlen im Export: {refcode.display(bad)}." in page
     rows = list(csv.reader(io.StringIO(export.content.decode("utf-8-sig")), delimiter=";"))
     assert [row[0] for row in rows[1:]] == [refcode.display(good)]
     assert "attachment" in export.headers["content-disposition"]
