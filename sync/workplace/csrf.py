@@ -61,7 +61,12 @@ class CSRFMiddleware:
         if scope["method"] not in ("GET", "HEAD", "OPTIONS"):
             body = await _read_body(receive)
             sent = "" if new else _sent_token(headers, body)
-            if body is None or not sent or not hmac.compare_digest(sent.encode(), token.encode()):
+            # Browsers say where a form came from. Another host of the town-hall network is the
+            # same "site" to SameSite cookies and could plant a token cookie for this one, so only
+            # this origin's own forms count (a client that does not say, e.g. a script, is judged
+            # by the token alone).
+            elsewhere = headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none")
+            if elsewhere or body is None or not sent or not hmac.compare_digest(sent.encode(), token.encode()):
                 response = self.refused(Request(scope))
                 await self._with_cookie(response, scope, token, new)(scope, _empty, send)
                 return

@@ -255,6 +255,27 @@ def test_a_form_without_the_csrf_token_is_refused_and_changes_nothing(client, to
     assert client.post("/login", data={"username": "erika", "password": PASSWORD}).status_code == 403
 
 
+def test_a_form_sent_from_another_host_of_the_network_is_refused_even_with_a_planted_token(client, townhall):
+    code = arrive(*townhall)
+    login(client)
+    # A sibling host (same site) can set a cookie for this one: it knows the token it planted.
+    for site in ("same-site", "cross-site"):
+        answer = client.post(
+            f"/applications/{code}/status?kiosk=kiosk-lueder",
+            data={"csrf_token": token(client), "status": "accepted", "message": "Bewilligt.", "action": "save"},
+            headers={"sec-fetch-site": site},
+        )
+        assert answer.status_code == 403
+    with open_storage(townhall[0]) as storage:
+        assert storage.status_history(code) == []
+    own = client.post(
+        f"/applications/{code}/status?kiosk=kiosk-lueder",
+        data={"csrf_token": token(client), "status": "accepted", "message": "Bewilligt.", "action": "save"},
+        headers={"sec-fetch-site": "same-origin"},
+    )
+    assert own.status_code == 303
+
+
 def test_a_form_post_with_thousands_of_fields_is_refused_plainly_not_a_server_error(client, townhall):
     code = arrive(*townhall)
     login(client)
