@@ -381,6 +381,17 @@ def test_an_export_shows_in_the_access_log_of_every_application_it_held(client, 
     assert "Mustermann" not in client.get("/access-log").text
 
 
+def test_the_access_log_shows_openings_on_the_command_line_by_the_sudo_user(client, townhall, monkeypatch):
+    from sync.workplace.accounts import record_command_line_access
+
+    monkeypatch.setenv("SUDO_USER", "i.it")
+    record_command_line_access(townhall[0], "open", [("7KQM2X9TJ", "kiosk-lueder", "kita_erstattung")])
+    login(client, "chefin")
+    page = client.get("/access-log", params={"code": "7KQ-M2X-9TJ"}).text
+    (row,) = re.findall(r"<tr><td[^>]*>.*?</tr>", page, re.S)
+    assert "i.it (rathaus inbox)" in row and row.count("rathaus inbox") == 1 and "geöffnet" in row
+
+
 def test_a_long_access_log_says_that_older_entries_are_found_by_code(client, townhall):
     from sync.workplace.accounts import Staff
 
