@@ -302,6 +302,16 @@ def create_app(config: WorkplaceConfig) -> Starlette:
             message=_("The form was too old or did not come from this workplace. Please go back, reload the page and try again."),
         )
 
+    def opened_from_elsewhere(request: Request) -> Response:
+        _ = translator(wp.lang(request))
+        return wp.render(
+            request,
+            "problem.html",
+            status_code=403,
+            message=_("This page was opened from another address. It opens only from the workplace itself, so that nobody can open applications in your name."),
+            continue_to=safe_next(_here(request)),
+        )
+
     def not_found(request: Request, exc: Exception) -> Response:
         _ = translator(wp.lang(request))
         status = getattr(exc, "status_code", 404)
@@ -331,7 +341,7 @@ def create_app(config: WorkplaceConfig) -> Starlette:
         routes=routes,
         middleware=[
             Middleware(_PageHeaders),
-            Middleware(csrf.CSRFMiddleware, refused=csrf_refused, secure=wp.secure),
+            Middleware(csrf.CSRFMiddleware, refused=csrf_refused, secure=wp.secure, elsewhere=opened_from_elsewhere),
         ],
         exception_handlers={HTTPException: not_found, 500: unexpected},
         lifespan=lifespan,

@@ -276,6 +276,24 @@ def test_a_form_sent_from_another_host_of_the_network_is_refused_even_with_a_pla
     assert own.status_code == 303
 
 
+def test_a_neighbouring_host_cannot_make_a_clerks_browser_open_print_or_export_in_her_name(client, townhall):
+    code = arrive(*townhall)
+    login(client)
+    for path in (f"/applications/{code}?kiosk=kiosk-lueder", f"/applications/{code}/pdf?kiosk=kiosk-lueder", "/export?service=kita_erstattung"):
+        # e.g. <img src="https://staff.rathaus.intern/..."> on another intranet host: same site, cookies go along
+        answer = client.get(path, headers={"sec-fetch-site": "same-site"})
+        assert answer.status_code == 403 and "von einer anderen Adresse" in answer.text
+    assert 'href="/applications/' in answer.text or 'href="/export?' in answer.text  # one click opens it here
+    with open_accounts(townhall[0], hasher=CHEAP) as accounts:
+        assert accounts.access_log() == []
+    with open_storage(townhall[0]) as storage:
+        (item,) = storage.items()
+    assert item.opened_at is None and item.exported_at is None
+    assert client.get("/login", headers={"sec-fetch-site": "cross-site"}).status_code in (200, 303)
+    assert client.get(f"/applications/{code}?kiosk=kiosk-lueder", headers={"sec-fetch-site": "none"}).status_code == 200
+    assert client.get(f"/applications/{code}?kiosk=kiosk-lueder", headers={"sec-fetch-site": "same-origin"}).status_code == 200
+
+
 def test_a_form_post_with_thousands_of_fields_is_refused_plainly_not_a_server_error(client, townhall):
     code = arrive(*townhall)
     login(client)
