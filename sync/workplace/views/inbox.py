@@ -27,6 +27,9 @@ from sync.workplace.app import Workplace, bind, needs
 from sync.workplace.areas import Area, register_area
 from sync.workplace.kiosk_words import kiosk_preview
 
+SKIPPED_IN_HEADER = 20
+"""Damaged applications an export names in its response header (the inbox page names all)."""
+
 FILTERS: dict[str, tuple[str, frozenset[str] | None]] = {
     "new": (N_("new"), frozenset({NO_STATUS})),
     "in_progress": (N_("in progress"), frozenset({"in_progress"})),
@@ -275,7 +278,11 @@ def export_view(wp: Workplace, request: Request) -> Response:
     headers = {"content-disposition": f'attachment; filename="{service}-{utc_timestamp()[:10]}.{fmt}"'}
     if report.skipped:
         # The download itself cannot carry a page; the header names what was left out.
-        headers["x-rathaus-skipped"] = ", ".join(item.reference for item in report.skipped)
+        # At most a few: a proxy refuses a whole answer whose headers outgrow its buffer (nginx:
+        # 4 KiB), and a stolen kiosk can plant hundreds. The inbox page names every one.
+        named = [item.reference for item in report.skipped[:SKIPPED_IN_HEADER]]
+        more = len(report.skipped) - len(named)
+        headers["x-rathaus-skipped"] = ", ".join(named) + (f", ... ({len(report.skipped)} in all)" if more else "")
     media = "text/csv; charset=utf-8" if fmt == "csv" else "application/json"
     return Response(data, media_type=media, headers=headers)
 
