@@ -161,6 +161,15 @@ def safe_next(target: str | None) -> str:
     return target
 
 
+def _page_of_form(request: Request) -> str:
+    """The page a form was sent from, to return to after logging in again: an answer's form lies
+    on its application's page, every other form on its area's first page."""
+    path = request.url.path
+    if path.endswith("/status"):
+        return safe_next(path[: -len("/status")] + (f"?{request.url.query}" if request.url.query else ""))
+    return safe_next("/" + path.strip("/").split("/")[0])
+
+
 def needs(action: str) -> Callable:
     """Decorate a view ``(wp, request)``: log in first, then ``may(staff, action)`` or 403."""
 
@@ -173,8 +182,8 @@ def needs(action: str) -> Callable:
                 if request.method == "GET":
                     return RedirectResponse(f"/login?next={quote(_here(request), safe='/?=&')}", status_code=303)
                 return wp.render(
-                    request, "login.html", status_code=401, next="/",
-                    error=_("Your session has ended. Please log in again."),
+                    request, "login.html", status_code=401, next=_page_of_form(request),
+                    error=_("Your session has ended, so what you sent last was not saved. Please log in again: you come back to the page you were on."),
                 )
             if not may(staff, action):
                 return wp.problem(request, _("This page is not open to your role."), status_code=403)

@@ -138,6 +138,22 @@ def test_logging_in_over_an_open_session_ends_that_session(client):
     assert client.get("/inbox").status_code == 303  # the clerk's session is over
 
 
+def test_an_answer_sent_after_the_session_ended_says_it_was_not_saved_and_leads_back_to_the_application(client, townhall):
+    code = arrive(*townhall)
+    login(client)
+    client.cookies.delete("rk_session")  # as after 30 minutes without a click
+    answer = client.post(
+        f"/applications/{code}/status?kiosk=kiosk-lueder",
+        data={"csrf_token": token(client), "status": "accepted", "message": "Bewilligt.", "action": "save"},
+    )
+    assert answer.status_code == 401 and "nicht gespeichert" in answer.text
+    login_form = answer.text[answer.text.index('action="/login"'):]
+    back = re.search(r'name="next" value="([^"]+)"', login_form).group(1).replace("&amp;", "&")
+    assert back == f"/applications/{code}?kiosk=kiosk-lueder"
+    again = client.post("/login", data={"username": "erika", "password": PASSWORD, "csrf_token": token(client), "next": back})
+    assert again.status_code == 303 and again.headers["location"] == back
+
+
 def test_behind_the_tls_proxy_the_cookies_are_secure(townhall):
     app = create_app(WorkplaceConfig(townhall[0], hasher=CHEAP))
     with TestClient(app, base_url="https://rathaus.example", follow_redirects=False) as https:
@@ -513,7 +529,7 @@ def test_the_weekly_chart_draws_what_the_table_beside_it_says(client, townhall):
     login(client)
     page = client.get("/stats").text
     assert "<svg" in page and page.count('class="bar"') == 8
-    assert re.search(r"Kita-Beiträge zurückbekommen</th>(<td>0</td>){7}<td>3</td><td>3</td>", page)
+    assert re.search(r"Kita-Beiträge zurückbekommen</th>(<td[^>]*>0</td>){7}<td[^>]*>3</td><td[^>]*>3</td>", page)
 
 
 def test_staff_can_switch_to_english_and_back(client, townhall):
