@@ -131,7 +131,9 @@ class Workplace:
             "may": lambda action, resource=None: may(staff, action, resource),
             "nav": [area for area in areas() if may(staff, area.action)],
             "path": request.url.path,
-            "here": _here(request),
+            # Where the language switch returns to: a page shown in answer to a form has no address
+            # of its own to load again, so it returns to the page the form lies on.
+            "here": _here(request) if request.method in ("GET", "HEAD") else _page_of_form(request),
             "csrf_field": Markup('<input type="hidden" name="{}" value="{}">').format(csrf.FIELD, token),
             **values,
         }

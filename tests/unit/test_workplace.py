@@ -154,6 +154,21 @@ def test_an_answer_sent_after_the_session_ended_says_it_was_not_saved_and_leads_
     assert again.status_code == 303 and again.headers["location"] == back
 
 
+def test_switching_language_on_a_preview_returns_to_the_application_not_to_a_missing_page(client, townhall):
+    code = arrive(*townhall)
+    login(client)
+    preview = client.post(
+        f"/applications/{code}/status?kiosk=kiosk-lueder",
+        data={"csrf_token": token(client), "status": "accepted", "message": "Bewilligt.", "action": "preview"},
+    )
+    switch = preview.text[preview.text.index('action="/language"'):]
+    back = re.search(r'name="next" value="([^"]+)"', switch).group(1).replace("&amp;", "&")
+    english = client.post("/language", data={"csrf_token": token(client), "lang": "en", "next": back})
+    assert english.status_code == 303
+    page = client.get(english.headers["location"])
+    assert page.status_code == 200 and refcode.display(code) in page.text
+
+
 def test_behind_the_tls_proxy_the_cookies_are_secure(townhall):
     app = create_app(WorkplaceConfig(townhall[0], hasher=CHEAP))
     with TestClient(app, base_url="https://rathaus.example", follow_redirects=False) as https:
