@@ -185,6 +185,7 @@ def run_show(args: argparse.Namespace) -> int:
     with _open_inbox(args, lang) as inbox:
         opened = inbox.open(args.reference, args.kiosk)
     meta = opened.meta
+    _record_access(args, "open", [(meta.code, meta.kiosk_id, meta.form_id)])
     lines = [
         f"{meta.service} — {meta.reference}",
         _("Filled in at kiosk {kiosk} on {moment}").format(kiosk=meta.kiosk_id, moment=local_time(meta.captured_at, lang)),
@@ -249,12 +250,14 @@ def run_export(args: argparse.Namespace) -> int:
     with _open_inbox(args, lang) as inbox:
         if _to_stdout(args.out):
             data, report = inbox.export_bytes(args.service, args.format)
+            _record_access(args, "export", [(code, kiosk_id, args.service) for kiosk_id, code in report.exported])
             _write_stdout(data)
             count = report.count
             print(n_("{count} application exported.", "{count} applications exported.", count).format(count=count), file=sys.stderr)
             _name_skipped(report.skipped, lang)
             return 0
         report = inbox.export_file(args.service, args.format, args.out)
+    _record_access(args, "export", [(code, kiosk_id, args.service) for kiosk_id, code in report.exported])
     count = report.count
     print(n_("{count} application written to {path}.", "{count} applications written to {path}.", count).format(count=count, path=args.out))
     _name_skipped(report.skipped, lang)
@@ -287,12 +290,21 @@ def run_pdf(args: argparse.Namespace) -> int:
         check_output_path(args.out, lang)  # before the application is opened and marked as opened
     with _open_inbox(args, lang) as inbox:
         data = inbox.pdf(args.reference, args.kiosk)
+        entry = inbox.entry(args.reference, args.kiosk)
+    _record_access(args, "pdf", [(entry.code, entry.kiosk_id, entry.form_id)])
     if _to_stdout(args.out):
         _write_stdout(data)
         return 0
     write_private_file(args.out, data, lang)
     print(_("PDF written to {path}.").format(path=args.out))
     return 0
+
+
+def _record_access(args: argparse.Namespace, action: str, items: list[tuple[str, str, str]]) -> None:
+    """The same access log as the workplace's: who opened which application when, never what it says."""
+    from sync.workplace.accounts import record_command_line_access
+
+    record_command_line_access(townhall_dir(args), action, items)
 
 
 def _to_stdout(out: Path) -> bool:
@@ -314,6 +326,8 @@ def run_status(args: argparse.Namespace) -> int:
     _ = translator(lang)
     with _open_inbox(args, lang) as inbox:
         update = inbox.set_status(args.reference, args.status, args.message, note=args.note, kiosk_id=args.kiosk)
+        entry = inbox.entry(update.reference, update.kiosk_id)
+    _record_access(args, "status", [(entry.code, entry.kiosk_id, entry.form_id)])
     print(
         _("{code}: status is now '{status}' (no. {serial}). The kiosk shows it after its next sync.").format(
             code=refcode.display(update.reference), status=status_label(update.status, _), serial=update.serial

@@ -42,7 +42,9 @@ def _columns(
             columns.setdefault(question.id, question.text("label", lang))
     for submission in submissions:
         for field_id in sorted(submission.answers):
-            columns.setdefault(field_id, field_id)
+            # A field id no definition knows comes from the kiosk as it is: a heading it makes is
+            # as hostile as an answer.
+            columns.setdefault(field_id, _safe_cell(field_id))
     return list(columns.items())
 
 

@@ -85,6 +85,8 @@ class ExportReport:
 
     count: int
     skipped: list[DamagedItem]
+    exported: tuple[ItemKey, ...] = ()
+    """``(kiosk id, code)`` of every application in the export: the access log names each one."""
 
 
 @dataclass(frozen=True)
@@ -297,7 +299,7 @@ class Inbox:
         data, keys, skipped = self._export(form_id, fmt)
         write_private_file(Path(out), data, self.lang)
         self.storage.mark_exported(keys, utc_timestamp())
-        return ExportReport(len(keys), skipped)
+        return ExportReport(len(keys), skipped, tuple(keys))
 
     def export_data(self, form_id: str, fmt: str) -> tuple[bytes, int]:
         """The same export as bytes (for ``--out -``), with the number of submissions in it."""
@@ -308,7 +310,7 @@ class Inbox:
         """The export as bytes (a download, standard output), naming what was left out."""
         data, keys, skipped = self._export(form_id, fmt)
         self.storage.mark_exported(keys, utc_timestamp())
-        return data, ExportReport(len(keys), skipped)
+        return data, ExportReport(len(keys), skipped, tuple(keys))
 
     def _export(self, form_id: str, fmt: str) -> tuple[bytes, list[ItemKey], list[DamagedItem]]:
         from sync.inbox.export import build_export, check_format

@@ -46,6 +46,8 @@ FREE_FAILURES = 3
 """Failed logins allowed before the lock-out starts (a typo or two is normal)."""
 FIRST_LOCK_SECONDS = 30
 MAX_LOCK_SECONDS = 3600
+FORGET_FAILURES_AFTER = dt.timedelta(days=1)
+"""Failed logins of a name nobody has tried since are forgotten after this (once unlocked)."""
 IDLE_MINUTES = 30
 MAX_SESSION_HOURS = 10
 
@@ -179,7 +181,7 @@ class AccountStore:
         self.path = Path(path)
         self.hasher = hasher or PasswordHasher()  # Argon2id with argon2-cffi's recommended cost
         self._ = translator(lang)
-        self._dummy_hash = self.hasher.hash(secrets.token_hex(16))
+        self._dummy = ""
         try:
             self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             create_private(self.path)  # 0600 before SQLite makes its log files, which take its mode
@@ -192,6 +194,14 @@ class AccountStore:
         except (OSError, sqlite3.Error) as exc:
             raise StoreError(f"The staff accounts {self.path} cannot be opened.", detail=repr(exc)) from exc
         self._lock = threading.RLock()
+
+    @property
+    def _dummy_hash(self) -> str:
+        """A hash to check unknown names against; made at the first login, not at every opening
+        (the command line opens this store only to write the access log)."""
+        if not self._dummy:
+            self._dummy = self.hasher.hash(secrets.token_hex(16))
+        return self._dummy
 
     def _write(self) -> "_Transaction":
         return _Transaction(self)
@@ -284,9 +294,10 @@ class AccountStore:
         """Check name and password; a new session token on success, ``LoginRefused`` otherwise."""
         now = now or _now()
         name = normalise_username(username)[:128]
-        locked = self._locked_for(name, now)
-        if locked:
-            raise self._locked_message(locked)
+        # The attempt counts as a failure before the (slow) password check and is forgiven only
+        # when the password fits: many requests sent at once for one name get no more guesses
+        # than the same requests one after another.
+        failures = self._begin_attempt(name, now)
         with self._lock:
             row = self._db.execute(
                 "SELECT password_hash FROM accounts WHERE username = ? AND disabled_at IS NULL", [name]
@@ -298,7 +309,6 @@ class AccountStore:
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             ok = False
         if not ok:
-            failures = self._count_failure(name, now)
             seconds = lock_seconds(failures)
             if seconds:
                 raise self._locked_message(seconds)
@@ -341,9 +351,21 @@ class AccountStore:
         left = (parse_timestamp(row[0]) - now).total_seconds()
         return int(left) + 1 if left > 0 else 0
 
-    def _count_failure(self, name: str, now: dt.datetime) -> int:
+    def _begin_attempt(self, name: str, now: dt.datetime) -> int:
+        """Refuse a locked name, else count this attempt as a failure (in one transaction, so two
+        requests at once never both see the name unlocked) and return the failures so far."""
         with self._write() as db:
-            row = db.execute("SELECT failures FROM login_failures WHERE username = ?", [name]).fetchone()
+            # Names tried by nobody for a day are forgotten once their lock is over: a stranger
+            # typing made-up names must not grow this table (and the Konten page) without end.
+            db.execute(
+                "DELETE FROM login_failures WHERE last_failure < ? AND (locked_until IS NULL OR locked_until < ?)",
+                [utc_timestamp(now - FORGET_FAILURES_AFTER), utc_timestamp(now)],
+            )
+            row = db.execute("SELECT failures, locked_until FROM login_failures WHERE username = ?", [name]).fetchone()
+            if row and row[1]:
+                left = (parse_timestamp(row[1]) - now).total_seconds()
+                if left > 0:
+                    raise self._locked_message(int(left) + 1)
             failures = (row[0] if row else 0) + 1
             seconds = lock_seconds(failures)
             until = utc_timestamp(now + dt.timedelta(seconds=seconds)) if seconds else None
@@ -419,6 +441,15 @@ class AccountStore:
                 [utc_timestamp(), staff.username, action, reference, kiosk_id, service],
             )
 
+    def log_accesses(self, staff: Staff, action: str, items: list[tuple[str, str, str]]) -> None:
+        """Record the same action on many applications (``(code, kiosk id, service)``) at once."""
+        stamp = utc_timestamp()
+        with self._write() as db:
+            db.executemany(
+                "INSERT INTO access_log (at, username, action, reference, kiosk_id, service) VALUES (?, ?, ?, ?, ?, ?)",
+                [(stamp, staff.username, action, code, kiosk_id, service) for code, kiosk_id, service in items],
+            )
+
     def access_log(self, *, reference: str | None = None, limit: int = 500) -> list[AccessRecord]:
         """The latest openings first; of one application when ``reference`` is given."""
         where, params = ("WHERE reference = ?", [reference]) if reference else ("", [])
@@ -460,6 +491,23 @@ class _Transaction:
                 self.store._db.execute("ROLLBACK")
         finally:
             self.store._lock.release()
+
+
+COMMAND_LINE_SUFFIX = " (rathaus inbox)"
+"""Marks who opened an application on the command line in the access log: the system user, as
+``sudo`` reports it, is no workplace account."""
+
+
+def record_command_line_access(townhall_dir: Path, action: str, items: list[tuple[str, str, str]]) -> None:
+    """Write openings made with ``rathaus inbox`` (``(code, kiosk id, service)`` each) into the
+    same access log as the workplace's, so the head of office sees those too."""
+    import getpass
+    import os
+
+    who = os.environ.get("SUDO_USER") or getpass.getuser()
+    staff = Staff(who + COMMAND_LINE_SUFFIX, who, "it")
+    with open_accounts(townhall_dir) as accounts:
+        accounts.log_accesses(staff, action, items)
 
 
 def open_accounts(townhall_dir: Path, *, hasher: PasswordHasher | None = None, lang: str = "de") -> AccountStore:

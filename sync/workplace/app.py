@@ -131,7 +131,9 @@ class Workplace:
             "may": lambda action, resource=None: may(staff, action, resource),
             "nav": [area for area in areas() if may(staff, area.action)],
             "path": request.url.path,
-            "here": _here(request),
+            # Where the language switch returns to: a page shown in answer to a form has no address
+            # of its own to load again, so it returns to the page the form lies on.
+            "here": _here(request) if request.method in ("GET", "HEAD") else _page_of_form(request),
             "csrf_field": Markup('<input type="hidden" name="{}" value="{}">').format(csrf.FIELD, token),
             **values,
         }
@@ -161,6 +163,15 @@ def safe_next(target: str | None) -> str:
     return target
 
 
+def _page_of_form(request: Request) -> str:
+    """The page a form was sent from, to return to after logging in again: an answer's form lies
+    on its application's page, every other form on its area's first page."""
+    path = request.url.path
+    if path.endswith("/status"):
+        return safe_next(path[: -len("/status")] + (f"?{request.url.query}" if request.url.query else ""))
+    return safe_next("/" + path.strip("/").split("/")[0])
+
+
 def needs(action: str) -> Callable:
     """Decorate a view ``(wp, request)``: log in first, then ``may(staff, action)`` or 403."""
 
@@ -173,8 +184,8 @@ def needs(action: str) -> Callable:
                 if request.method == "GET":
                     return RedirectResponse(f"/login?next={quote(_here(request), safe='/?=&')}", status_code=303)
                 return wp.render(
-                    request, "login.html", status_code=401, next="/",
-                    error=_("Your session has ended. Please log in again."),
+                    request, "login.html", status_code=401, next=_page_of_form(request),
+                    error=_("Your session has ended, so what you sent last was not saved. Please log in again: you come back to the page you were on."),
                 )
             if not may(staff, action):
                 return wp.problem(request, _("This page is not open to your role."), status_code=403)
@@ -222,6 +233,20 @@ class _PageHeaders:
             await send(message)
 
         await self.app(scope, receive, with_headers)
+
+
+class _QuietStarlette(Starlette):
+    """Starlette answers an unexpected failure with the 500 page and then raises it again for the
+    server to log, and uvicorn logs the whole traceback with the exception's text, which could quote
+    an answer. The ``unexpected`` handler has already logged its type and place, so the failure
+    ends here (with ``RATHAUS_DEBUG`` set it goes on, traceback and all)."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        except Exception:
+            if scope["type"] != "http" or _debug():
+                raise
 
 
 def _secret(townhall_dir: Path) -> bytes:
@@ -288,6 +313,16 @@ def create_app(config: WorkplaceConfig) -> Starlette:
             message=_("The form was too old or did not come from this workplace. Please go back, reload the page and try again."),
         )
 
+    def opened_from_elsewhere(request: Request) -> Response:
+        _ = translator(wp.lang(request))
+        return wp.render(
+            request,
+            "problem.html",
+            status_code=403,
+            message=_("This page was opened from another address. It opens only from the workplace itself, so that nobody can open applications in your name."),
+            continue_to=safe_next(_here(request)),
+        )
+
     def not_found(request: Request, exc: Exception) -> Response:
         _ = translator(wp.lang(request))
         status = getattr(exc, "status_code", 404)
@@ -313,11 +348,11 @@ def create_app(config: WorkplaceConfig) -> Starlette:
             if owns_storage:
                 storage.close()
 
-    app = Starlette(
+    app = _QuietStarlette(
         routes=routes,
         middleware=[
             Middleware(_PageHeaders),
-            Middleware(csrf.CSRFMiddleware, refused=csrf_refused, secure=wp.secure),
+            Middleware(csrf.CSRFMiddleware, refused=csrf_refused, secure=wp.secure, elsewhere=opened_from_elsewhere),
         ],
         exception_handlers={HTTPException: not_found, 500: unexpected},
         lifespan=lifespan,

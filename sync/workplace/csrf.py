@@ -42,10 +42,18 @@ def token_for(scope: Scope) -> str:
 
 
 class CSRFMiddleware:
-    def __init__(self, app: ASGIApp, *, refused: Callable[[Request], Response], secure: Callable[[Scope], bool]) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        refused: Callable[[Request], Response],
+        secure: Callable[[Scope], bool],
+        elsewhere: Callable[[Request], Response] | None = None,
+    ) -> None:
         self.app = app
         self.refused = refused
         self.secure = secure
+        self.elsewhere = elsewhere
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -58,10 +66,19 @@ class CSRFMiddleware:
             token = secrets.token_urlsafe(32)
         scope.setdefault("state", {})["csrf_token"] = token
 
+        if scope["method"] in ("GET", "HEAD") and self.elsewhere is not None and _from_elsewhere(headers, scope["path"]):
+            response = self.elsewhere(Request(scope))
+            await self._with_cookie(response, scope, token, new)(scope, _empty, send)
+            return
         if scope["method"] not in ("GET", "HEAD", "OPTIONS"):
             body = await _read_body(receive)
             sent = "" if new else _sent_token(headers, body)
-            if body is None or not sent or not hmac.compare_digest(sent.encode(), token.encode()):
+            # Browsers say where a form came from. Another host of the town-hall network is the
+            # same "site" to SameSite cookies and could plant a token cookie for this one, so only
+            # this origin's own forms count (a client that does not say, e.g. a script, is judged
+            # by the token alone).
+            elsewhere = headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none")
+            if elsewhere or body is None or not sent or not hmac.compare_digest(sent.encode(), token.encode()):
                 response = self.refused(Request(scope))
                 await self._with_cookie(response, scope, token, new)(scope, _empty, send)
                 return
@@ -80,6 +97,20 @@ class CSRFMiddleware:
         if new:
             response.raw_headers.append((b"set-cookie", _set_cookie(token, self.secure(scope)).encode("latin-1")))
         return response
+
+
+OPEN_FROM_ANYWHERE = ("/", "/login")
+"""Entry points another page may link to; everything else opens only from the workplace itself."""
+
+
+def _from_elsewhere(headers: Headers, path: str) -> bool:
+    """A page another site (or another host of the same site) made the browser load: opening an
+    application, a PDF or an export is written into the access log, so an image tag on a
+    neighbouring intranet host must not do it in a clerk's name."""
+    site = headers.get("sec-fetch-site", "same-origin")
+    if site in ("same-origin", "none"):
+        return False
+    return path not in OPEN_FROM_ANYWHERE and not path.startswith("/static/")
 
 
 def _set_cookie(token: str, secure: bool) -> str:
@@ -128,7 +159,10 @@ def _sent_token(headers: Headers, body: bytes | None) -> str:
         return ""
     kind = headers.get("content-type", "").split(";")[0].strip().lower()
     if kind == "application/x-www-form-urlencoded":
-        values = parse_qs(body.decode("latin-1"), max_num_fields=200).get(FIELD, [])
+        try:
+            values = parse_qs(body.decode("latin-1"), max_num_fields=200).get(FIELD, [])
+        except ValueError:  # more fields than any form of the workplace has: no token
+            return ""
         return values[0] if values else ""
     if kind == "multipart/form-data":
         return _multipart_field(headers.get("content-type", ""), body)

@@ -251,3 +251,19 @@ def test_show_refuses_an_application_no_enrolled_kiosk_signed(townhall_dir, caps
     assert main(["inbox", "show", reference]) == 1
     captured = capsys.readouterr()
     assert "gefälscht" in captured.err and "Erika" not in captured.out + captured.err
+
+
+def test_openings_on_the_command_line_are_in_the_workplace_access_log_without_content(code, townhall_dir, capsys, monkeypatch, tmp_path):
+    from sync.workplace.accounts import open_accounts
+
+    monkeypatch.setenv("SUDO_USER", "m.schulz")
+    assert main(["inbox", "show", code]) == 0
+    assert main(["inbox", "pdf", code, "--out", str(tmp_path / "a.pdf")]) == 0
+    assert main(["inbox", "export", "--service", "kita_erstattung", "--out", str(tmp_path / "k.csv")]) == 0
+    assert main(["inbox", "status", code, "in_progress"]) == 0
+    with open_accounts(townhall_dir) as accounts:
+        records = accounts.access_log(reference=code)
+    assert [(r.action, r.username, r.kiosk_id, r.service) for r in reversed(records)] == [
+        (action, "m.schulz (rathaus inbox)", "kiosk-lueder", "kita_erstattung") for action in ("open", "pdf", "export", "status")
+    ]
+    assert "Mustermann" not in (townhall_dir / "staff" / "staff.db").read_bytes().decode("latin-1")

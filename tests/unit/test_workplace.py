@@ -9,6 +9,7 @@ import io
 import json
 import re
 import sqlite3
+import time
 import warnings
 
 import pytest
@@ -128,6 +129,46 @@ def test_a_login_sets_a_strict_httponly_session_cookie_and_logout_ends_it(client
     assert client.get("/inbox").status_code == 303
 
 
+def test_logging_in_over_an_open_session_ends_that_session(client):
+    login(client)
+    first = client.cookies["rk_session"]
+    login(client, "chefin")  # a colleague at the same browser, without logging out first
+    assert client.get("/access-log").status_code == 200
+    client.cookies.set("rk_session", first)
+    assert client.get("/inbox").status_code == 303  # the clerk's session is over
+
+
+def test_an_answer_sent_after_the_session_ended_says_it_was_not_saved_and_leads_back_to_the_application(client, townhall):
+    code = arrive(*townhall)
+    login(client)
+    client.cookies.delete("rk_session")  # as after 30 minutes without a click
+    answer = client.post(
+        f"/applications/{code}/status?kiosk=kiosk-lueder",
+        data={"csrf_token": token(client), "status": "accepted", "message": "Bewilligt.", "action": "save"},
+    )
+    assert answer.status_code == 401 and "nicht gespeichert" in answer.text
+    login_form = answer.text[answer.text.index('action="/login"'):]
+    back = re.search(r'name="next" value="([^"]+)"', login_form).group(1).replace("&amp;", "&")
+    assert back == f"/applications/{code}?kiosk=kiosk-lueder"
+    again = client.post("/login", data={"username": "erika", "password": PASSWORD, "csrf_token": token(client), "next": back})
+    assert again.status_code == 303 and again.headers["location"] == back
+
+
+def test_switching_language_on_a_preview_returns_to_the_application_not_to_a_missing_page(client, townhall):
+    code = arrive(*townhall)
+    login(client)
+    preview = client.post(
+        f"/applications/{code}/status?kiosk=kiosk-lueder",
+        data={"csrf_token": token(client), "status": "accepted", "message": "Bewilligt.", "action": "preview"},
+    )
+    switch = preview.text[preview.text.index('action="/language"'):]
+    back = re.search(r'name="next" value="([^"]+)"', switch).group(1).replace("&amp;", "&")
+    english = client.post("/language", data={"csrf_token": token(client), "lang": "en", "next": back})
+    assert english.status_code == 303
+    page = client.get(english.headers["location"])
+    assert page.status_code == 200 and refcode.display(code) in page.text
+
+
 def test_behind_the_tls_proxy_the_cookies_are_secure(townhall):
     app = create_app(WorkplaceConfig(townhall[0], hasher=CHEAP))
     with TestClient(app, base_url="https://rathaus.example", follow_redirects=False) as https:
@@ -152,6 +193,61 @@ def test_a_wrong_password_is_refused_and_repeated_ones_lock_the_name_even_across
     for _ in range(3):
         answer = login(client, username="gibt-es-nicht", password="falsch-falsch")
     assert "Zu viele falsche Passwörter" in answer.text
+
+
+class _SlowHasher(PasswordHasher):
+    """A password check that takes a while, as Argon2id does on the real machine; counts checks."""
+
+    def __init__(self) -> None:
+        super().__init__(time_cost=1, memory_cost=8192, parallelism=1)
+        self.checks = 0
+
+    def verify(self, hash, password):  # noqa: A002
+        self.checks += 1
+        time.sleep(0.3)
+        return super().verify(hash, password)
+
+
+def test_wrong_passwords_sent_all_at_once_get_no_more_guesses_than_one_after_another(townhall):
+    import threading
+    from sync.workplace.accounts import LoginRefused
+
+    slow = _SlowHasher()
+    with open_accounts(townhall[0], hasher=slow) as accounts:
+        slow.checks = 0
+        start = threading.Barrier(12)
+        refused: list[str] = []
+
+        def guess(n: int) -> None:
+            start.wait()
+            try:
+                accounts.login("Erika", f"guess-number-{n}")
+            except LoginRefused as exc:
+                refused.append(exc.message)
+
+        threads = [threading.Thread(target=guess, args=(n,)) for n in range(12)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert len(refused) == 12
+        assert slow.checks == 3  # the free tries only; the other nine were refused as locked unchecked
+        with pytest.raises(LoginRefused):
+            accounts.login("erika", PASSWORD)  # locked now, even with the right password
+
+
+def test_made_up_names_are_forgotten_a_day_after_their_lock_ended(townhall):
+    from sync.workplace.accounts import LoginRefused
+
+    start = dt.datetime(2026, 3, 2, 8, 0, tzinfo=dt.timezone.utc)
+    with open_accounts(townhall[0], hasher=CHEAP) as accounts:
+        for n in range(50):
+            with pytest.raises(LoginRefused):
+                accounts.login(f"erfunden-{n}", "falsch-falsch", now=start)
+        with pytest.raises(LoginRefused):
+            accounts.login("erika", "falsch-falsch", now=start + dt.timedelta(days=1, minutes=1))
+        rows = accounts._db.execute("SELECT username FROM login_failures").fetchall()
+    assert rows == [("erika",)]
 
 
 def test_the_lock_out_grows_with_every_further_failure():
@@ -188,6 +284,58 @@ def test_a_form_without_the_csrf_token_is_refused_and_changes_nothing(client, to
     with open_storage(townhall[0]) as storage:
         assert storage.status_history(code) == []
     assert client.post("/login", data={"username": "erika", "password": PASSWORD}).status_code == 403
+
+
+def test_a_form_sent_from_another_host_of_the_network_is_refused_even_with_a_planted_token(client, townhall):
+    code = arrive(*townhall)
+    login(client)
+    # A sibling host (same site) can set a cookie for this one: it knows the token it planted.
+    for site in ("same-site", "cross-site"):
+        answer = client.post(
+            f"/applications/{code}/status?kiosk=kiosk-lueder",
+            data={"csrf_token": token(client), "status": "accepted", "message": "Bewilligt.", "action": "save"},
+            headers={"sec-fetch-site": site},
+        )
+        assert answer.status_code == 403
+    with open_storage(townhall[0]) as storage:
+        assert storage.status_history(code) == []
+    own = client.post(
+        f"/applications/{code}/status?kiosk=kiosk-lueder",
+        data={"csrf_token": token(client), "status": "accepted", "message": "Bewilligt.", "action": "save"},
+        headers={"sec-fetch-site": "same-origin"},
+    )
+    assert own.status_code == 303
+
+
+def test_a_neighbouring_host_cannot_make_a_clerks_browser_open_print_or_export_in_her_name(client, townhall):
+    code = arrive(*townhall)
+    login(client)
+    for path in (f"/applications/{code}?kiosk=kiosk-lueder", f"/applications/{code}/pdf?kiosk=kiosk-lueder", "/export?service=kita_erstattung"):
+        # e.g. <img src="https://staff.rathaus.intern/..."> on another intranet host: same site, cookies go along
+        answer = client.get(path, headers={"sec-fetch-site": "same-site"})
+        assert answer.status_code == 403 and "von einer anderen Adresse" in answer.text
+    assert 'href="/applications/' in answer.text or 'href="/export?' in answer.text  # one click opens it here
+    with open_accounts(townhall[0], hasher=CHEAP) as accounts:
+        assert accounts.access_log() == []
+    with open_storage(townhall[0]) as storage:
+        (item,) = storage.items()
+    assert item.opened_at is None and item.exported_at is None
+    assert client.get("/login", headers={"sec-fetch-site": "cross-site"}).status_code in (200, 303)
+    assert client.get(f"/applications/{code}?kiosk=kiosk-lueder", headers={"sec-fetch-site": "none"}).status_code == 200
+    assert client.get(f"/applications/{code}?kiosk=kiosk-lueder", headers={"sec-fetch-site": "same-origin"}).status_code == 200
+
+
+def test_a_form_post_with_thousands_of_fields_is_refused_plainly_not_a_server_error(client, townhall):
+    code = arrive(*townhall)
+    login(client)
+    body = f"csrf_token={token(client)}&status=accepted&message=x&action=save&" + "&".join(f"f{n}=1" for n in range(5000))
+    answer = client.post(
+        f"/applications/{code}/status?kiosk=kiosk-lueder", content=body,
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
+    assert answer.status_code == 403 and "nicht von diesem Arbeitsplatz" in answer.text
+    with open_storage(townhall[0]) as storage:
+        assert storage.status_history(code) == []
 
 
 def test_a_clerk_cannot_open_the_access_log_or_manage_kiosks_and_it_cannot_read_applications(client, townhall):
@@ -268,6 +416,46 @@ def test_the_head_of_office_sees_who_opened_what_and_never_its_content(client, t
     assert refcode.display(code) in only
 
 
+def test_an_export_shows_in_the_access_log_of_every_application_it_held(client, townhall):
+    exported = [arrive(*townhall), arrive(*townhall)]
+    login(client)
+    assert client.get("/export", params={"service": "kita_erstattung", "format": "csv"}).status_code == 200
+    client.post("/logout", data={"csrf_token": token(client)})
+    login(client, "chefin")
+    for code in exported:
+        # "Who has seen my application?": the clerk who downloaded it in the export did.
+        only = client.get("/access-log", params={"code": refcode.display(code)}).text
+        rows = re.findall(r"<tr><td[^>]*>.*?</tr>", only, re.S)
+        assert any("Erika Sachbearbeiterin" in row and "exportiert" in row and refcode.display(code) in row for row in rows)
+    assert "Mustermann" not in client.get("/access-log").text
+
+
+def test_the_access_log_shows_openings_on_the_command_line_by_the_sudo_user(client, townhall, monkeypatch):
+    from sync.workplace.accounts import record_command_line_access
+
+    monkeypatch.setenv("SUDO_USER", "i.it")
+    record_command_line_access(townhall[0], "open", [("7KQM2X9TJ", "kiosk-lueder", "kita_erstattung")])
+    login(client, "chefin")
+    page = client.get("/access-log", params={"code": "7KQ-M2X-9TJ"}).text
+    (row,) = re.findall(r"<tr><td[^>]*>.*?</tr>", page, re.S)
+    assert "i.it (rathaus inbox)" in row and row.count("rathaus inbox") == 1 and "geöffnet" in row
+
+
+def test_a_long_access_log_says_that_older_entries_are_found_by_code(client, townhall):
+    from sync.workplace.accounts import Staff
+
+    with open_accounts(townhall[0], hasher=CHEAP) as accounts:
+        clerk = Staff("erika", "Erika Sachbearbeiterin", "clerk")
+        accounts.log_access(clerk, "open", "7KQM2X9TJ", kiosk_id="kiosk-lueder", service="kita_erstattung")
+        accounts.log_accesses(clerk, "export", [(f"A{n:08d}", "kiosk-lueder", "kita_erstattung") for n in range(500)])
+    login(client, "chefin")
+    page = client.get("/access-log").text
+    assert "Nur die letzten 500 Einträge werden gezeigt" in page and "7KQ-M2X-9TJ" not in page
+    assert "mit dem Anliegen exportiert" in page
+    one = client.get("/access-log", params={"code": "7KQ-M2X-9TJ"}).text
+    assert "7KQ-M2X-9TJ" in one and "Nur die letzten" not in one
+
+
 def test_a_damaged_application_is_shown_as_damaged_and_never_blocks_the_others(client, townhall):
     good = arrive(*townhall)
     bad = arrive(*townhall, flip=True)
@@ -279,6 +467,9 @@ def test_a_damaged_application_is_shown_as_damaged_and_never_blocks_the_others(c
     assert client.get(f"/applications/{good}?kiosk=kiosk-lueder").status_code == 200
     export = client.get("/export", params={"service": "kita_erstattung", "format": "csv"})
     assert export.status_code == 200 and export.headers["x-rathaus-skipped"] == refcode.display(bad)
+    # The browser shows no header: the page with the download button says what the file lacks.
+    page = client.get("/inbox", params={"service": "kita_erstattung"}).text
+    assert f"Beschädigte Anträge (oben aufgeführt) fehlen im Export: {refcode.display(bad)}." in page
     rows = list(csv.reader(io.StringIO(export.content.decode("utf-8-sig")), delimiter=";"))
     assert [row[0] for row in rows[1:]] == [refcode.display(good)]
     assert "attachment" in export.headers["content-disposition"]
@@ -304,6 +495,10 @@ def test_a_paper_application_joins_the_same_list_and_takes_a_status(client, town
     assert code in client.get("/inbox", params={"filter": "in_progress"}).text
 
 
+def _squash_fp(text: str) -> str:
+    return "".join(ch for ch in text.upper() if ch.isalnum())
+
+
 def test_kiosks_at_a_glance_warn_about_a_silent_kiosk_and_enrol_only_with_the_right_fingerprint(client, townhall, tmp_path):
     townhall_dir, _kiosk_dir = townhall
     login(client, "it")
@@ -320,7 +515,9 @@ def test_kiosks_at_a_glance_warn_about_a_silent_kiosk_and_enrol_only_with_the_ri
     checked = client.post(
         "/kiosks/check", data={"csrf_token": token(client)}, files={"request_file": ("enrolment.json", data, "application/json")}
     )
-    assert checked.status_code == 200 and request.fingerprint in checked.text
+    # Only the kiosk's own screen can give the fingerprint: one shown here would just be copied.
+    assert checked.status_code == 200 and "kiosk-schernebeck" in checked.text
+    assert _squash_fp(request.fingerprint) not in _squash_fp(checked.text)
     hidden = re.search(r'name="request" value="([^"]+)"', checked.text).group(1)
     wrong = client.post("/kiosks/approve", data={"csrf_token": token(client), "request": hidden, "fingerprint": "0000-1111-2222-3333-4444"})
     assert wrong.status_code == 400 and "Nicht zulassen" in wrong.text
@@ -347,7 +544,7 @@ def test_the_weekly_chart_draws_what_the_table_beside_it_says(client, townhall):
     login(client)
     page = client.get("/stats").text
     assert "<svg" in page and page.count('class="bar"') == 8
-    assert re.search(r"Kita-Beiträge zurückbekommen</th>(<td>0</td>){7}<td>3</td><td>3</td>", page)
+    assert re.search(r"Kita-Beiträge zurückbekommen</th>(<td[^>]*>0</td>){7}<td[^>]*>3</td><td[^>]*>3</td>", page)
 
 
 def test_staff_can_switch_to_english_and_back(client, townhall):
@@ -373,6 +570,26 @@ def test_the_account_file_holds_no_password_and_is_for_the_service_user_only(tow
     assert all(row[0].startswith("$argon2id$") and PASSWORD not in row[0] for row in rows)
 
 
+def test_a_kiosk_cannot_plant_a_spreadsheet_formula_as_a_csv_heading(client, townhall):
+    arrive(*townhall, {**ANSWERS, '=HYPERLINK("http://evil.example","Bitte klicken")': "x", "@SUM(A1)": "=1+1"})
+    login(client)
+    export = client.get("/export", params={"service": "kita_erstattung", "format": "csv"})
+    heading, row = list(csv.reader(io.StringIO(export.content.decode("utf-8-sig")), delimiter=";"))[:2]
+    assert not any(cell.startswith(("=", "@", "+", "-")) for cell in heading + row)
+    assert '\'=HYPERLINK("http://evil.example","Bitte klicken")' in heading and "'=1+1" in row
+
+
+def test_many_planted_damaged_items_are_named_only_a_few_in_the_download_header(client, townhall):
+    good = arrive(*townhall)
+    for _ in range(40):
+        arrive(*townhall, flip=True)
+    login(client)
+    export = client.get("/export", params={"service": "kita_erstattung", "format": "csv"})
+    assert export.status_code == 200 and refcode.display(good) in export.content.decode("utf-8-sig")
+    header = export.headers["x-rathaus-skipped"]
+    assert len(header) < 400 and header.endswith("(40 in all)")  # 400 codes would be 5 KiB: more than nginx buffers by default
+
+
 def test_json_of_the_export_is_for_programs(client, townhall):
     arrive(*townhall)
     login(client)
@@ -391,6 +608,24 @@ def test_an_unknown_page_and_an_unexpected_failure_are_plain_pages_without_a_tra
         broken = client.get("/inbox")
         assert broken.status_code == 500 and "schiefgegangen" in broken.text
         assert "Traceback" not in broken.text and "ZeroDivision" not in broken.text
+
+
+def test_an_unexpected_failure_quoting_an_answer_never_reaches_the_server_log(townhall, monkeypatch, caplog):
+    import sync.inbox.paper
+
+    code = arrive(*townhall)
+
+    def broken_pdf(opened, **_kw):
+        raise ValueError(f"cannot set {opened.answers['child_name']}")  # as a library might word it
+
+    monkeypatch.setattr(sync.inbox.paper, "submission_pdf", broken_pdf)
+    app = create_app(WorkplaceConfig(townhall[0], hasher=CHEAP))
+    # What leaves the app is what uvicorn logs with its whole traceback and text.
+    with TestClient(app, follow_redirects=False, raise_server_exceptions=True) as client:
+        login(client)
+        answer = client.get(f"/applications/{code}/pdf?kiosk=kiosk-lueder")
+    assert answer.status_code == 500 and "schiefgegangen" in answer.text
+    assert "ValueError" in caplog.text and "Mustermann" not in caplog.text
 
 
 def test_a_file_upload_without_the_csrf_token_is_refused_too(client, townhall, tmp_path):

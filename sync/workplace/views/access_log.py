@@ -15,12 +15,15 @@ from sync.inbox import local_time
 from sync.workplace.app import Workplace, bind, needs
 from sync.workplace.areas import Area, register_area
 
+SHOWN = 500
+"""Entries on one page, the latest first; older ones are found by receipt code."""
+
 ACTIONS = {
     "open": N_("opened"),
     "open-damaged": N_("tried to open (damaged)"),
     "pdf": N_("printed as PDF"),
     "pdf-damaged": N_("tried to print (damaged)"),
-    "export": N_("exported the service"),
+    "export": N_("exported with its service"),
     "status": N_("answered"),
     "paper": N_("recorded a paper application"),
 }
@@ -38,7 +41,9 @@ def access_log_page(wp: Workplace, request: Request) -> Response:
             reference = refcode.parse(typed, lang)
         except RathausError as exc:
             problem = exc.message
-    records = wp.accounts.access_log(reference=reference)
+    records = wp.accounts.access_log(reference=reference, limit=SHOWN + 1)
+    more = len(records) > SHOWN  # one export of a large service alone can fill the page
+    records = records[:SHOWN]
     names = {user.username: user.display_name for user in wp.accounts.users()}
     rows = [
         {
@@ -46,13 +51,14 @@ def access_log_page(wp: Workplace, request: Request) -> Response:
             "who": names.get(r.username, r.username),
             "username": r.username,
             "action": _(ACTIONS.get(r.action, r.action)),
-            "reference": refcode.display(r.reference) if r.action != "export" else r.reference,
+            # Exports before each exported application was logged named the service only.
+            "reference": r.reference if r.action == "export" and r.reference == r.service else refcode.display(r.reference),
             "kiosk": r.kiosk_id,
             "service": wp.inbox(request).catalogue.title(r.service, lang) if r.service else "",
         }
         for r in records
     ]
-    return wp.render(request, "access_log.html", rows=rows, typed=typed, problem=problem)
+    return wp.render(request, "access_log.html", rows=rows, typed=typed, problem=problem, more=more, shown=SHOWN)
 
 
 def routes(wp: Workplace) -> list[Any]:

@@ -79,6 +79,10 @@ def _login(wp: Workplace, request: Request, form: dict[str, str]) -> Response:
         staff, token = wp.accounts.login(username, form.get("password", ""))
     except LoginRefused as exc:
         return wp.render(request, "login.html", status_code=401, next=target, error=exc.message, username=username)
+    previous = wp.session_token(request)
+    if previous is not None:
+        # Someone else logging in at the same browser ends the session that was open there.
+        wp.accounts.logout(previous)
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(
         SESSION_COOKIE,

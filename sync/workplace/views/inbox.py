@@ -27,6 +27,9 @@ from sync.workplace.app import Workplace, bind, needs
 from sync.workplace.areas import Area, register_area
 from sync.workplace.kiosk_words import kiosk_preview
 
+SKIPPED_IN_HEADER = 20
+"""Damaged applications an export names in its response header (the inbox page names all)."""
+
 FILTERS: dict[str, tuple[str, frozenset[str] | None]] = {
     "new": (N_("new"), frozenset({NO_STATUS})),
     "in_progress": (N_("in progress"), frozenset({"in_progress"})),
@@ -269,11 +272,17 @@ def export_view(wp: Workplace, request: Request) -> Response:
     data, report = inbox.export_bytes(service, fmt)
     staff = wp.staff(request)
     assert staff is not None
-    wp.accounts.log_access(staff, "export", service, service=service)
+    # Each exported application was read: the access log names every one, so "who has seen my
+    # application?" is answered for exports too, not only for openings.
+    wp.accounts.log_accesses(staff, "export", [(code, kiosk_id, service) for kiosk_id, code in report.exported])
     headers = {"content-disposition": f'attachment; filename="{service}-{utc_timestamp()[:10]}.{fmt}"'}
     if report.skipped:
         # The download itself cannot carry a page; the header names what was left out.
-        headers["x-rathaus-skipped"] = ", ".join(item.reference for item in report.skipped)
+        # At most a few: a proxy refuses a whole answer whose headers outgrow its buffer (nginx:
+        # 4 KiB), and a stolen kiosk can plant hundreds. The inbox page names every one.
+        named = [item.reference for item in report.skipped[:SKIPPED_IN_HEADER]]
+        more = len(report.skipped) - len(named)
+        headers["x-rathaus-skipped"] = ", ".join(named) + (f", ... ({len(report.skipped)} in all)" if more else "")
     media = "text/csv; charset=utf-8" if fmt == "csv" else "application/json"
     return Response(data, media_type=media, headers=headers)
 
