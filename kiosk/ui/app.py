@@ -214,6 +214,9 @@ class KioskApp(VisitorAids, App[None]):
         if self.outreach is None or self._outreach_volunteer is None:
             return
         self.outreach.next_visitor()
+        self.end_visit()  # the last visitor's choices (larger text, language) are not this one's
+        if self.lang != self.start_language:
+            self._set_language(self.start_language)
         self.ask_consent(self._outreach_volunteer)
 
     def end_outreach_day(self) -> None:
@@ -285,6 +288,7 @@ class KioskApp(VisitorAids, App[None]):
             withdraw_consent(self.runtime, visit)
             self._note_outcome(WITHDRAWN)
             self.session = None  # the answers leave memory now
+            self.visit.forget_answers()  # also a name or address kept to offer in the next service
             self.return_to_start()
             start = self.screen_stack[0]
             if isinstance(start, LanguageAware):
@@ -377,6 +381,7 @@ class KioskApp(VisitorAids, App[None]):
         if self.outreach is not None and not keep_help:
             # Between two visitors: nothing of the last one stays, on screen or in memory.
             self.outreach.visitor_left()
+            self.visit.forget_answers()
             if isinstance(start, LanguageAware):
                 start.language_stale = True
             from kiosk.ui.screens.outreach import OutreachScreen

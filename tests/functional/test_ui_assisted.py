@@ -244,3 +244,31 @@ async def test_a_volunteer_revoked_during_the_visit_helps_with_no_further_servic
         await visitor.settle()
         assert "This volunteer badge is no longer valid." in visitor.text
         assert app.session is None
+
+
+async def test_a_name_typed_with_the_helper_is_not_offered_again_once_the_help_is_stopped(runtime, visitor_for, helpers):
+    """The visit remembers a confirmed name to offer it in the next service; answers given while
+    the helper was there are wiped with the rest when the citizen stops the help."""
+    app = KioskApp(runtime, kiosk_mode=True, lang="en")
+    async with app.run_test(size=SCREEN_SIZE) as pilot:
+        visitor = visitor_for(pilot)
+        await _ask_for_help(visitor, "A volunteer with a badge or volunteer number")
+        await _scan(visitor, credentials.badge_code("V0007", BADGE_SECRET))
+        await visitor.press_button("Yes, I agree")
+        await visitor.settle()
+        await _start_message(visitor)
+        form = runtime.form("nachricht")
+        await visitor.answer(form.field("topic"), "strassen")
+        await visitor.answer(form.field("message"), "Die Laterne ist dunkel.")
+        await visitor.answer(form.field("name"), "Helga Typedbyhelper")
+        await visitor.press("f9")
+        await visitor.press_button("Yes, stop the help")
+        await visitor.settle()
+        await visitor.press("enter")
+        await visitor.settle()
+        assert not app.visit.knows_something
+        await _start_message(visitor)  # the citizen carries on alone
+        await visitor.answer(form.field("topic"), "strassen")
+        await visitor.answer(form.field("message"), "Allein geschrieben.")
+        await visitor.settle()
+        assert "Typedbyhelper" not in visitor.text
