@@ -272,6 +272,16 @@ class KioskApp(VisitorAids, App[None]):
     def resume_paused(self, resumed: Any) -> None:
         """A pause slip's code opened its draft: on from where the person stopped."""
         self.return_to_start()
+        if resumed.assisted is not None:  # answers given with help stay answers given with help
+            refusal = service_refusal(resumed.assisted, resumed.session.form, self.lang, self.runtime.store)
+            if refusal:
+                _ = self.gettext
+                self.push_screen(NoticeScreen(_("Not possible with this help"), refusal))
+                return
+            self.assisted = resumed.assisted
+            start = self.screen_stack[0]
+            if isinstance(start, LanguageAware):
+                start.language_stale = True
         self.session = resumed.session
         self.push_screen(ReviewScreen() if self.session.at_review else QuestionScreen())
 
