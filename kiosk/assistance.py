@@ -144,6 +144,14 @@ def _open_power(runtime: Any, power_id: str, secret: str) -> SignIn:
     return SignIn(None, problem, attempt.wait_seconds, attempt.attempts_before_wait)
 
 
+def still_enrolled(runtime: Any, visit: AssistedVisit) -> bool:
+    """Whether a signed-in volunteer may still help, as the kiosk's latest download says (an
+    outreach day lasts hours; a revocation may arrive meanwhile). Anyone else: ``True``."""
+    if not visit.helper.id:
+        return True
+    return volunteer_standing(known_volunteers(runtime.store).get(visit.helper.id), _now()) == ACTIVE
+
+
 def helped_by_person(runtime: Any, name: str) -> AssistedVisit:
     """A relative, neighbour or friend, known by their name; nothing to check, nothing to count."""
     visit = AssistedVisit.by_person(name)

@@ -32,7 +32,7 @@ from textual.worker import Worker, WorkerState
 
 from assisted_mode.outreach import PAUSED, SUBMITTED, WITHDRAWN, OutreachDay
 from assisted_mode.visit import AssistedVisit
-from kiosk.assistance import end_help, give_consent, helped_by_person, withdraw_consent
+from kiosk.assistance import end_help, give_consent, helped_by_person, still_enrolled, withdraw_consent
 from kiosk.errors import RathausError, StoreError, StoreFullError
 from kiosk.forms import FormDefinition, FormSession
 from kiosk.i18n import DEFAULT_LANGUAGE, Gettext, normalise_language, translator
@@ -212,6 +212,11 @@ class KioskApp(VisitorAids, App[None]):
     def welcome_next_visitor(self) -> None:
         """The next visitor is seated: their number, then their own consent to the help."""
         if self.outreach is None or self._outreach_volunteer is None:
+            return
+        if not still_enrolled(self.runtime, self._outreach_volunteer):
+            self.end_outreach_day()
+            _ = self.gettext
+            self.push_screen(NoticeScreen(_("Not possible with this help"), _("This volunteer badge is no longer valid. Please ask the town hall.")))
             return
         self.outreach.next_visitor()
         self.end_visit()  # the last visitor's choices (larger text, language) are not this one's

@@ -128,3 +128,21 @@ async def test_the_next_visitor_is_not_offered_the_name_of_one_who_discarded_the
             await visitor.settle()
             assert isinstance(app.screen, OutreachScreen)
             assert not app.visit.knows_something  # gone from memory before the next visitor sits down
+
+
+async def test_an_outreach_day_ends_when_the_kiosk_learns_the_volunteer_was_revoked(runtime, visitor_for, helpers):  # noqa: F811
+    """No next visitor is asked to agree to help from a volunteer the town hall has revoked."""
+    app = KioskApp(runtime, kiosk_mode=True, lang="en")
+    async with app.run_test(size=SCREEN_SIZE) as pilot:
+        visitor = visitor_for(pilot)
+        await visitor.press_button("Someone is helping me")
+        await visitor.press_button("Volunteers: open an outreach day")
+        await visitor.type(credentials.badge_code("V0007", BADGE_SECRET) + "\n")
+        await visitor.settle()
+        helpers(volunteer_revoked="2026-01-01T00:00:00Z")  # the next download brought the revocation
+        await visitor.press_button("Welcome the next visitor")
+        await visitor.settle()
+        assert not isinstance(app.screen, ConsentScreen)
+        assert "This volunteer badge is no longer valid." in visitor.text
+        assert app.outreach is None and app.assisted is None
+    assert [entry.action for entry in runtime.store.audit_entries()][-1] == audit.SIGN_OUT
