@@ -20,7 +20,7 @@ import os
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import Iterable, Sequence
 
 from assisted_mode import credentials
 from assisted_mode.audit import AuditEntry, AuditSegment, SignedHead
@@ -403,6 +403,21 @@ class Registry:
     def audit_conflicts(self, kiosk_id: str) -> list[int]:
         rows = self._db.execute("SELECT DISTINCT seq FROM audit_conflicts WHERE kiosk_id = ? ORDER BY seq", [kiosk_id])
         return [int(r[0]) for r in rows]
+
+    def submit_entries(self, kiosk_id: str, references: Iterable[str]) -> list[AuditEntry]:
+        """The ``submit`` entries held for these receipt codes of one kiosk (an earlier batch may
+        have carried the entry of an application that travels in a later one)."""
+        wanted = sorted(set(references))
+        found: list[AuditEntry] = []
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            rows = self._db.execute(
+                "SELECT seq, at, action, actor, reference, prev FROM audit_entries WHERE kiosk_id = ?"
+                f" AND action = 'submit' AND reference IN ({', '.join('?' * len(chunk))}) ORDER BY seq",
+                [kiosk_id, *chunk],
+            )
+            found += [AuditEntry(int(r[0]), r[1], r[2], r[3], r[4], r[5]) for r in rows]
+        return found
 
     def audit_for_reference(self, kiosk_id: str, reference: str) -> list[AuditEntry]:
         return [e for e in self.audit_entries(kiosk_id) if e.reference == reference]
