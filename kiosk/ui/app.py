@@ -304,6 +304,7 @@ class KioskApp(VisitorAids, App[None]):
             self._note_outcome(WITHDRAWN)
             self.session = None  # the answers leave memory now
             self.visit.forget_answers()  # also a name or address kept to offer in the next service
+            self.speaker.forget()  # and a reading of them that F6 would repeat
             self.return_to_start()
             start = self.screen_stack[0]
             if isinstance(start, LanguageAware):
@@ -397,6 +398,7 @@ class KioskApp(VisitorAids, App[None]):
             # Between two visitors: nothing of the last one stays, on screen or in memory.
             self.outreach.visitor_left()
             self.visit.forget_answers()
+            self.speaker.forget()
             if isinstance(start, LanguageAware):
                 start.language_stale = True
             from kiosk.ui.screens.outreach import OutreachScreen

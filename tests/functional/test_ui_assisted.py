@@ -272,3 +272,35 @@ async def test_a_name_typed_with_the_helper_is_not_offered_again_once_the_help_i
         await visitor.answer(form.field("message"), "Allein geschrieben.")
         await visitor.settle()
         assert "Typedbyhelper" not in visitor.text
+
+
+async def test_f6_after_the_help_is_stopped_does_not_say_the_helpers_answers_again(runtime, visitor_for, helpers, tmp_path):
+    import shutil
+
+    if shutil.which("espeak-ng") is None:
+        pytest.skip("needs Debian package espeak-ng")
+    app = KioskApp(runtime, kiosk_mode=True, lang="en")
+    async with app.run_test(size=SCREEN_SIZE) as pilot:
+        visitor = visitor_for(pilot)
+        await _ask_for_help(visitor, "A volunteer with a badge or volunteer number")
+        await _scan(visitor, credentials.badge_code("V0007", BADGE_SECRET))
+        await visitor.press_button("Yes, I agree")
+        await visitor.settle()
+        await _start_message(visitor)
+        form = runtime.form("nachricht")
+        for field_id, value in (("topic", "strassen"), ("message", "Geheimnis des Helfers"), ("name", None), ("wants_reply", False)):
+            await visitor.answer(form.field(field_id), value)
+        await visitor.settle()
+        app.speaker.record_to = tmp_path / "review.wav"  # the loudspeaker, as a file
+        await visitor.press("f5")  # the review, with the answers, read aloud
+        await visitor.settle()
+        assert "Geheimnis des Helfers" in app.speaker.last_text
+        await visitor.press("f9")
+        await visitor.press_button("Yes, stop the help")
+        await visitor.settle()
+        await visitor.press("enter")
+        await visitor.settle()
+        await visitor.press("f6")  # "say it again" now reads the start screen, nothing of before
+        await visitor.settle()
+        assert "Geheimnis" not in app.speaker.last_text
+        app.speaker.stop()
