@@ -75,6 +75,12 @@ def pause_application(runtime: Any, session: FormSession, visit: Any = None) -> 
     return PauseSlip(code, session.form.id, expires_at)
 
 
+def forget_expired(runtime: Any) -> int:
+    """Delete paused drafts past their last day, unread (at start and after each visit: a kiosk
+    where nobody pauses or resumes again must not keep them)."""
+    return runtime.store.forget_expired_pauses(_stamp(assistance._now()))
+
+
 def resume_application(runtime: Any, typed: str, lang: str) -> Resumed:
     now = assistance._now()
     store = runtime.store

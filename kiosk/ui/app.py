@@ -37,6 +37,7 @@ from kiosk.errors import RathausError, StoreError, StoreFullError
 from kiosk.forms import FormDefinition, FormSession
 from kiosk.i18n import DEFAULT_LANGUAGE, Gettext, normalise_language, translator
 from kiosk.logfile import logging_to_file
+from kiosk.pause import forget_expired as forget_expired_pauses
 from kiosk.pause import pause_application
 from kiosk.speech import Speaker
 from kiosk.visit import Visit
@@ -149,6 +150,7 @@ class KioskApp(VisitorAids, App[None]):
 
     def on_mount(self) -> None:
         self.apply_visit_look()
+        forget_expired_pauses(self.runtime)
         self.set_interval(min(1.0, max(self.idle_seconds / 4, 0.05)), self._check_idle)
         config = self.runtime.config
         if config.server_url:
@@ -387,6 +389,7 @@ class KioskApp(VisitorAids, App[None]):
             self.pop_screen()
         if reset_language:  # the visit is over
             self.end_visit()
+            forget_expired_pauses(self.runtime)
         if reset_language and self.lang != self.start_language:
             self._set_language(self.start_language)
         start = self.screen_stack[0]

@@ -160,3 +160,29 @@ async def test_a_draft_paused_under_a_power_revoked_since_cannot_be_filed_on_beh
         await _carry_on(visitor, code)
         assert "The power of attorney has been withdrawn." in visitor.text
         assert app.session is None and app.assisted is None
+
+
+async def test_an_expired_pause_is_deleted_even_when_nobody_pauses_or_resumes_again(runtime, visitor_for, monkeypatch, clock):
+    """'Kept for 14 days, then deleted unread' holds at a kiosk where F8 is not pressed again."""
+    from kiosk.forms import FormSession
+    from kiosk.pause import pause_application
+
+    cheap_argon2(monkeypatch)
+    pause_application(runtime, FormSession(runtime.form("nachricht"), "en"))
+    clock["now"] += dt.timedelta(days=15)
+    app = KioskApp(runtime, kiosk_mode=True, lang="en")
+    async with app.run_test(size=SCREEN_SIZE) as pilot:
+        await pilot.pause()
+        assert runtime.store.paused_count() == 0  # the kiosk started: gone
+
+        visitor = visitor_for(pilot)
+        await visitor.tab_to(lambda w: isinstance(w, ServiceButton) and w.form.id == "nachricht")
+        await visitor.press("enter")
+        await visitor.answer(runtime.form("nachricht").field("topic"), "strassen")
+        await visitor.press("f8")
+        await visitor.settle()
+        assert runtime.store.paused_count() == 1
+        clock["now"] += dt.timedelta(days=15)  # the kiosk runs on for weeks without a restart
+        await visitor.press_button("Done")  # a visit ends
+        await visitor.settle()
+        assert runtime.store.paused_count() == 0
