@@ -24,7 +24,7 @@ from typing import Iterable, Sequence
 
 from assisted_mode import credentials
 from assisted_mode.audit import AuditEntry, AuditSegment, SignedHead
-from assisted_mode.powers import PowerTerms
+from assisted_mode.powers import PowerTerms, local_day
 from assisted_mode.record import VOLUNTEER_ID
 from assisted_mode.volunteers import VolunteerTerms
 from kiosk.errors import RathausError
@@ -205,6 +205,9 @@ class Registry:
         """Enrol a volunteer; the badge code and PIN are returned once and kept only as hashes."""
         name = _check_name(name)
         valid_until = _check_day(valid_until, "valid until")
+        if valid_until < local_day(now or dt.datetime.now(dt.timezone.utc)):
+            # An enrolment that has already ended is a typing slip (2025 for 2027): no kiosk takes it.
+            raise _plain_error(N_("The last day {day} has already passed."), day=valid_until)
         secret = credentials.new_secret()
         pin = credentials.new_pin() if with_pin else ""
         badge_hash = credentials.hash_secret(secret)

@@ -138,3 +138,11 @@ def test_a_power_for_a_service_the_town_hall_does_not_offer_or_that_refuses_repr
     assert main(["powers", "list"]) == 0
     assert "P0001" not in capsys.readouterr().out
     assert main(["powers", "add", "--service", "termin_buergerbuero", *common]) == 0
+
+
+def test_a_volunteer_whose_last_day_has_passed_is_not_enrolled(town, capsys):
+    """2025 typed for 2027: staff hear it at once rather than the volunteer at the kiosk."""
+    assert main(["volunteers", "add", "Anna Meier", "--valid-until", "2020-06-30"]) == 1
+    assert "The last day 2020-06-30 has already passed." in capsys.readouterr().err
+    assert main(["volunteers", "list"]) == 0
+    assert "Anna Meier" not in capsys.readouterr().out
