@@ -263,3 +263,21 @@ def test_an_application_whose_audit_entry_came_in_an_earlier_batch_is_still_refu
     assert sorted(town.runtime.store.needing_attention()) == sorted(
         [(first.reference, "revoked_helper"), (second.reference, "revoked_helper")]
     )
+
+
+def test_signing_in_with_ones_own_badge_gives_no_fresh_guesses_at_another_volunteers_pin(town, clock):
+    """A volunteer who guesses a colleague's PIN cannot reset the lock-out with their own badge."""
+    with town.registry() as registry:
+        insider = registry.enrol_volunteer("Ingo Innen", LAST_DAY)
+        target = registry.enrol_volunteer("Anna Meier", LAST_DAY)
+    town.fetch()
+    target_id = target.volunteer.volunteer_id
+    guesses = iter(f"{n:06d}" for n in range(1_000_000) if f"{n:06d}" != target.pin)
+    for _ in range(2):
+        assert assistance.sign_in_with_pin(town.runtime, target_id, next(guesses)).problem == WRONG
+    assert assistance.sign_in_with_code(town.runtime, insider.badge_code).visit is not None  # still fine
+    third = assistance.sign_in_with_pin(town.runtime, target_id, next(guesses))
+    assert third.problem == WRONG and third.wait_seconds == 60
+    assert assistance.sign_in_with_pin(town.runtime, target_id, target.pin).problem == LOCKED
+    clock["now"] += dt.timedelta(days=1, minutes=2)  # a day without a wrong try: the count is forgotten
+    assert assistance.sign_in_with_pin(town.runtime, target_id, next(guesses)).wait_seconds == 0
