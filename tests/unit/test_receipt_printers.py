@@ -255,3 +255,25 @@ def test_a_queue_cups_refuses_is_reported(business_form, tmp_path, monkeypatch):
 def test_no_printer_keeps_the_pdf_only(business_form, tmp_path):
     outcome = print_receipt_on(receipt_for(business_form), "", tmp_path)
     assert not outcome.on_paper and outcome.saved.exists()
+
+
+def test_who_helped_is_printed_but_not_kept_in_the_receipt_file_on_the_kiosk(business_form, tmp_path, monkeypatch):
+    """The helper's name (a relative's, typed in) is personal data: on paper, not on the disk."""
+    import dataclasses
+    import shutil
+    import subprocess
+
+    if shutil.which("pdftotext") is None:
+        pytest.skip("needs Debian package poppler-utils")
+    received = fake_lp(tmp_path, monkeypatch)
+    monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}:/usr/bin:/bin")
+    receipt = dataclasses.replace(receipt_for(business_form, lang="en"), helped_by="Filled in with help from Tom Schulze.")
+    outcome = print_receipt_on(receipt, "cups:Foyer", tmp_path / "receipts")
+
+    def text(path: Path) -> str:
+        return subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+
+    assert "Tom Schulze" in text(Path(f"{received}.pdf"))  # on paper
+    assert "Tom Schulze" not in text(outcome.saved)  # the copy staff can print again
+    assert receipt.display_reference.replace("–", "-").split("-")[0] in text(outcome.saved).replace(" ", "")
+    assert sorted(p.name for p in (tmp_path / "receipts").iterdir()) == [outcome.saved.name]
