@@ -277,3 +277,39 @@ def test_who_helped_is_printed_but_not_kept_in_the_receipt_file_on_the_kiosk(bus
     assert "Tom Schulze" not in text(outcome.saved)  # the copy staff can print again
     assert receipt.display_reference.replace("–", "-").split("-")[0] in text(outcome.saved).replace(" ", "")
     assert sorted(p.name for p in (tmp_path / "receipts").iterdir()) == [outcome.saved.name]
+
+
+# --- the pause slip, on the kiosk's printer as configured ------------------------------------------
+
+def _slip():
+    from kiosk.pause import PauseSlip
+
+    return PauseSlip("7KQM2X9TJ4HW", "nachricht", "2026-12-20T10:00:00Z")
+
+
+def test_a_pause_slip_goes_to_the_cups_queue_named_in_the_printer_setting(tmp_path, monkeypatch):
+    from kiosk.pause_slip import pause_slip_pdf, print_pause_slip
+
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    received = tmp_path / "lp-received"
+    (bin_dir / "lp").write_text(f'#!/bin/sh\nprintf "%s\\n" "$@" > {received}\ncat > {received}.pdf\n')
+    (bin_dir / "lp").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}:/usr/bin:/bin")
+    pdf = pause_slip_pdf(_slip(), municipality="Tangerhütte", lang="en")
+    assert print_pause_slip(pdf, printer="cups:Foyer", display_code="7KQ-M2X-9TJ-4HW", lang="en", slip=_slip(), municipality="Tangerhütte")
+    assert received.read_text().splitlines() == ["-d", "Foyer"]  # the queue, not the setting
+    assert Path(f"{received}.pdf").read_bytes() == pdf
+    assert not list(tmp_path.glob("*.pdf")) or [p.name for p in tmp_path.glob("*.pdf")] == ["lp-received.pdf"]
+
+
+def test_a_pause_slip_on_a_thermal_receipt_printer_has_the_code_and_its_qr_code(tmp_path):
+    from kiosk.pause_slip import pause_slip_pdf, print_pause_slip
+
+    device = tmp_path / "lp0"
+    device.write_bytes(b"")
+    pdf = pause_slip_pdf(_slip(), municipality="Tangerhütte", lang="en")
+    assert print_pause_slip(pdf, printer=f"escpos-file:{device}", display_code="7KQ-M2X-9TJ-4HW", lang="en", slip=_slip(), municipality="Tangerhütte")
+    read = read_escpos(device.read_bytes())
+    assert "7KQ-M2X-9TJ-4HW" in read.text and "Only this code opens them." in read.text
+    assert read.qr.printed and read.qr.data == b"7KQM2X9TJ4HW"
