@@ -313,3 +313,21 @@ def test_a_pause_slip_on_a_thermal_receipt_printer_has_the_code_and_its_qr_code(
     read = read_escpos(device.read_bytes())
     assert "7KQ-M2X-9TJ-4HW" in read.text and "Only this code opens them." in read.text
     assert read.qr.printed and read.qr.data == b"7KQM2X9TJ4HW"
+
+
+def test_a_thermal_receipt_says_who_helped_and_then_promises_no_absence_of_personal_details(business_form, tmp_path):
+    import dataclasses
+
+    device = tmp_path / "lp0"
+    device.write_bytes(b"")
+    receipt = dataclasses.replace(
+        receipt_for(business_form, lang="en"), helped_by="Filed by Karl S. on behalf of Maria S. (power of attorney P0003)."
+    )
+    print_receipt_on(receipt, f"escpos-file:{device}", tmp_path, timeouts=QUICK)
+    text = " ".join(read_escpos(device.read_bytes()).text.split())
+    assert "Help: Filed by Karl S. on behalf of Maria S." in text
+    assert "none of your personal details" not in text and "Keep this receipt." in text
+    plain = tmp_path / "lp1"
+    plain.write_bytes(b"")
+    print_receipt_on(receipt_for(business_form, lang="en"), f"escpos-file:{plain}", tmp_path / "other", timeouts=QUICK)
+    assert "none of your personal details" in " ".join(read_escpos(plain.read_bytes()).text.split())
