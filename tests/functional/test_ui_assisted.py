@@ -304,3 +304,25 @@ async def test_f6_after_the_help_is_stopped_does_not_say_the_helpers_answers_aga
         await visitor.settle()
         assert "Geheimnis" not in app.speaker.last_text
         app.speaker.stop()
+
+
+async def test_send_with_a_volunteer_the_kiosk_just_learnt_was_revoked_gives_no_receipt_the_town_hall_would_refuse(
+    runtime, visitor_for, helpers
+):
+    app = KioskApp(runtime, kiosk_mode=True, lang="en")
+    async with app.run_test(size=SCREEN_SIZE) as pilot:
+        visitor = visitor_for(pilot)
+        await _ask_for_help(visitor, "A volunteer with a badge or volunteer number")
+        await _scan(visitor, credentials.badge_code("V0007", BADGE_SECRET))
+        await visitor.press_button("Yes, I agree")
+        await visitor.settle()
+        await _start_message(visitor)
+        form = runtime.form("nachricht")
+        for field_id in ("topic", "message", "name", "wants_reply"):
+            await visitor.answer(form.field(field_id), MESSAGE[field_id])
+        helpers(volunteer_revoked="2026-01-01T00:00:00Z")  # a download while the citizen reads the review
+        await visitor.press_button("Send")
+        await visitor.settle()
+        assert not isinstance(app.screen, ReceiptScreen)
+        assert "This volunteer badge is no longer valid." in visitor.text
+    assert runtime.store.counts()[OutboxState.QUEUED] == 0
