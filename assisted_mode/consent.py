@@ -8,6 +8,8 @@ new version here, never an edit of an old one: ``CONSENT_TEXTS`` keeps every ver
 
 from __future__ import annotations
 
+import re
+
 from kiosk.i18n import N_, translator
 
 CONSENT_VERSION = "2026-1"
@@ -31,4 +33,6 @@ CONSENT_TEXTS: dict[str, dict[str, str]] = {
 def consent_text(role: str, lang: str, *, helper: str, principal: str = "", version: str = CONSENT_VERSION) -> str:
     """The consent sentence of ``version`` for ``role`` in ``lang``, with the names filled in."""
     _ = translator(lang)
-    return _(CONSENT_TEXTS[version][role]).format(helper=helper, principal=principal)
+    text = _(CONSENT_TEXTS[version][role]).format(helper=helper, principal=principal)
+    # A short name ends with a full stop ("Maria S."): at the end of a sentence one is enough.
+    return re.sub(r"(?<=[^\s.]\.)\.(?=\s|$)", "", text)

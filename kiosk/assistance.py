@@ -5,7 +5,9 @@ A volunteer signs in by scanning their badge (the scanner types the code and Ent
 volunteer id and PIN. A person acting under a power of attorney scans or types the code on the
 town hall's letter. Every try counts against one lock-out shared by all of them
 (``kiosk.staff_access.counted_attempt`` with the counter ``helper_sign_in``), so guessing ids,
-PINs or codes meets the staff PIN's growing waits, kept across restarts. The kiosk checks against
+PINs or codes meets the staff PIN's growing waits, kept across restarts. A right sign-in does not
+start the count afresh (a volunteer's own badge must not buy fresh guesses at a colleague's PIN);
+it is forgotten after a day without a wrong try. The kiosk checks against
 what the town hall's signed ``volunteers`` and ``powers`` downloads carry (only Argon2id hashes)
 and refuses a revoked or expired volunteer or power from the moment it knows.
 """
@@ -104,7 +106,7 @@ def _sign_in_volunteer(runtime: Any, volunteer_id: str, secret: str, *, badge: b
             return False
         return credentials.secret_matches(secret, stored)
 
-    attempt = counted_attempt(runtime.store, check, now.timestamp(), HELPER_COUNTER)
+    attempt = counted_attempt(runtime.store, check, now.timestamp(), HELPER_COUNTER, right_clears=False)
     if attempt.accepted and terms is not None:
         _record(runtime, audit.SIGN_IN, volunteer_id, now)
         return SignIn(AssistedVisit.by_volunteer(terms.volunteer_id, terms.display_name))
@@ -134,7 +136,7 @@ def _open_power(runtime: Any, power_id: str, secret: str) -> SignIn:
             return False
         return True
 
-    attempt = counted_attempt(runtime.store, check, now.timestamp(), HELPER_COUNTER)
+    attempt = counted_attempt(runtime.store, check, now.timestamp(), HELPER_COUNTER, right_clears=False)
     if attempt.accepted and power is not None:
         _record(runtime, audit.SIGN_IN, power_id, now)
         return SignIn(AssistedVisit.under_power(power))
@@ -142,6 +144,14 @@ def _open_power(runtime: Any, power_id: str, secret: str) -> SignIn:
     if problem not in (WRONG, LOCKED):
         _record(runtime, audit.SIGN_IN_REFUSED, power_id, now)
     return SignIn(None, problem, attempt.wait_seconds, attempt.attempts_before_wait)
+
+
+def still_enrolled(runtime: Any, visit: AssistedVisit) -> bool:
+    """Whether a signed-in volunteer may still help, as the kiosk's latest download says (an
+    outreach day lasts hours; a revocation may arrive meanwhile). Anyone else: ``True``."""
+    if not visit.helper.id:
+        return True
+    return volunteer_standing(known_volunteers(runtime.store).get(visit.helper.id), _now()) == ACTIVE
 
 
 def helped_by_person(runtime: Any, name: str) -> AssistedVisit:

@@ -197,10 +197,7 @@ def receipt_pdf(receipt: Receipt) -> bytes:
     pdf.set_font("Helvetica", size=12)
     _lines(
         pdf, 6,
-        _pdf_text(
-            _("Keep this receipt. With the code you can ask about your application at the kiosk "
-              "or at the town hall. The receipt contains none of your personal details.")
-        ),
+        _pdf_text(closing_words(receipt)),
     )
     return bytes(pdf.output())
 
@@ -230,6 +227,18 @@ def _pdf_section(pdf: FPDF, heading: str, paragraphs: list[str]) -> None:
     for paragraph in paragraphs:
         _lines(pdf, 7, _pdf_text(paragraph))
     pdf.ln(3)
+
+
+def closing_words(receipt: Receipt) -> str:
+    """The last sentence of a receipt; it promises no personal details only when that is true
+    (the line on who helped names the helper and, for a representative, the citizen)."""
+    _ = translator(receipt.lang)
+    if receipt.helped_by:
+        return _("Keep this receipt. With the code you can ask about your application at the kiosk or at the town hall.")
+    return _(
+        "Keep this receipt. With the code you can ask about your application at the kiosk "
+        "or at the town hall. The receipt contains none of your personal details."
+    )
 
 
 def print_receipt(

@@ -82,12 +82,20 @@ def seconds_to_wait(store: Any, now: float | None = None, counter: str = STAFF_P
 
 
 def counted_attempt(
-    store: Any, check: Callable[[], bool], now: float | None = None, counter: str = STAFF_PIN
+    store: Any,
+    check: Callable[[], bool],
+    now: float | None = None,
+    counter: str = STAFF_PIN,
+    *,
+    right_clears: bool = True,
 ) -> CountedAttempt:
     """Run ``check`` (is the typed secret right?) under the lock-out named ``counter``.
 
     The try is counted before ``check`` runs, so pulling the plug meanwhile gives no free try;
-    during a wait ``check`` is not run at all. The right secret starts the count afresh.
+    during a wait ``check`` is not run at all. The right secret starts the count afresh, unless
+    ``right_clears`` is ``False``: where several people's secrets share one count (volunteers),
+    one person's right secret must not give fresh guesses at another's, so it only takes back
+    its own try and the count is forgotten after a day without a wrong one.
     """
     now = _clock() if now is None else now
     wait = seconds_to_wait(store, now, counter)
@@ -104,7 +112,10 @@ def counted_attempt(
             wait_seconds=seconds_to_wait(store, now, counter),
             attempts_before_wait=max(0, FREE_ATTEMPTS - failures.count),
         )
-    store.clear_pin_failures(counter)
+    if right_clears or count == 0:
+        store.clear_pin_failures(counter)
+    else:
+        store.restart_pin_wait(previous, counter)  # as before this try
     return CountedAttempt(accepted=True)
 
 

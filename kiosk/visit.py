@@ -53,6 +53,11 @@ class Visit:
             return None
         return copy.deepcopy(self._known.get(question.known))
 
+    def forget_answers(self) -> None:
+        """Answers given so far leave memory (help withdrawn, or the next person of an outreach
+        day); the visitor's own choices (larger text, more time) stay."""
+        self._known.clear()
+
     def end(self) -> None:
         """The visit is over: nothing of it stays, every choice is back to the default."""
         self._known.clear()

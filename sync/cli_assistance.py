@@ -167,8 +167,29 @@ def run_volunteers_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_services(args: argparse.Namespace, services: list[str]) -> None:
+    """Every service named must be one this town hall offers and that accepts a representative:
+    a mistyped id would give a power of attorney that no kiosk ever accepts."""
+    from assisted_mode.roles import REPRESENTATIVE
+    from kiosk.errors import RathausError
+    from sync.inbox.catalogue import FormCatalogue
+
+    _ = translator(language_from_environment())
+    catalogue = FormCatalogue.for_townhall(townhall_dir(args))
+    possible = [i for i in catalogue.ids() if REPRESENTATIVE in catalogue.current(i).assistance]  # type: ignore[union-attr]
+    for service in services:
+        form = catalogue.current(service)
+        if form is None:
+            raise RathausError(_("'{service}' is not a service of this town hall. A power of attorney can name: {ids}.").format(
+                service=service, ids=", ".join(possible)))
+        if REPRESENTATIVE not in form.assistance:
+            raise RathausError(_("'{service}' cannot be applied for on someone else's behalf. A power of attorney can name: {ids}.").format(
+                service=service, ids=", ".join(possible)))
+
+
 def run_powers_add(args: argparse.Namespace) -> int:
     _ = translator(language_from_environment())
+    _check_services(args, args.service)
     with _registry(args) as registry:
         recorded = registry.record_power(
             principal=args.principal, agent=args.agent, services=args.service,

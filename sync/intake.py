@@ -105,7 +105,7 @@ def receive_batch(
             registry = assistance or open_registry(allowlist.townhall_dir)
             try:
                 refusals = refused_digests(
-                    registry, batch.header.audit, batch.items, batch.header.item_digests
+                    registry, batch.header.audit, batch.items, batch.header.item_digests, kiosk_id
                 )
                 result = _store_once(
                     storage, batch, batch_digest(data), townhall, received_at or utc_timestamp(), refusals

@@ -8,7 +8,8 @@ a PDF for staff, then prints it where ``kiosk.toml``'s ``printer`` says. Every f
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import tempfile
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from kiosk.printing.escpos_receipt import escpos_receipt
@@ -47,13 +48,23 @@ def print_receipt_on(
     *,
     timeouts: PrinterTimeouts = PrinterTimeouts(),
 ) -> PrintOutcome:
-    """Keep the receipt as PDF, then print it on the configured printer (if any)."""
+    """Keep the receipt as PDF, then print it on the configured printer (if any).
+
+    Who helped (a relative's name as typed, or who acted on whose behalf) is printed but left out
+    of the copy kept on the kiosk's disk: it is personal data, and the town hall has it sealed."""
     target = parse_printer(printer_setting, receipt.lang)
-    saved = save_receipt_pdf(receipt_pdf(receipt), reference=receipt.reference, out_dir=out_dir, lang=receipt.lang)
+    kept = replace(receipt, helped_by="")
+    saved = save_receipt_pdf(receipt_pdf(kept), reference=receipt.reference, out_dir=out_dir, lang=receipt.lang)
     if not target.configured:
         return PrintOutcome(saved, on_paper=False)
     if target.kind is PrinterKind.CUPS:
-        print_pdf_with_lp(saved, queue=target.address, reference=receipt.reference, lang=receipt.lang)
+        if not receipt.helped_by:
+            print_pdf_with_lp(saved, queue=target.address, reference=receipt.reference, lang=receipt.lang)
+            return PrintOutcome(saved, on_paper=True)
+        with tempfile.TemporaryDirectory(dir=out_dir) as private:  # the full receipt, only until lp has it
+            full = Path(private) / saved.name
+            full.write_bytes(receipt_pdf(receipt))
+            print_pdf_with_lp(full, queue=target.address, reference=receipt.reference, lang=receipt.lang)
         return PrintOutcome(saved, on_paper=True)
     status = send_to_thermal_printer(
         target,

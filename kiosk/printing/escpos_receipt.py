@@ -3,7 +3,7 @@
 Same content as the A4 page (``kiosk.receipt``): the town, the receipt code in letters three
 times the normal size, the QR code, the service, the date, who helped, a booking's appointment and
 how to cancel it, what happens next and what to bring.
-No personal data, ever: the ``Receipt`` holds none.
+No personal data beyond the line on who helped, when someone did (as on the A4 page).
 
 The QR code is sent with the printer's own QR command (``GS ( k``, model 2, error correction M,
 8 dots per module), not as a raster image: the printer draws each module on whole dots of its own
@@ -19,7 +19,7 @@ from __future__ import annotations
 import textwrap
 
 from kiosk.i18n import translator
-from kiosk.receipt import Receipt
+from kiosk.receipt import Receipt, closing_words
 
 COLUMNS = 42  # characters per line in font A on 72 mm of print width (512 or 576 dots)
 CODE_SIZE = 3  # the receipt code in letters 3× wide and 3× high: 11 characters fit on 80 mm
@@ -74,11 +74,7 @@ def escpos_receipt(receipt: Receipt) -> bytes:
         for item in receipt.bring:
             _paragraph(printer, f"- {item}", indent="  ")
     printer.ln()
-    _paragraph(
-        printer,
-        _("Keep this receipt. With the code you can ask about your application at the kiosk "
-          "or at the town hall. The receipt contains none of your personal details."),
-    )
+    _paragraph(printer, closing_words(receipt))
     printer.cut(feed=True)
     return bytes(printer.output)
 

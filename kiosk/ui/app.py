@@ -32,11 +32,12 @@ from textual.worker import Worker, WorkerState
 
 from assisted_mode.outreach import PAUSED, SUBMITTED, WITHDRAWN, OutreachDay
 from assisted_mode.visit import AssistedVisit
-from kiosk.assistance import end_help, give_consent, helped_by_person, withdraw_consent
+from kiosk.assistance import end_help, give_consent, helped_by_person, still_enrolled, withdraw_consent
 from kiosk.errors import RathausError, StoreError, StoreFullError
 from kiosk.forms import FormDefinition, FormSession
 from kiosk.i18n import DEFAULT_LANGUAGE, Gettext, normalise_language, translator
 from kiosk.logfile import logging_to_file
+from kiosk.pause import forget_expired as forget_expired_pauses
 from kiosk.pause import pause_application
 from kiosk.speech import Speaker
 from kiosk.visit import Visit
@@ -149,6 +150,7 @@ class KioskApp(VisitorAids, App[None]):
 
     def on_mount(self) -> None:
         self.apply_visit_look()
+        forget_expired_pauses(self.runtime)
         self.set_interval(min(1.0, max(self.idle_seconds / 4, 0.05)), self._check_idle)
         config = self.runtime.config
         if config.server_url:
@@ -214,7 +216,15 @@ class KioskApp(VisitorAids, App[None]):
         """The next visitor is seated: their number, then their own consent to the help."""
         if self.outreach is None or self._outreach_volunteer is None:
             return
+        if not still_enrolled(self.runtime, self._outreach_volunteer):
+            self.end_outreach_day()
+            _ = self.gettext
+            self.push_screen(NoticeScreen(_("Not possible with this help"), _("This volunteer badge is no longer valid. Please ask the town hall.")))
+            return
         self.outreach.next_visitor()
+        self.end_visit()  # the last visitor's choices (larger text, language) are not this one's
+        if self.lang != self.start_language:
+            self._set_language(self.start_language)
         self.ask_consent(self._outreach_volunteer)
 
     def end_outreach_day(self) -> None:
@@ -270,6 +280,16 @@ class KioskApp(VisitorAids, App[None]):
     def resume_paused(self, resumed: Any) -> None:
         """A pause slip's code opened its draft: on from where the person stopped."""
         self.return_to_start()
+        if resumed.assisted is not None:  # answers given with help stay answers given with help
+            refusal = service_refusal(resumed.assisted, resumed.session.form, self.lang, self.runtime.store)
+            if refusal:
+                _ = self.gettext
+                self.push_screen(NoticeScreen(_("Not possible with this help"), refusal))
+                return
+            self.assisted = resumed.assisted
+            start = self.screen_stack[0]
+            if isinstance(start, LanguageAware):
+                start.language_stale = True
         self.session = resumed.session
         self.push_screen(ReviewScreen() if self.session.at_review else QuestionScreen())
 
@@ -286,6 +306,8 @@ class KioskApp(VisitorAids, App[None]):
             withdraw_consent(self.runtime, visit)
             self._note_outcome(WITHDRAWN)
             self.session = None  # the answers leave memory now
+            self.visit.forget_answers()  # also a name or address kept to offer in the next service
+            self.speaker.forget()  # and a reading of them that F6 would repeat
             self.return_to_start()
             start = self.screen_stack[0]
             if isinstance(start, LanguageAware):
@@ -368,6 +390,7 @@ class KioskApp(VisitorAids, App[None]):
             self.pop_screen()
         if reset_language:  # the visit is over
             self.end_visit()
+            forget_expired_pauses(self.runtime)
         if reset_language and self.lang != self.start_language:
             self._set_language(self.start_language)
         start = self.screen_stack[0]
@@ -378,6 +401,8 @@ class KioskApp(VisitorAids, App[None]):
         if self.outreach is not None and not keep_help:
             # Between two visitors: nothing of the last one stays, on screen or in memory.
             self.outreach.visitor_left()
+            self.visit.forget_answers()
+            self.speaker.forget()
             if isinstance(start, LanguageAware):
                 start.language_stale = True
             from kiosk.ui.screens.outreach import OutreachScreen

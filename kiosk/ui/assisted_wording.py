@@ -57,6 +57,8 @@ def resume_problem(resumed: Any, lang: str) -> str:
     _ = translator(lang)
     if resumed.problem == pausing.EXPIRED:
         return _("This pause slip has expired and its answers have been deleted. Please start the application again.")
+    if resumed.problem == pausing.POWER_UNKNOWN:
+        return _(_POWER_REFUSALS[powers.UNKNOWN])
     if resumed.problem == pausing.CHANGED:
         return _("The form has changed since the pause. Please start the application again.")
     text = _("No paused application was found with this code. Please check the code on your pause slip.")

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from typing import Sequence
+from typing import Iterable, Sequence
 
-from assisted_mode.audit import SUBMIT
+from assisted_mode.audit import SUBMIT, AuditEntry
 from assisted_mode.powers import REVOKED as POWER_REVOKED
 from assisted_mode.powers import check_power
 from assisted_mode.record import POWER_ID, VOLUNTEER_ID
@@ -48,10 +48,12 @@ def _power_refused(registry: Registry, power_id: str, at: dt.datetime) -> bool:
 
 def refused_references(registry: Registry, segment: AuditSegment | None) -> set[str]:
     """Receipt codes whose submission relied on a helper revoked (or never enrolled) by then."""
+    return _refused_among(registry, segment.entries if segment is not None else ())
+
+
+def _refused_among(registry: Registry, entries: Iterable[AuditEntry]) -> set[str]:
     refused: set[str] = set()
-    if segment is None:
-        return refused
-    for entry in segment.entries:
+    for entry in entries:
         if entry.action != SUBMIT or not entry.reference:
             continue
         at = parse_timestamp(entry.at)
@@ -63,14 +65,27 @@ def refused_references(registry: Registry, segment: AuditSegment | None) -> set[
 
 
 def refused_digests(
-    registry: Registry, segment: AuditSegment | None, items: Sequence[bytes | memoryview], digests: Sequence[str]
+    registry: Registry,
+    segment: AuditSegment | None,
+    items: Sequence[bytes | memoryview],
+    digests: Sequence[str],
+    kiosk_id: str = "",
 ) -> dict[str, str]:
-    """``{item digest: "revoked_helper"}`` for the batch's items to refuse."""
+    """``{item digest: "revoked_helper"}`` for the batch's items to refuse.
+
+    With ``kiosk_id``, an item whose ``submit`` entry is not in this segment is checked against
+    the entries already held: a kiosk sends all waiting entries with its next batch, but its
+    items may be spread over several batches (a slow link, a stick, a key rotation)."""
+    item_references = [read_item_meta(item).reference for item in items]
     references = refused_references(registry, segment)
+    if kiosk_id:
+        carried = {e.reference for e in segment.entries if e.action == SUBMIT} if segment is not None else set()
+        earlier = registry.submit_entries(kiosk_id, set(item_references) - carried)
+        references |= _refused_among(registry, earlier)
     if not references:
         return {}
     return {
         digest: REVOKED_HELPER
-        for item, digest in zip(items, digests)
-        if read_item_meta(item).reference in references
+        for reference, digest in zip(item_references, digests)
+        if reference in references
     }

@@ -19,11 +19,11 @@ import json
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import Iterable, Sequence
 
 from assisted_mode import credentials
 from assisted_mode.audit import AuditEntry, AuditSegment, SignedHead
-from assisted_mode.powers import PowerTerms
+from assisted_mode.powers import PowerTerms, local_day
 from assisted_mode.record import VOLUNTEER_ID
 from assisted_mode.volunteers import VolunteerTerms
 from kiosk.errors import RathausError
@@ -203,6 +203,9 @@ class Registry:
         """Enrol a volunteer; the badge code and PIN are returned once and kept only as hashes."""
         name = _check_name(name)
         valid_until = _check_day(valid_until, "valid until")
+        if valid_until < local_day(now or dt.datetime.now(dt.timezone.utc)):
+            # An enrolment that has already ended is a typing slip (2025 for 2027): no kiosk takes it.
+            raise _plain_error(N_("The last day {day} has already passed."), day=valid_until)
         secret = credentials.new_secret()
         pin = credentials.new_pin() if with_pin else ""
         badge_hash = credentials.hash_secret(secret)
@@ -401,6 +404,21 @@ class Registry:
     def audit_conflicts(self, kiosk_id: str) -> list[int]:
         rows = self._db.execute("SELECT DISTINCT seq FROM audit_conflicts WHERE kiosk_id = ? ORDER BY seq", [kiosk_id])
         return [int(r[0]) for r in rows]
+
+    def submit_entries(self, kiosk_id: str, references: Iterable[str]) -> list[AuditEntry]:
+        """The ``submit`` entries held for these receipt codes of one kiosk (an earlier batch may
+        have carried the entry of an application that travels in a later one)."""
+        wanted = sorted(set(references))
+        found: list[AuditEntry] = []
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            rows = self._db.execute(
+                "SELECT seq, at, action, actor, reference, prev FROM audit_entries WHERE kiosk_id = ?"
+                f" AND action = 'submit' AND reference IN ({', '.join('?' * len(chunk))}) ORDER BY seq",
+                [kiosk_id, *chunk],
+            )
+            found += [AuditEntry(int(r[0]), r[1], r[2], r[3], r[4], r[5]) for r in rows]
+        return found
 
     def audit_for_reference(self, kiosk_id: str, reference: str) -> list[AuditEntry]:
         return [e for e in self.audit_entries(kiosk_id) if e.reference == reference]

@@ -244,3 +244,85 @@ async def test_a_volunteer_revoked_during_the_visit_helps_with_no_further_servic
         await visitor.settle()
         assert "This volunteer badge is no longer valid." in visitor.text
         assert app.session is None
+
+
+async def test_a_name_typed_with_the_helper_is_not_offered_again_once_the_help_is_stopped(runtime, visitor_for, helpers):
+    """The visit remembers a confirmed name to offer it in the next service; answers given while
+    the helper was there are wiped with the rest when the citizen stops the help."""
+    app = KioskApp(runtime, kiosk_mode=True, lang="en")
+    async with app.run_test(size=SCREEN_SIZE) as pilot:
+        visitor = visitor_for(pilot)
+        await _ask_for_help(visitor, "A volunteer with a badge or volunteer number")
+        await _scan(visitor, credentials.badge_code("V0007", BADGE_SECRET))
+        await visitor.press_button("Yes, I agree")
+        await visitor.settle()
+        await _start_message(visitor)
+        form = runtime.form("nachricht")
+        await visitor.answer(form.field("topic"), "strassen")
+        await visitor.answer(form.field("message"), "Die Laterne ist dunkel.")
+        await visitor.answer(form.field("name"), "Helga Typedbyhelper")
+        await visitor.press("f9")
+        await visitor.press_button("Yes, stop the help")
+        await visitor.settle()
+        await visitor.press("enter")
+        await visitor.settle()
+        assert not app.visit.knows_something
+        await _start_message(visitor)  # the citizen carries on alone
+        await visitor.answer(form.field("topic"), "strassen")
+        await visitor.answer(form.field("message"), "Allein geschrieben.")
+        await visitor.settle()
+        assert "Typedbyhelper" not in visitor.text
+
+
+async def test_f6_after_the_help_is_stopped_does_not_say_the_helpers_answers_again(runtime, visitor_for, helpers, tmp_path):
+    import shutil
+
+    if shutil.which("espeak-ng") is None:
+        pytest.skip("needs Debian package espeak-ng")
+    app = KioskApp(runtime, kiosk_mode=True, lang="en")
+    async with app.run_test(size=SCREEN_SIZE) as pilot:
+        visitor = visitor_for(pilot)
+        await _ask_for_help(visitor, "A volunteer with a badge or volunteer number")
+        await _scan(visitor, credentials.badge_code("V0007", BADGE_SECRET))
+        await visitor.press_button("Yes, I agree")
+        await visitor.settle()
+        await _start_message(visitor)
+        form = runtime.form("nachricht")
+        for field_id, value in (("topic", "strassen"), ("message", "Geheimnis des Helfers"), ("name", None), ("wants_reply", False)):
+            await visitor.answer(form.field(field_id), value)
+        await visitor.settle()
+        app.speaker.record_to = tmp_path / "review.wav"  # the loudspeaker, as a file
+        await visitor.press("f5")  # the review, with the answers, read aloud
+        await visitor.settle()
+        assert "Geheimnis des Helfers" in app.speaker.last_text
+        await visitor.press("f9")
+        await visitor.press_button("Yes, stop the help")
+        await visitor.settle()
+        await visitor.press("enter")
+        await visitor.settle()
+        await visitor.press("f6")  # "say it again" now reads the start screen, nothing of before
+        await visitor.settle()
+        assert "Geheimnis" not in app.speaker.last_text
+        app.speaker.stop()
+
+
+async def test_send_with_a_volunteer_the_kiosk_just_learnt_was_revoked_gives_no_receipt_the_town_hall_would_refuse(
+    runtime, visitor_for, helpers
+):
+    app = KioskApp(runtime, kiosk_mode=True, lang="en")
+    async with app.run_test(size=SCREEN_SIZE) as pilot:
+        visitor = visitor_for(pilot)
+        await _ask_for_help(visitor, "A volunteer with a badge or volunteer number")
+        await _scan(visitor, credentials.badge_code("V0007", BADGE_SECRET))
+        await visitor.press_button("Yes, I agree")
+        await visitor.settle()
+        await _start_message(visitor)
+        form = runtime.form("nachricht")
+        for field_id in ("topic", "message", "name", "wants_reply"):
+            await visitor.answer(form.field(field_id), MESSAGE[field_id])
+        helpers(volunteer_revoked="2026-01-01T00:00:00Z")  # a download while the citizen reads the review
+        await visitor.press_button("Send")
+        await visitor.settle()
+        assert not isinstance(app.screen, ReceiptScreen)
+        assert "This volunteer badge is no longer valid." in visitor.text
+    assert runtime.store.counts()[OutboxState.QUEUED] == 0

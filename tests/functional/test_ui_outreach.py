@@ -97,3 +97,52 @@ async def test_two_visitors_and_nothing_of_the_first_is_visible_to_the_second(ru
     assert actions == [
         audit.SIGN_IN, audit.CONSENT, audit.SUBMIT, audit.CONSENT, audit.WITHDRAW, audit.WIPE, audit.SIGN_OUT
     ]
+
+
+async def test_the_next_visitor_is_not_offered_the_name_of_one_who_discarded_their_message(runtime, visitor_for, helpers):  # noqa: F811
+    """Visitor 1 gives their name, then discards the message; visitor 2's name question is empty."""
+    app = KioskApp(runtime, kiosk_mode=True, lang="en")
+    async with app.run_test(size=SCREEN_SIZE) as pilot:
+        visitor = visitor_for(pilot)
+        await visitor.press_button("Someone is helping me")
+        await visitor.press_button("Volunteers: open an outreach day")
+        await visitor.type(credentials.badge_code("V0007", BADGE_SECRET) + "\n")
+        await visitor.settle()
+        form = runtime.form("nachricht")
+        for number, (message, name) in enumerate((("Gullydeckel lose", "Gertrud Wendeborn"), ("Bank kaputt", None)), 1):
+            await visitor.press_button("Welcome the next visitor")
+            await visitor.settle()
+            await visitor.press_button("Yes, I agree")
+            await visitor.settle()
+            await visitor.tab_to(lambda w: isinstance(w, ServiceButton) and w.form.id == "nachricht")
+            await visitor.press("enter")
+            await visitor.answer(form.field("topic"), "strassen")
+            await visitor.answer(form.field("message"), message)
+            await visitor.settle()
+            if number == 2:
+                assert "Gertrud" not in visitor.text and not app.visit.knows_something
+                break
+            await visitor.answer(form.field("name"), name)
+            await visitor.press_button("Discard message")
+            await visitor.press_button("Yes, discard")
+            await visitor.settle()
+            assert isinstance(app.screen, OutreachScreen)
+            assert not app.visit.knows_something  # gone from memory before the next visitor sits down
+
+
+async def test_an_outreach_day_ends_when_the_kiosk_learns_the_volunteer_was_revoked(runtime, visitor_for, helpers):  # noqa: F811
+    """No next visitor is asked to agree to help from a volunteer the town hall has revoked."""
+    app = KioskApp(runtime, kiosk_mode=True, lang="en")
+    async with app.run_test(size=SCREEN_SIZE) as pilot:
+        visitor = visitor_for(pilot)
+        await visitor.press_button("Someone is helping me")
+        await visitor.press_button("Volunteers: open an outreach day")
+        await visitor.type(credentials.badge_code("V0007", BADGE_SECRET) + "\n")
+        await visitor.settle()
+        helpers(volunteer_revoked="2026-01-01T00:00:00Z")  # the next download brought the revocation
+        await visitor.press_button("Welcome the next visitor")
+        await visitor.settle()
+        assert not isinstance(app.screen, ConsentScreen)
+        assert "This volunteer badge is no longer valid." in visitor.text
+        assert app.outreach is None and app.assisted is None
+    assert [entry.action for entry in runtime.store.audit_entries()][-1] == audit.SIGN_OUT

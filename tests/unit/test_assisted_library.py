@@ -234,3 +234,50 @@ def test_the_kiosk_forgets_delivered_entries_after_thirty_days_but_keeps_the_cha
     town.runtime.submit(NACHRICHT, _message_answers(fill))
     _send(town)
     assert check_audit(town.townhall_dir)[0].intact
+
+
+def test_an_application_whose_audit_entry_came_in_an_earlier_batch_is_still_refused_for_a_revoked_helper(town, clock, fill):
+    """A slow link sends few items per batch, while the first batch already carries every audit
+    entry: the later batches' items are checked against the entries the town hall holds."""
+    with town.registry() as registry:
+        enrolled = registry.enrol_volunteer("Anna Meier", LAST_DAY)
+    town.fetch()
+    visit = assistance.give_consent(town.runtime, assistance.sign_in_with_code(town.runtime, enrolled.badge_code).visit)
+    with town.registry() as registry:  # revoked at the town hall; the kiosk has not heard yet
+        registry.revoke_volunteer(enrolled.volunteer.volunteer_id, now=clock["now"] - dt.timedelta(hours=1))
+    first = town.runtime.submit(NACHRICHT, _message_answers(fill), assistance=visit)
+    second = town.runtime.submit(NACHRICHT, _message_answers(fill), assistance=visit)
+
+    keys = load_townhall_keys(town.townhall_dir, need_encryption=False)
+    from sync.outbox import apply_ack
+
+    refused = []
+    for _ in range(2):
+        batch = town.runtime.store.take_batch(batch_builder(town.runtime.kiosk_keys, town.runtime.townhall), max_items=1)
+        with open_storage(town.townhall_dir) as storage:
+            result = receive_batch(storage, Allowlist(town.townhall_dir), batch.data, townhall=keys)
+        apply_ack(town.runtime.store, result.ack, batch_id=batch.batch_id, kiosk_id="kiosk-lueder",
+                  townhall=town.runtime.townhall)
+        refused += [item.code for item in result.refused]
+    assert refused == ["revoked_helper", "revoked_helper"]
+    assert sorted(town.runtime.store.needing_attention()) == sorted(
+        [(first.reference, "revoked_helper"), (second.reference, "revoked_helper")]
+    )
+
+
+def test_signing_in_with_ones_own_badge_gives_no_fresh_guesses_at_another_volunteers_pin(town, clock):
+    """A volunteer who guesses a colleague's PIN cannot reset the lock-out with their own badge."""
+    with town.registry() as registry:
+        insider = registry.enrol_volunteer("Ingo Innen", LAST_DAY)
+        target = registry.enrol_volunteer("Anna Meier", LAST_DAY)
+    town.fetch()
+    target_id = target.volunteer.volunteer_id
+    guesses = iter(f"{n:06d}" for n in range(1_000_000) if f"{n:06d}" != target.pin)
+    for _ in range(2):
+        assert assistance.sign_in_with_pin(town.runtime, target_id, next(guesses)).problem == WRONG
+    assert assistance.sign_in_with_code(town.runtime, insider.badge_code).visit is not None  # still fine
+    third = assistance.sign_in_with_pin(town.runtime, target_id, next(guesses))
+    assert third.problem == WRONG and third.wait_seconds == 60
+    assert assistance.sign_in_with_pin(town.runtime, target_id, target.pin).problem == LOCKED
+    clock["now"] += dt.timedelta(days=1, minutes=2)  # a day without a wrong try: the count is forgotten
+    assert assistance.sign_in_with_pin(town.runtime, target_id, next(guesses)).wait_seconds == 0

@@ -199,3 +199,13 @@ def test_the_printed_pause_slip_carries_the_code_and_its_qr_code():
     assert [found.text for found in zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))] == [slip.code]
     text = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
     assert slip.display_code in text and "20.12.2026" in text
+
+
+def test_a_short_name_at_the_end_of_a_consent_sentence_gets_one_full_stop():
+    from assisted_mode.consent import consent_text
+
+    for lang in ("en", "de"):
+        text = consent_text("representative", lang, helper="Karl S.", principal="Maria S.")
+        assert "Maria S.." not in text and "Karl S.." not in text
+        assert "Maria S." in text
+    assert "Maria Schulze." in consent_text("representative", "en", helper="Karl S.", principal="Maria Schulze")

@@ -123,3 +123,26 @@ def test_the_badge_pdf_carries_a_qr_code_the_scanner_reads_as_the_badge_code(tow
     png = subprocess.run(["pdftoppm", "-png", "-r", "200", str(badge)], capture_output=True, check=True).stdout
     found = zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))
     assert [result.text for result in found] == [code]
+
+
+def test_a_power_for_a_service_the_town_hall_does_not_offer_or_that_refuses_representatives_is_not_recorded(town, capsys):
+    """A mistyped service id would give a power no kiosk ever accepts; staff learn it at once."""
+    common = ["--principal", "Maria Schulze", "--agent", "Karl Schulze", "--valid-from", "2026-01-01",
+              "--valid-until", LAST_DAY, "--paper", "VM-17"]
+    assert main(["powers", "add", "--service", "citizens_office_appointment", *common]) == 1
+    err = capsys.readouterr().err
+    assert "'citizens_office_appointment' is not a service of this town hall" in err
+    assert "termin_buergerbuero" in err and "kita_erstattung" not in err  # the ones a power can name
+    assert main(["powers", "add", "--service", "kita_erstattung", *common]) == 1
+    assert "'kita_erstattung' cannot be applied for on someone else's behalf" in capsys.readouterr().err
+    assert main(["powers", "list"]) == 0
+    assert "P0001" not in capsys.readouterr().out
+    assert main(["powers", "add", "--service", "termin_buergerbuero", *common]) == 0
+
+
+def test_a_volunteer_whose_last_day_has_passed_is_not_enrolled(town, capsys):
+    """2025 typed for 2027: staff hear it at once rather than the volunteer at the kiosk."""
+    assert main(["volunteers", "add", "Anna Meier", "--valid-until", "2020-06-30"]) == 1
+    assert "The last day 2020-06-30 has already passed." in capsys.readouterr().err
+    assert main(["volunteers", "list"]) == 0
+    assert "Anna Meier" not in capsys.readouterr().out

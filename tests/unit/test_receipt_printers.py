@@ -295,3 +295,79 @@ def test_the_vaccination_record_goes_to_a_receipt_printer_as_text_and_to_no_file
     assert "FK1234" in read.text and "Dr. Weber" in read.text and read.cut
     assert sorted(p.name for p in tmp_path.iterdir()) == ["lp0"]  # nothing of it kept on the kiosk's disk
     assert not print_record(record, reference="7KQM2X9TJ", municipality="Tangerhütte", printer="", lang="en")
+
+
+def test_who_helped_is_printed_but_not_kept_in_the_receipt_file_on_the_kiosk(business_form, tmp_path, monkeypatch):
+    """The helper's name (a relative's, typed in) is personal data: on paper, not on the disk."""
+    import dataclasses
+    import shutil
+    import subprocess
+
+    if shutil.which("pdftotext") is None:
+        pytest.skip("needs Debian package poppler-utils")
+    received = fake_lp(tmp_path, monkeypatch)
+    monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}:/usr/bin:/bin")
+    receipt = dataclasses.replace(receipt_for(business_form, lang="en"), helped_by="Filled in with help from Tom Schulze.")
+    outcome = print_receipt_on(receipt, "cups:Foyer", tmp_path / "receipts")
+
+    def text(path: Path) -> str:
+        return subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+
+    assert "Tom Schulze" in text(Path(f"{received}.pdf"))  # on paper
+    assert "Tom Schulze" not in text(outcome.saved)  # the copy staff can print again
+    assert receipt.display_reference.replace("–", "-").split("-")[0] in text(outcome.saved).replace(" ", "")
+    assert sorted(p.name for p in (tmp_path / "receipts").iterdir()) == [outcome.saved.name]
+
+
+# --- the pause slip, on the kiosk's printer as configured ------------------------------------------
+
+def _slip():
+    from kiosk.pause import PauseSlip
+
+    return PauseSlip("7KQM2X9TJ4HW", "nachricht", "2026-12-20T10:00:00Z")
+
+
+def test_a_pause_slip_goes_to_the_cups_queue_named_in_the_printer_setting(tmp_path, monkeypatch):
+    from kiosk.pause_slip import pause_slip_pdf, print_pause_slip
+
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    received = tmp_path / "lp-received"
+    (bin_dir / "lp").write_text(f'#!/bin/sh\nprintf "%s\\n" "$@" > {received}\ncat > {received}.pdf\n')
+    (bin_dir / "lp").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}:/usr/bin:/bin")
+    pdf = pause_slip_pdf(_slip(), municipality="Tangerhütte", lang="en")
+    assert print_pause_slip(pdf, printer="cups:Foyer", display_code="7KQ-M2X-9TJ-4HW", lang="en", slip=_slip(), municipality="Tangerhütte")
+    assert received.read_text().splitlines() == ["-d", "Foyer"]  # the queue, not the setting
+    assert Path(f"{received}.pdf").read_bytes() == pdf
+    assert not list(tmp_path.glob("*.pdf")) or [p.name for p in tmp_path.glob("*.pdf")] == ["lp-received.pdf"]
+
+
+def test_a_pause_slip_on_a_thermal_receipt_printer_has_the_code_and_its_qr_code(tmp_path):
+    from kiosk.pause_slip import pause_slip_pdf, print_pause_slip
+
+    device = tmp_path / "lp0"
+    device.write_bytes(b"")
+    pdf = pause_slip_pdf(_slip(), municipality="Tangerhütte", lang="en")
+    assert print_pause_slip(pdf, printer=f"escpos-file:{device}", display_code="7KQ-M2X-9TJ-4HW", lang="en", slip=_slip(), municipality="Tangerhütte")
+    read = read_escpos(device.read_bytes())
+    assert "7KQ-M2X-9TJ-4HW" in read.text and "Only this code opens them." in read.text
+    assert read.qr.printed and read.qr.data == b"7KQM2X9TJ4HW"
+
+
+def test_a_thermal_receipt_says_who_helped_and_then_promises_no_absence_of_personal_details(business_form, tmp_path):
+    import dataclasses
+
+    device = tmp_path / "lp0"
+    device.write_bytes(b"")
+    receipt = dataclasses.replace(
+        receipt_for(business_form, lang="en"), helped_by="Filed by Karl S. on behalf of Maria S. (power of attorney P0003)."
+    )
+    print_receipt_on(receipt, f"escpos-file:{device}", tmp_path, timeouts=QUICK)
+    text = " ".join(read_escpos(device.read_bytes()).text.split())
+    assert "Help: Filed by Karl S. on behalf of Maria S." in text
+    assert "none of your personal details" not in text and "Keep this receipt." in text
+    plain = tmp_path / "lp1"
+    plain.write_bytes(b"")
+    print_receipt_on(receipt_for(business_form, lang="en"), f"escpos-file:{plain}", tmp_path / "other", timeouts=QUICK)
+    assert "none of your personal details" in " ".join(read_escpos(plain.read_bytes()).text.split())

@@ -77,7 +77,10 @@ class PauseSlipScreen(LanguageAware, Screen):
     def _print_slip(self, printer: str, municipality: str, lang: str) -> None:
         with reporting_problems(self, "printing a pause slip"):
             pdf = pause_slip_pdf(self.slip, municipality=municipality, lang=lang)
-            printed = print_pause_slip(pdf, printer=printer, display_code=self.slip.display_code, lang=lang)
+            printed = print_pause_slip(
+                pdf, printer=printer, display_code=self.slip.display_code, lang=lang,
+                slip=self.slip, municipality=municipality,
+            )
             self.post_message(ReceiptPrinted(Path(), on_paper=printed))
 
     def on_receipt_printed(self, message: ReceiptPrinted) -> None:

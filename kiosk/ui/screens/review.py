@@ -10,8 +10,10 @@ from textual.screen import Screen
 from textual.widgets import Button, Static
 
 from kiosk.forms import FormSession
+from kiosk.ui.assisted_wording import service_refusal
 from kiosk.ui.messages import ProblemOccurred, SubmissionQueued
 from kiosk.ui.screens.base import LanguageAware
+from kiosk.ui.screens.notice import NoticeScreen
 from kiosk.ui.widgets.assistance_bar import AssistanceBar
 from kiosk.ui.widgets.key_hints import KeyHints
 from kiosk.ui.wording import word
@@ -110,6 +112,14 @@ class ReviewScreen(LanguageAware, Screen):
             self.session.edit(first_open.id)
             self.app.show_question()
             return
+        if self.app.assisted is not None:
+            # The help still holds (a download may have brought a revocation, a power may have
+            # ended at midnight): otherwise the town hall would refuse what the receipt promises.
+            refusal = service_refusal(self.app.assisted, self.session.form, self.app.lang, self.app.runtime.store)
+            if refusal:
+                _ = self.app.gettext
+                self.app.push_screen(NoticeScreen(_("Not possible with this help"), refusal))
+                return
         self._set_sending(True)
         self._seal_and_queue(self.session.form, self.session.answers())
 
