@@ -46,7 +46,7 @@ def access_log_page(wp: Workplace, request: Request) -> Response:
             "who": names.get(r.username, r.username),
             "username": r.username,
             "action": _(ACTIONS.get(r.action, r.action)),
-            "reference": refcode.display(r.reference) if r.action != "export" else r.reference,
+            "reference": r.reference if r.action == "export" or r.action.startswith(("volunteer-", "power-")) else refcode.display(r.reference),
             "kiosk": r.kiosk_id,
             "service": wp.inbox(request).catalogue.title(r.service, lang) if r.service else "",
         }

@@ -1,0 +1,268 @@
+"""The assisted-mode and booking pages of the staff workplace (Starlette's TestClient): the audit
+page, volunteers and powers of attorney, who helped with an application, and the appointment
+desk. Each action is checked on the registry or calendar it changes, each role where it is refused."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import warnings
+
+import pytest
+from argon2 import PasswordHasher
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    from starlette.testclient import TestClient
+
+from assisted_mode import audit
+from assisted_mode.credentials import read_code
+from assisted_mode.record import PERSON, REPRESENTATIVE, AssistanceRecord, Helper, with_assistance
+from kiosk import refcode
+from kiosk.forms import builtin_forms_dir, load_form
+from sync.allowlist import Allowlist
+from sync.assistance import open_registry
+from sync.envelope import ItemMeta, item_digest, seal_item, utc_timestamp
+from sync.envelope.audit_segment import AuditSegment
+from sync.keys import enrolment_request_path, init_kiosk, init_townhall, load_kiosk_keys, load_townhall_public, townhall_public_keys_path
+from sync.calendar import open_desk
+from sync.calendar.config import TIMEZONE, calendar_path
+from sync.calendar.source import forget_calendar_stores
+from sync.server.storage import BatchRecord, ItemRecord, open_storage
+from sync.workplace import WorkplaceConfig, create_app
+from sync.workplace.accounts import open_accounts
+
+CHEAP = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1)
+PASSWORD = "Lindenweg-7-Tangerhuette"
+KITA = load_form(builtin_forms_dir() / "kita_erstattung.toml")
+ANSWERS = {
+    "parent_name": "Erika Mustermann-Quast",
+    "address": {"street": "Lindenweg", "number": "7", "postcode": "39517", "town": "Tangerhütte"},
+    "child_name": "Paul Mustermann",
+    "child_birth_date": "2019-08-14",
+    "kita": "regenbogen",
+    "months": ["2021-03"],
+    "monthly_fee": "120.00",
+    "account_holder": "Erika Mustermann-Quast",
+    "iban": "DE89370400440532013000",
+    "confirmation": True,
+}
+CALENDAR = """
+format = 1
+state = "ST"
+lead_hours = 24
+horizon_days = 14
+
+[[places]]
+id = "rathaus"
+name.de = "Rathaus Tangerhütte"
+name.en = "Town hall Tangerhütte"
+
+[[services]]
+id = "impfung"
+form = "impftermin"
+title.de = "Impftermin"
+title.en = "Vaccination"
+minutes = 30
+capacity = 1
+places = ["rathaus"]
+vaccination = true
+""" + "".join(f'hours.{d} = ["09:00-10:00"]\n' for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun"))
+
+
+@pytest.fixture
+def townhall(tmp_path):
+    townhall_dir, kiosk_dir = tmp_path / "townhall", tmp_path / "kiosk"
+    init_townhall(townhall_dir, name="Einheitsgemeinde Tangerhütte")
+    init_kiosk(kiosk_dir, kiosk_id="kiosk-lueder", townhall_public=townhall_public_keys_path(townhall_dir))
+    Allowlist(townhall_dir).approve(enrolment_request_path(kiosk_dir, "kiosk-lueder"))
+    calendar_path(townhall_dir).write_text(CALENDAR, encoding="utf-8")
+    with open_accounts(townhall_dir, hasher=CHEAP) as accounts:
+        accounts.add_user("erika", PASSWORD, role="clerk", display_name="Erika Sachbearbeiterin")
+        accounts.add_user("chefin", PASSWORD, role="head", display_name="Helga Amtsleiterin")
+        accounts.add_user("it", PASSWORD, role="it", display_name="Ingo IT")
+    yield townhall_dir, kiosk_dir
+    forget_calendar_stores()
+
+
+@pytest.fixture
+def client(townhall):
+    app = create_app(WorkplaceConfig(townhall[0], hasher=CHEAP))
+    with TestClient(app, follow_redirects=False) as test_client:
+        yield test_client
+
+
+def token(client) -> str:
+    if "rk_csrf" not in client.cookies:
+        client.get("/login")
+    return client.cookies["rk_csrf"]
+
+
+def login(client, username):
+    answer = client.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": token(client), "next": "/"})
+    assert answer.status_code == 303
+
+
+def post(client, path, data, **kwargs):
+    return client.post(path, data={**data, "csrf_token": token(client)}, **kwargs)
+
+
+def booking_day(townhall_dir) -> dt.date:
+    """A day from the day after tomorrow on with times (no public holiday), within the horizon."""
+    from sync.calendar import load_calendar
+
+    config = load_calendar(townhall_dir)
+    day = dt.datetime.now(TIMEZONE).date() + dt.timedelta(days=2)
+    while not config.slots_on(day):
+        day += dt.timedelta(days=1)
+    return day
+
+
+# -- the audit page ---------------------------------------------------------------------------
+
+
+def _audit_chain(townhall_dir, kiosk_dir, count=4):
+    key = load_kiosk_keys(kiosk_dir).signing
+    entries, previous, last_hash = [], None, ""
+    for n in range(count):
+        previous, last_hash = audit.next_entry(
+            "kiosk-lueder", previous, at=f"2026-03-02T09:1{n}:00Z", action=audit.SIGN_IN, actor="V0001"
+        )
+        entries.append(previous)
+    head = audit.sign_head("kiosk-lueder", previous.seq, last_hash, key)
+    return entries, head
+
+
+def test_the_audit_page_says_per_kiosk_whether_its_chain_is_intact(client, townhall):
+    townhall_dir, kiosk_dir = townhall
+    entries, head = _audit_chain(townhall_dir, kiosk_dir)
+    login(client, "chefin")
+    assert "Bisher hat kein Kiosk eine Prüfspur geschickt" in client.get("/audit").text
+    with open_registry(townhall_dir) as registry:
+        registry.store_audit("kiosk-lueder", "b1", AuditSegment(tuple(entries), head))
+    page = client.get("/audit")
+    assert page.status_code == 200 and "kiosk-lueder" in page.text and "vollständig" in page.text
+    assert "nicht vollständig" not in page.text
+
+    # an entry deleted at the town hall: the page names the gap in plain words
+    with open_registry(townhall_dir) as registry:
+        registry._db.execute("DELETE FROM audit_entries WHERE seq = 2")
+    page = client.get("/audit")
+    assert "nicht vollständig" in page.text and "Einträge 2 bis 2 fehlen" in page.text
+
+
+@pytest.mark.parametrize(("user", "status"), [("it", 200), ("erika", 403)])
+def test_it_sees_the_audit_page_and_clerks_do_not(client, user, status):
+    login(client, user)
+    assert client.get("/audit").status_code == status
+
+
+# -- volunteers and powers ----------------------------------------------------------------------
+
+
+def test_the_head_enrols_a_volunteer_sees_badge_and_pin_once_and_prints_the_badge(client, townhall):
+    townhall_dir = townhall[0]
+    login(client, "chefin")
+    page = post(client, "/helpers/volunteers/enrol", {"name": "Anna Müller", "valid_until": "2030-06-30", "pin": "yes"})
+    assert page.status_code == 200 and "Nur jetzt sichtbar" in page.text
+    code = re.search(r'id="badge-code">([^<]+)<', page.text).group(1)
+    pin = re.search(r'id="pin">([^<]+)<', page.text).group(1)
+    assert read_code(code).holder_id == "V0001" and re.fullmatch(r"\d+", pin)
+    with open_registry(townhall_dir) as registry:
+        assert [(v.volunteer_id, v.name, v.has_pin) for v in registry.volunteers()] == [("V0001", "Anna Müller", True)]
+    listing = client.get("/helpers")
+    assert "Anna Müller" in listing.text and code not in listing.text and pin not in listing.text
+
+    card = post(client, "/helpers/card", {"code": code})
+    assert card.status_code == 200 and card.headers["content-type"] == "application/pdf"
+    assert card.content.startswith(b"%PDF") and card.headers["cache-control"] == "no-store"
+    # a made-up code for the same volunteer gives no card
+    forged = code[:-3] + ("000" if not code.endswith("000") else "111")
+    assert post(client, "/helpers/card", {"code": forged}).status_code == 400
+
+    # a new badge: the old card can no longer be printed, the new one can
+    renewed = post(client, "/helpers/volunteers/secret", {"volunteer_id": "V0001", "what": "badge"})
+    new_code = re.search(r'id="badge-code">([^<]+)<', renewed.text).group(1)
+    assert new_code != code and post(client, "/helpers/card", {"code": code}).status_code == 400
+    assert post(client, "/helpers/card", {"code": new_code}).status_code == 200
+    new_pin = post(client, "/helpers/volunteers/secret", {"volunteer_id": "V0001", "what": "pin"})
+    assert re.search(r'id="pin">(\d+)<', new_pin.text)
+
+    refused = post(client, "/helpers/volunteers/revoke", {"volunteer_id": "V0001", "reason": "Ausweis verloren"})
+    assert refused.status_code == 400 and not open_registry(townhall_dir).volunteer("V0001").revoked
+    done = post(client, "/helpers/volunteers/revoke", {"volunteer_id": "V0001", "reason": "Ausweis verloren", "confirm": "yes"})
+    assert done.status_code == 303
+    with open_registry(townhall_dir) as registry:
+        assert registry.volunteer("V0001").revoked
+    log = client.get("/access-log").text
+    assert "hat eine Ehrenamtliche oder einen Ehrenamtlichen aufgenommen" in log and "V0001" in log
+
+
+def test_the_head_records_a_power_of_attorney_and_a_clerk_revokes_it(client, townhall):
+    townhall_dir = townhall[0]
+    login(client, "chefin")
+    page = post(client, "/helpers/powers/record", {
+        "principal": "Erika Mustermann-Quast", "agent": "Karin Quast", "services": ["kita_erstattung", "no-such-service"],
+        "valid_from": "2026-01-01", "valid_until": "2030-12-31", "paper": "Az. 12-34/2026",
+    })
+    assert page.status_code == 200
+    code = re.search(r'id="power-code">([^<]+)<', page.text).group(1)
+    with open_registry(townhall_dir) as registry:
+        power = registry.power("P0001")
+    assert power.services == ("kita_erstattung",) and power.paper_reference == "Az. 12-34/2026"
+    assert post(client, "/helpers/card", {"code": code}).content.startswith(b"%PDF")
+    wrong = post(client, "/helpers/powers/record", {
+        "principal": "A B", "agent": "C D", "services": "kita_erstattung", "valid_from": "2026-05-01", "valid_until": "2026-04-01",
+    })
+    assert wrong.status_code == 400 and 'role="alert"' in wrong.text
+    client.post("/logout", data={"csrf_token": token(client)})
+
+    login(client, "erika")
+    listing = client.get("/helpers")
+    assert "Karin Quast" in listing.text and "Az. 12-34/2026" in listing.text
+    assert 'action="/helpers/powers/record"' not in listing.text  # a clerk sees, but does not record
+    refused = post(client, "/helpers/powers/record", {"principal": "A B", "agent": "C D", "services": "kita_erstattung",
+                                                      "valid_from": "2026-01-01", "valid_until": "2027-01-01"})
+    assert refused.status_code == 403
+    assert post(client, "/helpers/volunteers/enrol", {"name": "X Y", "valid_until": "2030-01-01"}).status_code == 403
+    assert post(client, "/helpers/card", {"code": code}).status_code == 403
+    assert post(client, "/helpers/powers/revoke", {"power_id": "P0001", "confirm": "yes"}).status_code == 303
+    with open_registry(townhall_dir) as registry:
+        assert registry.power("P0001").revoked_at
+
+
+def test_it_may_not_see_volunteers_or_powers_and_every_post_needs_the_form_token(client, townhall):
+    login(client, "it")
+    assert client.get("/helpers").status_code == 403
+    client.post("/logout", data={"csrf_token": token(client)})
+    login(client, "chefin")
+    for path, data in [
+        ("/helpers/volunteers/enrol", {"name": "Anna Müller", "valid_until": "2030-06-30"}),
+        ("/helpers/powers/record", {"principal": "A B", "agent": "C D", "services": "kita_erstattung", "valid_from": "2026-01-01", "valid_until": "2027-01-01"}),
+        ("/helpers/volunteers/revoke", {"volunteer_id": "V0001", "confirm": "yes"}),
+    ]:
+        assert client.post(path, data=data).status_code == 403, path
+    with open_registry(townhall[0]) as registry:
+        assert registry.volunteers() == [] and registry.powers() == []
+
+
+def test_the_application_page_says_who_filed_it_on_whose_behalf(client, townhall):
+    townhall_dir, kiosk_dir = townhall
+    with open_registry(townhall_dir) as registry:
+        registry.record_power(principal="Erika Mustermann-Quast", agent="Karin Quast", services=["kita_erstattung"],
+                              valid_from="2026-01-01", valid_until="2030-12-31", paper_reference="Az. 7")
+    record = AssistanceRecord(REPRESENTATIVE, Helper(PERSON, "Karin Q."), "1", "2026-03-02T09:10:00Z",
+                              principal="Erika M.", power_id="P0001")
+    reference = refcode.new_reference()
+    meta = ItemMeta("kita_erstattung", KITA.version, KITA.content_hash, "kiosk-lueder", reference, "2026-03-02T09:15:00Z")
+    public = load_townhall_public(townhall_public_keys_path(townhall_dir))
+    sealed = seal_item(meta, with_assistance(ANSWERS, record), public.encryption, load_kiosk_keys(kiosk_dir).signing)
+    item = ItemRecord(reference, item_digest(sealed), "b" * 32, "kiosk-lueder", "kita_erstattung", KITA.version,
+                      KITA.content_hash, meta.captured_at, utc_timestamp(), sealed)
+    with open_storage(townhall_dir) as storage:
+        storage.store_batch(BatchRecord("b" * 32, "kiosk-lueder", 1, meta.captured_at, item.received_at, (item.digest,)), [item])
+    login(client, "erika")
+    page = client.get(f"/applications/{reference}?kiosk=kiosk-lueder")
+    assert page.status_code == 200
+    assert "Karin Q." in page.text and "P0001" in page.text and "Az. 7" in page.text
+    assert 'id="assistance-heading"' in page.text
