@@ -234,12 +234,18 @@ def test_the_head_records_a_power_of_attorney_and_a_clerk_revokes_it(client, tow
 def test_it_may_not_see_volunteers_or_powers_and_every_post_needs_the_form_token(client, townhall):
     login(client, "it")
     assert client.get("/helpers").status_code == 403
+    assert client.get("/appointments").status_code == 403
     client.post("/logout", data={"csrf_token": token(client)})
     login(client, "chefin")
     for path, data in [
         ("/helpers/volunteers/enrol", {"name": "Anna Müller", "valid_until": "2030-06-30"}),
         ("/helpers/powers/record", {"principal": "A B", "agent": "C D", "services": "kita_erstattung", "valid_from": "2026-01-01", "valid_until": "2027-01-01"}),
         ("/helpers/volunteers/revoke", {"volunteer_id": "V0001", "confirm": "yes"}),
+        ("/appointments/book", {"unit": "impfung@rathaus@2030-01-01T09:00#0"}),
+        ("/appointments/cancel", {"reference": "7KQM2X9TJ"}),
+        ("/appointments/answer", {"reference": "7KQM2X9TJ", "answer": "decline", "reason": "x"}),
+        ("/appointments/vaccination", {"reference": "7KQM2X9TJ"}),
+        ("/appointments/quota", {"unit": "impfung@rathaus@2030-01-01T09:00#0", "change": "grant"}),
     ]:
         assert client.post(path, data=data).status_code == 403, path
     with open_registry(townhall[0]) as registry:
@@ -266,3 +272,87 @@ def test_the_application_page_says_who_filed_it_on_whose_behalf(client, townhall
     assert page.status_code == 200
     assert "Karin Q." in page.text and "P0001" in page.text and "Az. 7" in page.text
     assert 'id="assistance-heading"' in page.text
+
+
+# -- appointments ---------------------------------------------------------------------------------
+
+
+def test_a_clerk_books_at_the_counter_sees_it_in_the_day_view_and_cancels_it(client, townhall):
+    townhall_dir = townhall[0]
+    day = booking_day(townhall_dir)
+    login(client, "erika")
+    page = client.get(f"/appointments?day={day.isoformat()}")
+    assert page.status_code == 200 and "Rathaus Tangerhütte" in page.text and "09:00–09:30" in page.text
+    unit = f"impfung@rathaus@{day.isoformat()}T09:00#0"
+    answer = post(client, "/appointments/book", {"unit": unit, "label": "Herr Lehmann", "day": day.isoformat()})
+    assert answer.status_code == 303
+    code = re.search(r"code=([0-9A-Z]+)", answer.headers["location"]).group(1)
+    page = client.get(answer.headers["location"])
+    assert refcode.display(code) in page.text and "Herr Lehmann" in page.text and "am Schalter" in page.text
+    desk = open_desk(townhall_dir, lang="de")
+    assert [u.reference for u in desk.day_view(day).bookings()] == [code]
+
+    twice = post(client, "/appointments/book", {"unit": unit, "day": day.isoformat()})
+    assert twice.status_code == 400 and "nicht frei" in twice.text
+
+    cancelled = post(client, "/appointments/cancel", {"reference": code, "kiosk": "counter", "day": day.isoformat()})
+    assert cancelled.status_code == 303
+    assert desk.day_view(day).bookings() == []
+    client.post("/logout", data={"csrf_token": token(client)})
+    login(client, "chefin")
+    log = client.get("/access-log").text
+    assert "hat einen Termin am Schalter gebucht" in log and "hat einen Termin abgesagt" in log and refcode.display(code) in log
+
+
+def test_pending_requests_are_confirmed_moved_or_declined_and_a_vaccination_is_recorded(client, townhall):
+    townhall_dir = townhall[0]
+    day = booking_day(townhall_dir)
+    desk = open_desk(townhall_dir, lang="de")
+    first, second, third = (refcode.new_reference() for _ in range(3))
+    for code in (first, second, third):
+        desk.register_request("kiosk-lueder", code, "impfung", [f"{day.isoformat()}/am"], utc_timestamp())
+    login(client, "erika")
+    page = client.get("/appointments")
+    assert refcode.display(first) in page.text and "Vormittag" in page.text
+
+    unit = f"impfung@rathaus@{day.isoformat()}T09:00#0"
+    confirmed = post(client, "/appointments/answer", {"reference": first, "kiosk": "kiosk-lueder", "answer": "confirm", "unit": unit})
+    assert confirmed.status_code == 303 and "done=confirmed" in confirmed.headers["location"]
+    assert desk.store.booking("kiosk-lueder", first).state == "confirmed"
+
+    later = f"impfung@rathaus@{(day + dt.timedelta(days=1)).isoformat()}T09:30#0"
+    if not desk.config.slots_on(day + dt.timedelta(days=1)):
+        later = f"impfung@rathaus@{day.isoformat()}T09:30#0"
+    proposed = post(client, "/appointments/answer", {"reference": second, "kiosk": "kiosk-lueder", "answer": "propose", "unit": later})
+    assert proposed.status_code == 303 and desk.store.booking("kiosk-lueder", second).state == "proposed"
+
+    no_reason = post(client, "/appointments/answer", {"reference": third, "kiosk": "kiosk-lueder", "answer": "decline", "reason": " "})
+    assert no_reason.status_code == 400 and desk.store.booking("kiosk-lueder", third).state == "pending"
+    declined = post(client, "/appointments/answer", {"reference": third, "kiosk": "kiosk-lueder", "answer": "decline", "reason": "Impfstoff fehlt"})
+    assert declined.status_code == 303
+    assert (desk.store.booking("kiosk-lueder", third).state, desk.store.booking("kiosk-lueder", third).reason) == ("declined", "Impfstoff fehlt")
+    assert "Keine Anfrage wartet" in client.get("/appointments").text
+
+    vaccination = {"reference": refcode.display(first), "birth_date": "1941-05-03", "vaccine": "Comirnaty", "lot": "FK1234",
+                   "given_on": day.isoformat(), "place": "Rathaus", "given_by": "Dr. Weber"}
+    assert post(client, "/appointments/vaccination", {**vaccination, "lot": ""}).status_code == 400
+    assert desk.store.vaccinations_for("kiosk-lueder", "2000-01-01T00:00:00Z") == []
+    assert post(client, "/appointments/vaccination", vaccination).status_code == 303
+    assert len(desk.store.vaccinations_for("kiosk-lueder", "2000-01-01T00:00:00Z")) == 1
+
+
+def test_the_head_hands_a_time_to_a_kiosk_and_takes_it_back(client, townhall):
+    townhall_dir = townhall[0]
+    day = booking_day(townhall_dir)
+    unit = f"impfung@rathaus@{day.isoformat()}T09:30#0"
+    login(client, "erika")
+    assert post(client, "/appointments/quota", {"unit": unit, "kiosk_id": "kiosk-lueder", "change": "grant"}).status_code == 403
+    client.post("/logout", data={"csrf_token": token(client)})
+    login(client, "chefin")
+    assert post(client, "/appointments/quota", {"unit": unit, "kiosk_id": "kiosk-lueder", "change": "grant", "day": day.isoformat()}).status_code == 303
+    desk = open_desk(townhall_dir, lang="de")
+    held = [u for s in desk.day_view(day).slots for u in s.units if u.state == "quota"]
+    assert [(u.holder, f"{u.key.slot_id}#{u.key.unit}") for u in held] == [("kiosk-lueder", unit)]
+    assert "für Kiosk kiosk-lueder reserviert" in client.get(f"/appointments?day={day.isoformat()}").text
+    answer = post(client, "/appointments/quota", {"unit": unit, "change": "withdraw", "day": day.isoformat()})
+    assert "done=withdrawn" in answer.headers["location"]
