@@ -25,7 +25,7 @@ from sync.assistance import open_registry
 from sync.envelope import ItemMeta, item_digest, seal_item, utc_timestamp
 from sync.envelope.audit_segment import AuditSegment
 from sync.keys import enrolment_request_path, init_kiosk, init_townhall, load_kiosk_keys, load_townhall_public, townhall_public_keys_path
-from sync.calendar import open_desk
+from sync.calendar import open_desk, unit_from_text
 from sync.calendar.config import TIMEZONE, calendar_path
 from sync.calendar.source import forget_calendar_stores
 from sync.server.storage import BatchRecord, ItemRecord, open_storage
@@ -67,7 +67,15 @@ minutes = 30
 capacity = 1
 places = ["rathaus"]
 vaccination = true
-""" + "".join(f'hours.{d} = ["09:00-10:00"]\n' for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun"))
+""" + "".join(f'hours.{d} = ["09:00-10:00"]\n' for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")) + """
+[[services]]
+id = "ausweis"
+form = "termin_buergerbuero"
+title.de = "Personalausweis"
+minutes = 30
+capacity = 1
+places = ["rathaus"]
+""" + "".join(f'hours.{d} = ["11:00-11:30"]\n' for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun"))
 
 
 @pytest.fixture
@@ -304,6 +312,39 @@ def test_a_clerk_books_at_the_counter_sees_it_in_the_day_view_and_cancels_it(cli
     assert "hat einen Termin am Schalter gebucht" in log and "hat einen Termin abgesagt" in log and refcode.display(code) in log
 
 
+IMPF = load_form(builtin_forms_dir() / "impftermin.toml")
+
+
+def _kiosk_item(townhall_dir, kiosk_dir, answers, n):
+    reference = refcode.new_reference()
+    meta = ItemMeta("impftermin", IMPF.version, IMPF.content_hash, "kiosk-lueder", reference, utc_timestamp())
+    public = load_townhall_public(townhall_public_keys_path(townhall_dir))
+    sealed = seal_item(meta, answers, public.encryption, load_kiosk_keys(kiosk_dir).signing)
+    batch = f"{n:032x}"
+    item = ItemRecord(reference, item_digest(sealed), batch, "kiosk-lueder", "impftermin", IMPF.version,
+                      IMPF.content_hash, meta.captured_at, utc_timestamp(), sealed)
+    with open_storage(townhall_dir) as storage:
+        storage.store_batch(BatchRecord(batch, "kiosk-lueder", n, meta.captured_at, item.received_at, (item.digest,)), [item])
+    return reference
+
+
+def test_bookings_and_requests_from_a_kiosk_show_once_their_applications_have_arrived(client, townhall):
+    townhall_dir, kiosk_dir = townhall
+    day = booking_day(townhall_dir)
+    unit = f"impfung@rathaus@{day.isoformat()}T09:00#0"
+    open_desk(townhall_dir, lang="de").grant("kiosk-lueder", unit_from_text(unit))
+    booked = _kiosk_item(townhall_dir, kiosk_dir, {"appointment": {"unit": unit, "serial": 1}}, 1)
+    asked = _kiosk_item(townhall_dir, kiosk_dir, {"appointment": "request", "windows": [f"{day.isoformat()}/am"]}, 2)
+    login(client, "erika")
+    page = client.get(f"/appointments?day={day.isoformat()}")
+    row = re.search(r"<tr><th scope=\"row\">09:00–09:30</th>.*?</tr>", page.text, re.S).group(0)
+    assert refcode.display(booked) in row and "am Kiosk kiosk-lueder" in row
+    assert refcode.display(asked) in page.text and "Vom Kiosk kiosk-lueder" in page.text
+    # the request can only be confirmed on what is still free: 09:30 that day, not the kiosk's 09:00
+    assert f'value="impfung@rathaus@{day.isoformat()}T09:30#0"' in page.text
+    assert f'<option value="{unit}"' not in page.text
+
+
 def test_pending_requests_are_confirmed_moved_or_declined_and_a_vaccination_is_recorded(client, townhall):
     townhall_dir = townhall[0]
     day = booking_day(townhall_dir)
@@ -336,6 +377,9 @@ def test_pending_requests_are_confirmed_moved_or_declined_and_a_vaccination_is_r
     vaccination = {"reference": refcode.display(first), "birth_date": "1941-05-03", "vaccine": "Comirnaty", "lot": "FK1234",
                    "given_on": day.isoformat(), "place": "Rathaus", "given_by": "Dr. Weber"}
     assert post(client, "/appointments/vaccination", {**vaccination, "lot": ""}).status_code == 400
+    passport = desk.book_at_counter(unit_from_text(f"ausweis@rathaus@{day.isoformat()}T11:00#0"))
+    wrong = post(client, "/appointments/vaccination", {**vaccination, "reference": passport.reference})
+    assert wrong.status_code == 400 and "kein Impftermin" in wrong.text
     assert desk.store.vaccinations_for("kiosk-lueder", "2000-01-01T00:00:00Z") == []
     assert post(client, "/appointments/vaccination", vaccination).status_code == 303
     assert len(desk.store.vaccinations_for("kiosk-lueder", "2000-01-01T00:00:00Z")) == 1

@@ -21,7 +21,7 @@ from starlette.routing import Route
 from booking.windows import parse_windows
 from kiosk import refcode
 from kiosk.errors import RathausError
-from kiosk.i18n import N_, translator
+from kiosk.i18n import N_, format_date, translator
 from sync.calendar import AppointmentDesk, open_desk, unit_from_text
 from sync.calendar.arrivals import take_arrivals
 from sync.calendar.config import TIMEZONE
@@ -120,7 +120,7 @@ def _page(wp: Workplace, request: Request, desk: AppointmentDesk, *, status_code
         "appointments.html",
         status_code=status_code,
         day=day,
-        day_text=_when(dt.datetime.combine(day, dt.time(0)).isoformat(), lang)[:-6],
+        day_text=format_date(day, lang),
         previous=(day - dt.timedelta(days=1)).isoformat(),
         following=(day + dt.timedelta(days=1)).isoformat(),
         closed=view.closed_reason,
@@ -227,6 +227,9 @@ def vaccination_view(wp: Workplace, request: Request) -> Response:
         except ValueError:
             raise RathausError(_("Please give the date of birth and the day of the vaccination as dates.")) from None
         booking = desk.find_booking(values.get("reference", ""))
+        service = desk.config.services.get(booking.service)
+        if service is None or not service.vaccination:
+            raise RathausError(_("The appointment {code} is not a vaccination appointment.").format(code=refcode.display(booking.reference)))
         desk.record_vaccination(
             booking.reference, kiosk_id=booking.kiosk_id, birth_date=birth, vaccine=values.get("vaccine", ""),
             lot=values.get("lot", ""), given_on=given_on, place=values.get("place", ""), given_by=values.get("given_by", ""),
