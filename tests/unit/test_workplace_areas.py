@@ -223,6 +223,14 @@ def test_the_head_records_a_power_of_attorney_and_a_clerk_revokes_it(client, tow
         "principal": "A B", "agent": "C D", "services": "kita_erstattung", "valid_from": "2026-05-01", "valid_until": "2026-04-01",
     })
     assert wrong.status_code == 400 and 'role="alert"' in wrong.text
+    client.cookies.set("rk_lang", "en")
+    undated = post(client, "/helpers/powers/record", {"principal": "A B", "agent": "C D", "services": "kita_erstattung", "valid_from": "soon", "valid_until": "2027-01-01"})
+    assert undated.status_code == 400 and "Please give each day as a date" in undated.text
+    unserviced = post(client, "/helpers/powers/record", {"principal": "A B", "agent": "C D", "valid_from": "2026-01-01", "valid_until": "2027-01-01"})
+    assert unserviced.status_code == 400 and "at least one service" in unserviced.text
+    client.cookies.set("rk_lang", "de")
+    with open_registry(townhall_dir) as registry:
+        assert [p.power_id for p in registry.powers()] == ["P0001"]
     client.post("/logout", data={"csrf_token": token(client)})
 
     login(client, "erika")

@@ -85,6 +85,20 @@ def _refused(wp: Workplace, request: Request, exc: RathausError) -> Response:
     return _page(wp, request, status_code=400, problem=exc.message, values=form(request))
 
 
+def _check_form(wp: Workplace, request: Request, names: tuple[str, ...], days: tuple[str, ...]) -> None:
+    """Names and dates checked here first, so the message is in the language of the page (the
+    registry says the same in the server's language)."""
+    _ = translator(wp.lang(request))
+    values = form(request)
+    if any(not values.get(name, "").strip() for name in names):
+        raise RathausError(_("Please fill in every name."))
+    for day in days:
+        try:
+            dt.date.fromisoformat(values.get(day, ""))
+        except ValueError:
+            raise RathausError(_("Please give each day as a date like 2027-06-30.")) from None
+
+
 def _staff(wp: Workplace, request: Request):  # type: ignore[no-untyped-def]
     staff = wp.staff(request)
     assert staff is not None
@@ -95,6 +109,7 @@ def _staff(wp: Workplace, request: Request):  # type: ignore[no-untyped-def]
 def enrol_view(wp: Workplace, request: Request) -> Response:
     values = form(request)
     try:
+        _check_form(wp, request, ("name",), ("valid_until",))
         with open_registry(wp.config.townhall_dir) as registry:
             enrolled = registry.enrol_volunteer(
                 values.get("name", ""), values.get("valid_until", ""), with_pin=values.get("pin") == "yes"
@@ -151,6 +166,9 @@ def record_power_view(wp: Workplace, request: Request) -> Response:
     known = {service for service, _title in _services(wp, request)}
     chosen = [service for service in form_list(request, "services") if service in known]
     try:
+        _check_form(wp, request, ("principal", "agent"), ("valid_from", "valid_until"))
+        if not chosen:
+            raise RathausError(translator(wp.lang(request))("Please choose at least one service."))
         with open_registry(wp.config.townhall_dir) as registry:
             recorded = registry.record_power(
                 principal=values.get("principal", ""), agent=values.get("agent", ""), services=chosen,
