@@ -408,3 +408,10 @@ def test_the_head_hands_a_time_to_a_kiosk_and_takes_it_back(client, townhall):
     assert "für Kiosk kiosk-lueder reserviert" in client.get(f"/appointments?day={day.isoformat()}").text
     answer = post(client, "/appointments/quota", {"unit": unit, "change": "withdraw", "day": day.isoformat()})
     assert "done=withdrawn" in answer.headers["location"]
+
+
+def test_without_a_calendar_the_appointments_page_says_how_to_set_one_up(client, townhall):
+    calendar_path(townhall[0]).unlink()
+    login(client, "erika")
+    page = client.get("/appointments")
+    assert page.status_code == 400 and "rathaus calendar init" in page.text and 'role="alert"' in page.text
