@@ -24,10 +24,19 @@ CLERK_WORK = frozenset(
     }
 )
 
+# Assisted mode and booking (their pages: sync/workplace/views/helpers.py, appointments.py, audit.py).
+# Clerks see volunteers and powers of attorney (they check applications filed with help) and may
+# revoke either at once when a citizen or volunteer asks at the counter (the safe direction); only
+# the head of office gives authority: enrols volunteers, issues new PINs and badges, records powers
+# from the paper document. Clerks run the appointment desk and record vaccinations given.
+ASSISTANCE_CLERK = frozenset({"helpers.view", "helpers.revoke"})
+ASSISTANCE_HEAD = ASSISTANCE_CLERK | {"helpers.manage", "audit.view"}
+BOOKING_CLERK = frozenset({"booking.view", "booking.counter", "booking.answer", "vaccination.record"})
+
 GRANTS: dict[str, frozenset[str]] = {
-    "clerk": CLERK_WORK,
-    "head": CLERK_WORK | {"access_log.view", "accounts.manage"},
-    "it": frozenset({"kiosks.view", "kiosks.manage", "stats.view", "accounts.manage"}),
+    "clerk": CLERK_WORK | ASSISTANCE_CLERK | BOOKING_CLERK,
+    "head": CLERK_WORK | {"access_log.view", "accounts.manage"} | ASSISTANCE_HEAD | BOOKING_CLERK | {"booking.quota"},
+    "it": frozenset({"kiosks.view", "kiosks.manage", "stats.view", "accounts.manage", "audit.view"}),
 }
 
 

@@ -51,8 +51,11 @@ def access_log_page(wp: Workplace, request: Request) -> Response:
             "who": names.get(r.username, r.username),
             "username": r.username,
             "action": _(ACTIONS.get(r.action, r.action)),
-            # Exports before each exported application was logged named the service only.
-            "reference": r.reference if r.action == "export" and r.reference == r.service else refcode.display(r.reference),
+            # Exports before each exported application was logged named the service only;
+            # volunteer and power numbers are not receipt codes.
+            "reference": r.reference
+            if (r.action == "export" and r.reference == r.service) or r.action.startswith(("volunteer-", "power-"))
+            else refcode.display(r.reference),
             "kiosk": r.kiosk_id,
             "service": wp.inbox(request).catalogue.title(r.service, lang) if r.service else "",
         }

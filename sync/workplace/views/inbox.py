@@ -25,6 +25,7 @@ from sync.inbox.status import NO_STATUS, check_status
 from sync.server.storage import PAPER_KIOSK_ID
 from sync.workplace.app import Workplace, bind, needs
 from sync.workplace.areas import Area, register_area
+from sync.workplace.views.helpers import assistance_for
 from sync.workplace.kiosk_words import kiosk_preview
 
 SKIPPED_IN_HEADER = 20
@@ -203,6 +204,7 @@ def _item_page(
         item_url=_item_url,
         saved=request.query_params.get("saved") == "1",
         on_paper=meta.on_paper,
+        assistance=assistance_for(wp, opened, lang),
     )
 
 
