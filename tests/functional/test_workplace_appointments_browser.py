@@ -75,7 +75,7 @@ def workplace(tmp_path):
 
 
 def test_a_clerk_books_at_the_counter_and_cancels_in_the_browser(workplace):
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
     townhall_dir, url = workplace
     config = load_calendar(townhall_dir)
@@ -97,7 +97,7 @@ def test_a_clerk_books_at_the_counter_and_cancels_in_the_browser(workplace):
 
             page.get_by_label("Tag", exact=True).fill(day.isoformat())
             page.get_by_role("button", name="Anzeigen").click()
-            assert page.get_by_role("heading", name="Rathaus Tangerhütte").is_visible()
+            expect(page.get_by_role("heading", name="Rathaus Tangerhütte")).to_be_visible()  # waits for the page the click opened
             page.get_by_label("Zeit", exact=True).select_option(label="09:30–10:00 Impftermin")
             page.get_by_label("Name oder Notiz für den Schalter", exact=False).fill("Frau Wendeborn")
             page.get_by_role("button", name="Buchen", exact=True).click()

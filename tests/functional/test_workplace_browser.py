@@ -130,6 +130,8 @@ def _kiosk_screen_after_sync(kiosk_dir, code: str, visitor_for) -> str:
 
 
 def test_a_clerk_answers_by_receipt_code_and_the_kiosk_shows_the_answer(town, page, visitor_for):
+    from playwright.sync_api import expect
+
     kiosk_dir, townhall_dir, url = town
     with open_runtime(kiosk_dir) as runtime:
         form = runtime.form("nachricht")
@@ -139,13 +141,13 @@ def test_a_clerk_answers_by_receipt_code_and_the_kiosk_shows_the_answer(town, pa
 
     log_in(page, url)
     page.wait_for_url(url + "/inbox")
-    assert page.get_by_role("heading", name="Anträge").is_visible()
+    expect(page.get_by_role("heading", name="Anträge")).to_be_visible()  # waits for the page the click opened
 
     # The citizen reads the code from the receipt over the phone, in small letters with a space.
     page.get_by_label("Mit dem Code vom Beleg finden").fill(code.lower()[:3] + " " + code.lower()[3:])
     page.get_by_role("button", name="Finden").click()
-    assert page.get_by_role("heading", name=refcode.display(code) + " – Nachricht an das Rathaus").is_visible()
-    assert page.get_by_text(TYPED["message"]).is_visible()
+    expect(page.get_by_role("heading", name=refcode.display(code) + " – Nachricht an das Rathaus")).to_be_visible()  # waits for the page the click opened
+    expect(page.get_by_text(TYPED["message"])).to_be_visible()  # waits for the page the click opened
 
     page.get_by_label("Neuer Stand").select_option(label="bewilligt")
     page.get_by_label("Nachricht an Bürger/in", exact=False).fill(ANSWER)
@@ -154,7 +156,7 @@ def test_a_clerk_answers_by_receipt_code_and_the_kiosk_shows_the_answer(town, pa
     assert "Der Kiosk zeigt für " + refcode.display(code) in preview.inner_text()
     assert ANSWER in preview.inner_text()
     page.get_by_role("button", name="Speichern und senden").click()
-    assert page.get_by_role("status").filter(has_text="Gespeichert").is_visible()
+    expect(page.get_by_role("status").filter(has_text="Gespeichert")).to_be_visible()  # waits for the page the click opened
 
     # Kiosks at a glance: the kiosk was just heard from, so no warning.
     page.get_by_role("link", name="Kioske").click()
@@ -164,7 +166,7 @@ def test_a_clerk_answers_by_receipt_code_and_the_kiosk_shows_the_answer(town, pa
     page.get_by_role("button", name="Abmelden").click()
     page.wait_for_url(url + "/login?bye=1")
     page.goto(url + "/inbox")
-    assert page.get_by_role("heading", name="Anmelden").is_visible()
+    expect(page.get_by_role("heading", name="Anmelden")).to_be_visible()  # waits for the page the click opened
 
     screen = _kiosk_screen_after_sync(kiosk_dir, code, visitor_for)
     assert ANSWER in screen and "Nachricht vom Rathaus" in screen
@@ -172,6 +174,8 @@ def test_a_clerk_answers_by_receipt_code_and_the_kiosk_shows_the_answer(town, pa
 
 
 def test_wrong_password_expired_session_missing_csrf_and_a_clerk_on_a_head_page_are_refused(town, page, monkeypatch):
+    from playwright.sync_api import expect
+
     kiosk_dir, townhall_dir, url = town
 
     log_in(page, url, password="falsch-geraten")
@@ -196,7 +200,7 @@ def test_wrong_password_expired_session_missing_csrf_and_a_clerk_on_a_head_page_
     monkeypatch.setattr(accounts_module, "_now", lambda: later)
     page.goto(url + "/inbox")
     assert page.url.startswith(url + "/login")
-    assert page.get_by_role("heading", name="Anmelden").is_visible()
+    expect(page.get_by_role("heading", name="Anmelden")).to_be_visible()  # waits for the page the click opened
 
 
 def test_readable_at_200_percent_zoom_and_usable_in_english(town, browser, tmp_path):
