@@ -355,7 +355,9 @@ class KioskApp(VisitorAids, App[None]):
         a finished or abandoned visit, so the next person is greeted as usual). The help ends
         with the visit, unless ``keep_help`` (the citizen just agreed to it)."""
         self.session = None
-        self.speaker.stop()
+        # Silence, and nothing to repeat with F6: what was read (a status, a summary of answers)
+        # belonged to a screen that is gone, and the next person may be standing here already.
+        self.speaker.forget()
         if self.assisted is not None and not keep_help:
             visit, self.assisted = self.assisted, None
             if self.outreach is None:  # on an outreach day the volunteer stays for the next visitor
