@@ -266,11 +266,14 @@ def _check_warning_area(config: KioskConfig, raw: dict, _) -> tuple[Verdict, str
     value = str(value or "").strip()
     if not value:
         return Verdict.TODO, _(
-            "not set: the kiosk cannot show official warnings for its area. Set warning_area in kiosk.toml "
-            "to the municipality key (AGS), e.g. 15090535 for Tangerhütte."
+            "not set: the kiosk cannot show official warnings for its area. Give it the municipality "
+            "key (AGS): rathaus configure --warning-area 15090535 (Tangerhütte's key)."
         )
     if not WARNING_AREA.fullmatch(value):
-        return Verdict.TODO, _("'{value}' is not a municipality key (AGS, 8 digits, or ARS, 12 digits).").format(
+        return Verdict.TODO, _(
+            "'{value}' is not a municipality key (AGS, 8 digits, or ARS, 12 digits). Set the right one: "
+            "rathaus configure --warning-area AGS"
+        ).format(
             value=value[:40]
         )
     return Verdict.OK, _("Official warnings for area {area}.").format(area=value)

@@ -101,8 +101,8 @@ def test_an_unready_kiosk_says_what_to_do_for_each_part_and_exits_1(enrol, tools
     assert lines["Printer"].startswith("TO DO:") and "no paper" in lines["Printer"]
     assert lines["Speech"].startswith("TO DO:") and "apt install espeak-ng" in lines["Speech"]
     assert lines["Warnings area"] == (
-        "TO DO: not set: the kiosk cannot show official warnings for its area. Set warning_area in "
-        "kiosk.toml to the municipality key (AGS), e.g. 15090535 for Tangerhütte."
+        "TO DO: not set: the kiosk cannot show official warnings for its area. Give it the municipality "
+        "key (AGS): rathaus configure --warning-area 15090535 (Tangerhütte's key)."
     )
     assert lines["Last exchange"].startswith("TO DO:") and "rathaus sync" in lines["Last exchange"]
 
@@ -118,6 +118,7 @@ def test_the_check_speaks_german_by_default_and_names_a_stick_kiosks_folder(enro
     assert lines["Rathaus"] == f"OK: Keine Rathaus-Adresse: Anträge reisen per USB-Stick, eingebunden unter {stick}."
     assert lines["Drucker"].startswith("HINWEIS:")  # no printer: the kiosk works without one
     assert lines["Warngebiet"].startswith("ZU TUN:") and "1509053" in lines["Warngebiet"]
+    assert "rathaus configure --warning-area" in lines["Warngebiet"]  # what to do, not only what is wrong
     assert lines["Letzter Austausch"].startswith("ZU TUN:")
 
 
