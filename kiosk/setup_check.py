@@ -227,6 +227,11 @@ def _check_printer(config: KioskConfig, lang: str, _) -> tuple[Verdict, str]:
             return Verdict.TODO, _("The printer {queue} is paused in CUPS: cupsenable {queue}").format(queue=target.address)
         return Verdict.OK, _("{queue} (CUPS) is ready.").format(queue=target.address)
     if target.kind is PrinterKind.ESCPOS_FILE:
+        from kiosk.printing.target import device_file_refused
+
+        refused = device_file_refused(target.address, lang)
+        if refused:
+            return Verdict.TODO, refused + " " + _("Set the right one: rathaus configure --printer escpos-file:PATH")
         device = Path(target.address)
         if not device.exists():
             return Verdict.TODO, _("{path} does not exist. Is the printer plugged in and switched on?").format(path=device)
