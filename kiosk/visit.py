@@ -53,6 +53,11 @@ class Visit:
             return None
         return copy.deepcopy(self._known.get(question.known))
 
+    def forget_answers(self) -> None:
+        """What the visitor told us is gone (the help was stopped and everything typed with it
+        wiped); the choices they made for themselves, such as larger text, stay."""
+        self._known.clear()
+
     def end(self) -> None:
         """The visit is over: nothing of it stays, every choice is back to the default."""
         self._known.clear()

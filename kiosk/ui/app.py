@@ -285,6 +285,7 @@ class KioskApp(VisitorAids, App[None]):
             withdraw_consent(self.runtime, visit)
             self._note_outcome(WITHDRAWN)
             self.session = None  # the answers leave memory now
+            self.visit.forget_answers()  # and are not offered again in the next service either
             self.return_to_start()
             start = self.screen_stack[0]
             if isinstance(start, LanguageAware):
@@ -379,6 +380,7 @@ class KioskApp(VisitorAids, App[None]):
         if self.outreach is not None and not keep_help:
             # Between two visitors: nothing of the last one stays, on screen or in memory.
             self.outreach.visitor_left()
+            self.end_visit()  # their answers to offer again, their larger text, their voice
             if isinstance(start, LanguageAware):
                 start.language_stale = True
             from kiosk.ui.screens.outreach import OutreachScreen

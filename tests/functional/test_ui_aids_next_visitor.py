@@ -8,10 +8,12 @@ import stat
 
 import pytest
 
+from assisted_mode import credentials
 from kiosk.store import StatusRecord
 from kiosk.ui.app import KioskApp
 from kiosk.ui.screens.start import StartScreen
 from kiosk.ui.screens.status import StatusScreen
+from tests.functional.test_ui_assisted import BADGE_SECRET, helpers  # noqa: F401  (fixture)
 from tests.functional.test_ui_status import look_up, open_status, send_message
 
 SCREEN_SIZE = (100, 40)
@@ -57,3 +59,83 @@ async def test_f6_never_repeats_the_status_the_last_visitor_had_read_aloud(runti
         assert TOWN_HALL_MESSAGE not in app.speaker.last_text
         assert code not in app.speaker.last_text
         assert "Herzlich willkommen" in app.speaker.last_text  # the screen in front of them
+
+
+async def test_on_an_outreach_day_the_next_visitor_is_not_offered_the_last_ones_name(
+    runtime, visitor_for, helpers  # noqa: F811
+):
+    from kiosk.ui.screens.outreach import OutreachScreen
+    from kiosk.ui.screens.question import QuestionScreen
+    from kiosk.ui.widgets.service_button import ServiceButton
+    from textual.widgets import Input
+
+    form = runtime.form("nachricht")
+    app = KioskApp(runtime, kiosk_mode=True, lang="en")
+    async with app.run_test(size=SCREEN_SIZE) as pilot:
+        visitor = visitor_for(pilot)
+        await visitor.press_button("Someone is helping me")
+        await visitor.press_button("Volunteers: open an outreach day")
+        await visitor.type(credentials.badge_code("V0007", BADGE_SECRET) + "\n")
+        await visitor.settle()
+        assert isinstance(app.screen, OutreachScreen)
+
+        async def next_visitor_to_the_name_question() -> None:
+            await visitor.press_button("Welcome the next visitor")
+            await visitor.settle()
+            await visitor.press_button("Yes, I agree")
+            await visitor.settle()
+            await visitor.tab_to(lambda w: isinstance(w, ServiceButton) and w.form.id == "nachricht")
+            await visitor.press("enter")
+            await visitor.answer(form.field("topic"), "strassen")
+            await visitor.answer(form.field("message"), "Gullydeckel lose")
+            assert isinstance(app.screen, QuestionScreen)
+            assert visitor.question_label() == form.field("name").text("label", "en")
+
+        await next_visitor_to_the_name_question()  # the first visitor gives a name, then stops
+        await visitor.answer(form.field("name"), "Gertrud Wendeborn")
+        await visitor.press("f9")
+        await visitor.press_button("Yes, stop the help")
+        await visitor.settle()
+        await visitor.press("enter")  # the notice: "Everything typed so far has been deleted."
+        await visitor.settle()
+        assert isinstance(app.screen, OutreachScreen)
+
+        await next_visitor_to_the_name_question()  # someone else
+        assert app.screen.query_one("#answer-text", Input).value == ""
+        assert "Gertrud" not in visitor.text
+
+
+async def test_stopping_the_help_forgets_the_answers_it_would_offer_again(runtime, visitor_for, helpers):  # noqa: F811
+    """F9 says everything typed so far is deleted: the name typed with the helper is not offered
+    again either (the visitor's own choices, such as larger text, stay)."""
+    from textual.widgets import Input
+
+    from tests.functional.test_ui_assisted import _ask_for_help, _scan, _start_message
+
+    form = runtime.form("nachricht")
+    app = KioskApp(runtime, kiosk_mode=True, lang="en")
+    async with app.run_test(size=SCREEN_SIZE) as pilot:
+        visitor = visitor_for(pilot)
+        await visitor.press("f4")
+        await _ask_for_help(visitor, "A volunteer with a badge or volunteer number")
+        await _scan(visitor, credentials.badge_code("V0007", BADGE_SECRET))
+        await visitor.press_button("Yes, I agree")
+        await visitor.settle()
+        await _start_message(visitor)
+        await visitor.answer(form.field("topic"), "strassen")
+        await visitor.answer(form.field("message"), "Gullydeckel lose")
+        await visitor.answer(form.field("name"), "Gertrud Wendeborn")
+        await visitor.press("f9")
+        await visitor.press_button("Yes, stop the help")
+        await visitor.settle()
+        assert "Everything typed so far has been deleted." in visitor.text
+        await visitor.press("enter")
+        await visitor.settle()
+        assert isinstance(app.screen, StartScreen)
+
+        await _start_message(visitor)  # on their own now, or someone else
+        await visitor.answer(form.field("topic"), "strassen")
+        await visitor.answer(form.field("message"), "Gullydeckel lose")
+        assert visitor.question_label() == form.field("name").text("label", "en")
+        assert app.screen.query_one("#answer-text", Input).value == ""
+        assert app.visit.large_text  # the visitor's own choice stays
