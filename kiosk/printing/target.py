@@ -23,7 +23,9 @@ from kiosk.i18n import language_from_environment, translator
 DEFAULT_RAW_PORT = 9100  # the usual "raw" (JetDirect) port of network receipt printers
 MAX_SETTING_CHARS = 255
 
-_QUEUE = re.compile(r"[A-Za-z0-9_.@-]{1,127}")  # what CUPS accepts as a queue name, conservatively
+# What CUPS accepts as a queue name, conservatively; never starting with "-", which lp and lpstat
+# would read as an option ("lpstat -p -oraw" lists every printer and calls the queue ready).
+_QUEUE = re.compile(r"[A-Za-z0-9_.@][A-Za-z0-9_.@-]{0,126}")
 _HOSTNAME = re.compile(r"(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*")
 _USB_ID = re.compile(r"[0-9A-Fa-f]{4}")
 

@@ -89,3 +89,12 @@ def test_the_check_names_a_setting_that_points_at_the_kiosks_own_files(enrol, ca
     assert "TO DO" in line and "not a printer's device file" in line and "rathaus configure --printer" in line
     assert (kiosk_dir / "kiosk.toml").read_bytes() == before
     assert os.stat(kiosk_dir / "kiosk.toml").st_size > 0
+
+
+@pytest.mark.parametrize("setting", ["cups:-oraw", "-d", "--help"])
+def test_a_queue_name_that_lp_would_read_as_an_option_is_refused(setting):
+    from kiosk.errors import RathausError
+    from kiosk.printing import parse_printer
+
+    with pytest.raises(RathausError):
+        parse_printer(setting, "en")
