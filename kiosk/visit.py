@@ -27,6 +27,7 @@ class Visit:
     plain_language: bool = False
     large_text: bool = False
     more_time: bool = False
+    reads_aloud: bool = False  # has had a screen read aloud: the kiosk's own questions are spoken too
     _known: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -64,3 +65,4 @@ class Visit:
         self.plain_language = False
         self.large_text = False
         self.more_time = False
+        self.reads_aloud = False

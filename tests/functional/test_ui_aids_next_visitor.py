@@ -139,3 +139,70 @@ async def test_stopping_the_help_forgets_the_answers_it_would_offer_again(runtim
         assert visitor.question_label() == form.field("name").text("label", "en")
         assert app.screen.query_one("#answer-text", Input).value == ""
         assert app.visit.large_text  # the visitor's own choice stays
+
+
+@pytest.fixture
+def listening_voice(tmp_path, monkeypatch):
+    """An espeak-ng that keeps everything it was asked to say in a file, and takes its time."""
+    folder = tmp_path / "voice-bin"
+    folder.mkdir()
+    said = tmp_path / "said.txt"
+    program = folder / "espeak-ng"
+    program.write_text(f"#!/bin/sh\ncat >> {said}\necho '---' >> {said}\nsleep 30\n")
+    program.chmod(program.stat().st_mode | stat.S_IXUSR)
+    monkeypatch.setenv("PATH", f"{folder}{os.pathsep}{os.environ['PATH']}")
+    return said
+
+
+async def test_a_visitor_who_listens_hears_the_more_time_question_too(runtime, visitor_for, listening_voice):
+    from kiosk.ui.screens.question import QuestionScreen
+    from kiosk.ui.screens.still_there import StillThereScreen
+    from kiosk.ui.widgets.service_button import ServiceButton
+
+    app = KioskApp(runtime, kiosk_mode=True, lang="de", idle_seconds=60, answer_seconds=30)
+    async with app.run_test(size=SCREEN_SIZE) as pilot:
+        visitor = visitor_for(pilot)
+        await visitor.tab_to(lambda w: isinstance(w, ServiceButton) and w.form.id == "nachricht")
+        await visitor.press("enter")
+        await visitor.press("f5")  # this visitor listens
+        await visitor.press("f5")  # and stops it
+        app.idle_seconds = 0.1
+        for _ in range(100):
+            if isinstance(app.screen, StillThereScreen):
+                break
+            await pilot.pause(0.05)
+        app.idle_seconds = 60
+        assert isinstance(app.screen, StillThereScreen)
+        await pilot.pause(0.3)
+        assert app.speaker.speaking
+        assert "Brauchen Sie noch Zeit?" in app.speaker.last_text
+        assert "30 Sekunden" in app.speaker.last_text
+        for _ in range(40):  # what the voice was given
+            if "Brauchen Sie noch Zeit?" in (listening_voice.read_text() if listening_voice.exists() else ""):
+                break
+            await pilot.pause(0.05)
+        assert "Brauchen Sie noch Zeit?" in listening_voice.read_text()
+        process = app.speaker._process
+        await visitor.press("space")  # any key: still here, and the question falls silent
+        await pilot.pause()
+        assert isinstance(app.screen, QuestionScreen)
+        assert process.poll() is not None
+
+
+async def test_a_visitor_who_never_listened_is_asked_on_screen_only(runtime, visitor_for, listening_voice):
+    from kiosk.ui.screens.still_there import StillThereScreen
+    from kiosk.ui.widgets.service_button import ServiceButton
+
+    app = KioskApp(runtime, kiosk_mode=True, lang="de", idle_seconds=60, answer_seconds=30)
+    async with app.run_test(size=SCREEN_SIZE) as pilot:
+        visitor = visitor_for(pilot)
+        await visitor.tab_to(lambda w: isinstance(w, ServiceButton) and w.form.id == "nachricht")
+        await visitor.press("enter")
+        app.idle_seconds = 0.1
+        for _ in range(100):
+            if isinstance(app.screen, StillThereScreen):
+                break
+            await pilot.pause(0.05)
+        app.idle_seconds = 60
+        await pilot.pause(0.3)
+        assert not app.speaker.speaking and not listening_voice.exists()
