@@ -98,3 +98,19 @@ def test_a_queue_name_that_lp_would_read_as_an_option_is_refused(setting):
 
     with pytest.raises(RathausError):
         parse_printer(setting, "en")
+
+
+def test_control_characters_in_receipt_texts_never_reach_the_printer_as_commands(tmp_path):
+    from kiosk.printing import escpos_receipt
+
+    form = next(f for f in load_forms() if f.id == "nachricht")
+    receipt = build_receipt(
+        form, reference="7KQM2X9TJ", captured_at="2026-12-05T10:00:00", lang="de",
+        municipality="Gemeinde\x1bp\x00\x19\xfa Tangerhütte\x1b@",
+    )
+    printed = escpos_receipt(receipt)
+    start = printed.index(b"Gemeinde")
+    line = printed[start:printed.index(b"\n", start)]
+    assert all(byte >= 0x20 for byte in line), line  # ESC p (the cash drawer) is text now
+    assert b"\x1bp" not in printed
+    assert printed.count(b"\x1d\x56") == 1  # one cut, at the end
