@@ -4,6 +4,7 @@ code a script can test. A ready kiosk talks to a real town-hall server and a rec
 
 from __future__ import annotations
 
+import wave
 from dataclasses import replace
 
 import pytest
@@ -32,9 +33,22 @@ def tools(tmp_path, monkeypatch):
     bin_dir.mkdir()
     monkeypatch.setenv("PATH", str(bin_dir))
 
+    sample = tmp_path / "sample.wav"  # what a working espeak-ng writes for -w FILE
+    with wave.open(str(sample), "wb") as sound:
+        sound.setnchannels(1)
+        sound.setsampwidth(2)
+        sound.setframerate(22050)
+        sound.writeframes(b"\x10\x20" * 2205)
+
     def install(*names: str) -> None:
         for name in names:
-            (bin_dir / name).write_text("#!/bin/sh\nexit 0\n")
+            script = "#!/bin/sh\nexit 0\n"
+            if name == "espeak-ng":
+                script = (
+                    "#!/bin/sh\n/bin/cat > /dev/null\n"
+                    f'while [ $# -gt 0 ]; do [ "$1" = -w ] && /bin/cat {sample} > "$2"; shift; done\n'
+                )
+            (bin_dir / name).write_text(script)
             (bin_dir / name).chmod(0o755)
 
     return install
@@ -128,3 +142,25 @@ def test_a_damaged_queue_is_named_with_the_way_out(enrol, tools, tmp_path, check
     code, lines = check(kiosk_dir)
     assert code == 1
     assert lines["Queue"].startswith("TO DO:")
+
+
+def test_an_espeak_ng_that_says_nothing_is_named_not_called_fine(enrol, tmp_path, check, monkeypatch):
+    kiosk_dir, _townhall_dir = enrol("kiosk-check")
+    bin_dir = tmp_path / "mute-bin"
+    bin_dir.mkdir()
+    (bin_dir / "espeak-ng").write_text("#!/bin/sh\necho 'voice does not exist' >&2\nexit 1\n")
+    (bin_dir / "espeak-ng").chmod(0o755)
+    monkeypatch.setenv("PATH", str(bin_dir))
+    _code, lines = check(kiosk_dir)
+    assert lines["Speech"].startswith("TO DO:") and "says nothing in de, en" in lines["Speech"]
+    assert "apt install --reinstall espeak-ng" in lines["Speech"]
+
+
+def test_the_real_espeak_ng_passes_the_check(enrol, check):
+    import shutil
+
+    if shutil.which("espeak-ng") is None:
+        pytest.skip("needs Debian package espeak-ng")
+    kiosk_dir, _townhall_dir = enrol("kiosk-check")
+    _code, lines = check(kiosk_dir)
+    assert lines["Speech"] == "OK: espeak-ng is installed and speaks German and English: questions can be read aloud."
