@@ -187,14 +187,18 @@ def _check_settings(changes: dict, _) -> None:
         )
     _check_warning_place(changes, _)
     if changes.get("printer"):
-        from kiosk.printing import parse_printer
+        from kiosk.printing import PrinterKind, parse_printer
+        from kiosk.printing.target import device_file_refused
 
         try:
-            parse_printer(changes["printer"])
+            target = parse_printer(changes["printer"])
         except RathausError as exc:
             raise RathausError(
                 _("{problem} Nothing was changed.").format(problem=exc.message), detail=exc.detail
             ) from exc
+        refused = device_file_refused(target.address) if target.kind is PrinterKind.ESCPOS_FILE else ""
+        if refused:
+            raise RathausError(_("{problem} Nothing was changed.").format(problem=refused))
     if changes.get("forms_dir"):
         from kiosk.forms import check_forms
 

@@ -86,7 +86,7 @@ def check_kiosk(data_dir: Path, lang: str, *, now: _dt.datetime | None = None) -
         ("keys", lambda: _check_keys(data_dir, _)),
         ("townhall", lambda: _check_townhall(config, _)),
         ("printer", lambda: _check_printer(config, lang, _)),
-        ("speech", lambda: _check_speech(_)),
+        ("speech", lambda: _check_speech(lang, _)),
         ("warnings", lambda: _check_warning_area(config, raw, _)),
         ("exchange", lambda: _check_exchange(data_dir, config, lang, now, _)),
     ]
@@ -227,6 +227,11 @@ def _check_printer(config: KioskConfig, lang: str, _) -> tuple[Verdict, str]:
             return Verdict.TODO, _("The printer {queue} is paused in CUPS: cupsenable {queue}").format(queue=target.address)
         return Verdict.OK, _("{queue} (CUPS) is ready.").format(queue=target.address)
     if target.kind is PrinterKind.ESCPOS_FILE:
+        from kiosk.printing.target import device_file_refused
+
+        refused = device_file_refused(target.address, lang)
+        if refused:
+            return Verdict.TODO, refused + " " + _("Set the right one: rathaus configure --printer escpos-file:PATH")
         device = Path(target.address)
         if not device.exists():
             return Verdict.TODO, _("{path} does not exist. Is the printer plugged in and switched on?").format(path=device)
@@ -253,10 +258,34 @@ def _check_printer(config: KioskConfig, lang: str, _) -> tuple[Verdict, str]:
     return Verdict.OK, _("{printer} is ready and has paper.").format(printer=target.describe())
 
 
-def _check_speech(_) -> tuple[Verdict, str]:
-    if shutil.which("espeak-ng"):
-        return Verdict.OK, _("espeak-ng is installed: questions can be read aloud.")
-    return Verdict.TODO, _("espeak-ng is missing, so nothing can be read aloud: apt install espeak-ng")
+def _check_speech(lang: str, _) -> tuple[Verdict, str]:
+    if not shutil.which("espeak-ng"):
+        return Verdict.TODO, _("espeak-ng is missing, so nothing can be read aloud: apt install espeak-ng")
+    import tempfile
+    import wave
+
+    from kiosk.speech import Speaker
+
+    # Say a word in each language into a file (never the loudspeaker): an espeak-ng without its
+    # voices, or one that fails to start, would otherwise be called fine and stay silent at F5.
+    silent = []
+    with tempfile.TemporaryDirectory(prefix="rathaus-check-") as folder:
+        for language, word in (("de", "Guten Tag"), ("en", "Hello")):
+            path = Path(folder) / f"{language}.wav"
+            frames = 0
+            if Speaker().to_wav(word, language, path, timeout=CHECK_SECONDS):
+                try:
+                    with wave.open(str(path), "rb") as sound:
+                        frames = sound.getnframes()
+                except (OSError, EOFError, wave.Error):
+                    frames = 0
+            if frames == 0:
+                silent.append(language)
+    if silent:
+        return Verdict.TODO, _(
+            "espeak-ng is installed but says nothing in {languages}: apt install --reinstall espeak-ng espeak-ng-data"
+        ).format(languages=", ".join(silent))
+    return Verdict.OK, _("espeak-ng is installed and speaks German and English: questions can be read aloud.")
 
 
 def _check_warning_area(config: KioskConfig, raw: dict, _) -> tuple[Verdict, str]:
@@ -266,11 +295,14 @@ def _check_warning_area(config: KioskConfig, raw: dict, _) -> tuple[Verdict, str
     value = str(value or "").strip()
     if not value:
         return Verdict.TODO, _(
-            "not set: the kiosk cannot show official warnings for its area. Set warning_area in kiosk.toml "
-            "to the municipality key (AGS), e.g. 15090535 for Tangerhütte."
+            "not set: the kiosk cannot show official warnings for its area. Give it the municipality "
+            "key (AGS): rathaus configure --warning-area 15090535 (Tangerhütte's key)."
         )
     if not WARNING_AREA.fullmatch(value):
-        return Verdict.TODO, _("'{value}' is not a municipality key (AGS, 8 digits, or ARS, 12 digits).").format(
+        return Verdict.TODO, _(
+            "'{value}' is not a municipality key (AGS, 8 digits, or ARS, 12 digits). Set the right one: "
+            "rathaus configure --warning-area AGS"
+        ).format(
             value=value[:40]
         )
     return Verdict.OK, _("Official warnings for area {area}.").format(area=value)

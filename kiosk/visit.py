@@ -27,6 +27,7 @@ class Visit:
     plain_language: bool = False
     large_text: bool = False
     more_time: bool = False
+    reads_aloud: bool = False  # has had a screen read aloud: the kiosk's own questions are spoken too
     _known: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -54,8 +55,9 @@ class Visit:
         return copy.deepcopy(self._known.get(question.known))
 
     def forget_answers(self) -> None:
-        """Answers given so far leave memory (help withdrawn, or the next person of an outreach
-        day); the visitor's own choices (larger text, more time) stay."""
+        """What the visitor told us is gone (the help was stopped and everything typed with it
+        wiped, or the next person of an outreach day comes); the choices they made for themselves,
+        such as larger text, stay."""
         self._known.clear()
 
     def end(self) -> None:
@@ -64,3 +66,4 @@ class Visit:
         self.plain_language = False
         self.large_text = False
         self.more_time = False
+        self.reads_aloud = False

@@ -37,6 +37,13 @@ ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 OPTION_VALUE_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 VERSION_PATTERN = re.compile(r"^\d+(\.\d+){0,3}$")
 MAX_LENGTH_LIMIT = 10000
+# A question (official or plain) stays on screen unscrolled above its answer: longer than this and
+# the answers and buttons fall off a small console (80×25). Other texts scroll, within reason.
+MAX_QUESTION_CHARS = 160
+MAX_TEXT_CHARS = 1000
+# Control characters reach the terminal as they are: ESC [2J would clear the kiosk's screen, others
+# change its title or colours. Line breaks and tabs are the only ones a text may hold.
+CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 TOP_KEYS = ("format", "id", "version", "order", "kind", "assistance", "title", "summary", "receipt", "fields")
 RECEIPT_KEYS = ("next", "bring")
@@ -154,9 +161,30 @@ class _FormReader:
                 self._missing_text(where, f"{path}.{lang}", lang)
             elif not isinstance(text, str):
                 self.wrong_type(where, f"{path}.{lang}", "text")
+            elif self._odd_text(text.strip(), path, lang, where):
+                continue
             else:
                 result[lang] = text.strip()
         return MappingProxyType(result)
+
+    def _odd_text(self, text: str, path: str, lang: str, where: str) -> bool:
+        """A text that would harm the screen: control characters, or longer than a screen holds."""
+        if CONTROL_CHARACTER.search(text):
+            self.problem(
+                where, "bad-text",
+                N_("{path} holds a control character (such as the escape character); write plain text"),
+                path=f"{path}.{lang}",
+            )
+            return True
+        limit = MAX_QUESTION_CHARS if path in ("label", "plain.label") else MAX_TEXT_CHARS
+        if len(text) > limit:
+            self.problem(
+                where, "bad-text",
+                N_("{path} has {length} characters; at most {limit} fit on the kiosk's screen"),
+                path=f"{path}.{lang}", length=len(text), limit=limit,
+            )
+            return True
+        return False
 
     def _missing_text(self, where: str, path: str, lang: str) -> None:
         message = (

@@ -17,6 +17,7 @@ understands it. The bytes are built with python-escpos; sending them is ``kiosk.
 from __future__ import annotations
 
 import textwrap
+import unicodedata
 
 from kiosk.i18n import translator
 from kiosk.receipt import Receipt, closing_words
@@ -80,8 +81,14 @@ def escpos_receipt(receipt: Receipt) -> bytes:
 
 
 def _paragraph(printer, text: str, indent: str = "") -> None:
-    for line in textwrap.wrap(text, COLUMNS, subsequent_indent=indent) or [""]:
+    for line in textwrap.wrap(_printable(text), COLUMNS, subsequent_indent=indent) or [""]:
         printer.textln(line)
+
+
+def _printable(text: str) -> str:
+    """Text as text only: a control character in a name or setting (ESC p opens a cash drawer,
+    GS V cuts the paper, ESC @ wipes the layout) becomes a space, never a printer command."""
+    return "".join(" " if unicodedata.category(ch) == "Cc" else ch for ch in text)
 
 
 def _heading(printer, text: str) -> None:

@@ -11,7 +11,9 @@ A value that can never work is refused when it is configured, not on the first c
 from __future__ import annotations
 
 import ipaddress
+import os
 import re
+import stat
 from dataclasses import dataclass
 from enum import Enum
 
@@ -21,7 +23,9 @@ from kiosk.i18n import language_from_environment, translator
 DEFAULT_RAW_PORT = 9100  # the usual "raw" (JetDirect) port of network receipt printers
 MAX_SETTING_CHARS = 255
 
-_QUEUE = re.compile(r"[A-Za-z0-9_.@-]{1,127}")  # what CUPS accepts as a queue name, conservatively
+# What CUPS accepts as a queue name, conservatively; never starting with "-", which lp and lpstat
+# would read as an option ("lpstat -p -oraw" lists every printer and calls the queue ready).
+_QUEUE = re.compile(r"[A-Za-z0-9_.@][A-Za-z0-9_.@-]{0,126}")
 _HOSTNAME = re.compile(r"(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*")
 _USB_ID = re.compile(r"[0-9A-Fa-f]{4}")
 
@@ -131,3 +135,29 @@ def _host_and_port(text: str) -> tuple[str | None, int | None]:
     except ValueError:
         pass
     return (host, port) if _HOSTNAME.fullmatch(host) else (None, None)
+
+
+def could_be_a_printer_device(mode: int, size: int) -> bool:
+    """Whether a file of this kind can stand for a receipt printer: a character device (the
+    kernel's ``usblp``, a serial port), a FIFO, or an empty ordinary file standing in for one while
+    trying things out. A folder or a file with data in it (the kiosk's database, a key, its
+    settings) never is: a receipt "printed" there would overwrite it."""
+    if stat.S_ISCHR(mode) or stat.S_ISFIFO(mode):
+        return True
+    return stat.S_ISREG(mode) and size == 0
+
+
+def device_file_refused(path: str, lang: str | None = None) -> str:
+    """For ``escpos-file:PATH``: why PATH, as it is now, can never be a printer ("" when it may be
+    one; a missing path may be a printer not plugged in yet)."""
+    try:
+        found = os.stat(path)
+    except OSError:
+        return ""
+    if could_be_a_printer_device(found.st_mode, found.st_size):
+        return ""
+    _ = translator(lang or language_from_environment())
+    return _(
+        "{path} is a folder or a file with data in it, not a printer's device file; printing to it "
+        "would overwrite it. A USB receipt printer is usually /dev/usb/lp0."
+    ).format(path=path)

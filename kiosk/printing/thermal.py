@@ -20,7 +20,7 @@ from typing import Any
 from kiosk.bounded import run_bounded
 from kiosk.errors import PrinterError
 from kiosk.i18n import translator
-from kiosk.printing.target import PrinterKind, PrinterTarget
+from kiosk.printing.target import PrinterKind, PrinterTarget, could_be_a_printer_device
 
 log = logging.getLogger("rathaus.kiosk.printer")
 
@@ -139,6 +139,11 @@ def _open(target: PrinterTarget, timeouts: PrinterTimeouts, reference_display: s
             # every receipt would go into it instead of onto paper: an unplugged printer.
             raise _error(_, "offline", reference_display, f"{target.describe()}: device file missing")
         printer = File(target.address)
+        try:
+            printer.device = _open_device_file(target.address)
+        except OSError as exc:
+            raise _error(_, "offline", reference_display, f"{target.describe()} not reachable: {exc}") from exc
+        return printer
     elif target.kind is PrinterKind.ESCPOS_USB:
         from escpos.printer import Usb
 
@@ -156,6 +161,21 @@ def _open(target: PrinterTarget, timeouts: PrinterTimeouts, reference_display: s
     except Exception as exc:
         raise _error(_, "offline", reference_display, f"{target.describe()} not reachable: {exc}") from exc
     return printer
+
+
+def _open_device_file(path: str):
+    """The device file opened for writing as it is: never created (an unplugged printer is not
+    replaced by a file of its name) and never truncated, and refused unless it can be a printer
+    (python-escpos opens with "wb", which would empty the kiosk's database if the setting named it)."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_NOCTTY | os.O_CLOEXEC)
+    try:
+        found = os.fstat(descriptor)
+        if not could_be_a_printer_device(found.st_mode, found.st_size):
+            raise OSError(f"{path} is not a device file (a folder or a file with data in it)")
+        return os.fdopen(descriptor, "wb")
+    except BaseException:
+        os.close(descriptor)
+        raise
 
 
 def _ask_status(printer: Any, target: PrinterTarget, timeouts: PrinterTimeouts) -> PrinterStatus | None:

@@ -378,7 +378,9 @@ class KioskApp(VisitorAids, App[None]):
         a finished or abandoned visit, so the next person is greeted as usual). The help ends
         with the visit, unless ``keep_help`` (the citizen just agreed to it)."""
         self.session = None
-        self.speaker.stop()
+        # Silence, and nothing to repeat with F6: what was read (a status, a summary of answers)
+        # belonged to a screen that is gone, and the next person may be standing here already.
+        self.speaker.forget()
         if self.assisted is not None and not keep_help:
             visit, self.assisted = self.assisted, None
             if self.outreach is None:  # on an outreach day the volunteer stays for the next visitor
@@ -401,8 +403,7 @@ class KioskApp(VisitorAids, App[None]):
         if self.outreach is not None and not keep_help:
             # Between two visitors: nothing of the last one stays, on screen or in memory.
             self.outreach.visitor_left()
-            self.visit.forget_answers()
-            self.speaker.forget()
+            self.end_visit()  # their answers to offer again, their larger text, their voice
             if isinstance(start, LanguageAware):
                 start.language_stale = True
             from kiosk.ui.screens.outreach import OutreachScreen

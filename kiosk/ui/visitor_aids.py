@@ -86,6 +86,7 @@ class VisitorAids:
             self._speech_not_set_up()
             return
         self.speaking_for = self.screen
+        self.visit.reads_aloud = True
         if not self.speaker.speak(screen_reading(self.screen, self.lang), self.lang):
             self._speech_not_set_up()
 

@@ -4,6 +4,7 @@ code a script can test. A ready kiosk talks to a real town-hall server and a rec
 
 from __future__ import annotations
 
+import wave
 from dataclasses import replace
 
 import pytest
@@ -32,9 +33,22 @@ def tools(tmp_path, monkeypatch):
     bin_dir.mkdir()
     monkeypatch.setenv("PATH", str(bin_dir))
 
+    sample = tmp_path / "sample.wav"  # what a working espeak-ng writes for -w FILE
+    with wave.open(str(sample), "wb") as sound:
+        sound.setnchannels(1)
+        sound.setsampwidth(2)
+        sound.setframerate(22050)
+        sound.writeframes(b"\x10\x20" * 2205)
+
     def install(*names: str) -> None:
         for name in names:
-            (bin_dir / name).write_text("#!/bin/sh\nexit 0\n")
+            script = "#!/bin/sh\nexit 0\n"
+            if name == "espeak-ng":
+                script = (
+                    "#!/bin/sh\n/bin/cat > /dev/null\n"
+                    f'while [ $# -gt 0 ]; do [ "$1" = -w ] && /bin/cat {sample} > "$2"; shift; done\n'
+                )
+            (bin_dir / name).write_text(script)
             (bin_dir / name).chmod(0o755)
 
     return install
@@ -101,8 +115,8 @@ def test_an_unready_kiosk_says_what_to_do_for_each_part_and_exits_1(enrol, tools
     assert lines["Printer"].startswith("TO DO:") and "no paper" in lines["Printer"]
     assert lines["Speech"].startswith("TO DO:") and "apt install espeak-ng" in lines["Speech"]
     assert lines["Warnings area"] == (
-        "TO DO: not set: the kiosk cannot show official warnings for its area. Set warning_area in "
-        "kiosk.toml to the municipality key (AGS), e.g. 15090535 for Tangerhütte."
+        "TO DO: not set: the kiosk cannot show official warnings for its area. Give it the municipality "
+        "key (AGS): rathaus configure --warning-area 15090535 (Tangerhütte's key)."
     )
     assert lines["Last exchange"].startswith("TO DO:") and "rathaus sync" in lines["Last exchange"]
 
@@ -118,6 +132,7 @@ def test_the_check_speaks_german_by_default_and_names_a_stick_kiosks_folder(enro
     assert lines["Rathaus"] == f"OK: Keine Rathaus-Adresse: Anträge reisen per USB-Stick, eingebunden unter {stick}."
     assert lines["Drucker"].startswith("HINWEIS:")  # no printer: the kiosk works without one
     assert lines["Warngebiet"].startswith("ZU TUN:") and "1509053" in lines["Warngebiet"]
+    assert "rathaus configure --warning-area" in lines["Warngebiet"]  # what to do, not only what is wrong
     assert lines["Letzter Austausch"].startswith("ZU TUN:")
 
 
@@ -127,3 +142,25 @@ def test_a_damaged_queue_is_named_with_the_way_out(enrol, tools, tmp_path, check
     code, lines = check(kiosk_dir)
     assert code == 1
     assert lines["Queue"].startswith("TO DO:")
+
+
+def test_an_espeak_ng_that_says_nothing_is_named_not_called_fine(enrol, tmp_path, check, monkeypatch):
+    kiosk_dir, _townhall_dir = enrol("kiosk-check")
+    bin_dir = tmp_path / "mute-bin"
+    bin_dir.mkdir()
+    (bin_dir / "espeak-ng").write_text("#!/bin/sh\necho 'voice does not exist' >&2\nexit 1\n")
+    (bin_dir / "espeak-ng").chmod(0o755)
+    monkeypatch.setenv("PATH", str(bin_dir))
+    _code, lines = check(kiosk_dir)
+    assert lines["Speech"].startswith("TO DO:") and "says nothing in de, en" in lines["Speech"]
+    assert "apt install --reinstall espeak-ng" in lines["Speech"]
+
+
+def test_the_real_espeak_ng_passes_the_check(enrol, check):
+    import shutil
+
+    if shutil.which("espeak-ng") is None:
+        pytest.skip("needs Debian package espeak-ng")
+    kiosk_dir, _townhall_dir = enrol("kiosk-check")
+    _code, lines = check(kiosk_dir)
+    assert lines["Speech"] == "OK: espeak-ng is installed and speaks German and English: questions can be read aloud."

@@ -15,6 +15,7 @@ from rich.color import Color as RichColor
 from textual.containers import Horizontal
 from textual.widget import Widget
 from textual.widgets import Button, Input, Label, RadioButton, SelectionList, Static, TextArea
+from textual.widgets._toast import Toast
 
 from kiosk.ui.app import KioskApp
 from kiosk.ui.screens.question import QuestionScreen
@@ -82,12 +83,15 @@ class Findings:
         it; and a frame of another shape than without the focus, so colour is not all that shows it."""
         assert widget.has_focus, where
         self.checked += 1
-        if widget.styles.border_top[0] != "thick":
-            self.failures.append(f"{where}: {widget!r} focus frame is {widget.styles.border_top[0]}, not thick")
+        edge = widget.styles.border_top
+        if edge[0] in ("", "none", "hidden", "blank"):  # a bar without frame above: its sides
+            edge = widget.styles.border_left
+        if edge[0] != "thick":
+            self.failures.append(f"{where}: {widget!r} focus frame is {edge[0]!r}, not thick")
         around = background_of(widget.parent)
-        border = widget.styles.border_top[1]
+        border = edge[1]
         fill = background_of(widget)
-        frame = (border.r, border.g, border.b) if widget.styles.border_top[0] not in ("", "none", "hidden") else fill
+        frame = (border.r, border.g, border.b) if edge[0] not in ("", "none", "hidden", "blank") else fill
         best = max(ratio(frame, around), ratio(fill, around))
         self.checked += 1
         if best < MARK:
@@ -101,8 +105,14 @@ class Findings:
         if ratio(bar, around) < MARK:
             self.failures.append(f"{where}: {widget!r} bar {bar} on {around}: {ratio(bar, around):.2f}")
 
-    def screen_texts(self, app, where: str) -> None:
+    def screen_texts(self, app, where: str, only: type = Widget, component: str | None = None) -> None:
         for widget in app.screen.query("*"):
+            if not isinstance(widget, only):
+                continue
+            if component is not None:
+                if widget.display and widget.region.area:
+                    self.text(widget, where, component)
+                continue
             if not isinstance(widget, TEXT_WIDGETS) or isinstance(widget, QrCode):
                 continue
             if not widget.display or not widget.visible or not widget.region.area:
@@ -132,17 +142,20 @@ def use_terminal(monkeypatch, terminal: str) -> None:
 
 
 @pytest.mark.parametrize("terminal", sorted(TERMINALS))
-async def test_every_colour_pair_meets_wcag_aa(runtime, visitor_for, monkeypatch, terminal):
+async def test_every_colour_pair_meets_wcag_aa(open_kiosk, visitor_for, monkeypatch, terminal):
     use_terminal(monkeypatch, terminal)
+    runtime = open_kiosk(warning_area="15090535")  # the warnings banner on the start screen too
     found = Findings()
     app = KioskApp(runtime, kiosk_mode=True, lang="de")
-    async with app.run_test(size=(100, 40)) as pilot:
+    # With the short messages F3, F4, F5 and F7 give (Textual's notifications), measured like any text.
+    async with app.run_test(size=(100, 40), notifications=True) as pilot:
         visitor = visitor_for(pilot)
         assert app.theme == TERMINALS[terminal].name
 
         # The start screen: every text, then every button focused and under the mouse.
+        assert app.screen.query_one("#warning-banner").display
         found.screen_texts(app, "start")
-        for button in list(app.screen.query(Button)):
+        for button in [b for b in app.screen.query(Button) if b.display]:
             button.focus()
             await pilot.pause()
             found.text(button, "start, focused")
@@ -223,10 +236,16 @@ async def test_every_colour_pair_meets_wcag_aa(runtime, visitor_for, monkeypatch
         found.mark(app.screen.query_one("#more-time"), "more time?, focused")
         await visitor.press("f1")
 
-        # Larger text changes weight and width, never the colours: checked once more.
+        # Larger text changes weight and width, never the colours: checked once more, with the
+        # message that says it is on, and the one that says reading aloud is not set up.
         await visitor.press("f4")
-        await pilot.pause()
+        monkeypatch.setenv("PATH", "")
+        await visitor.press("f5")
+        await pilot.pause(0.3)
+        assert {"-information", "-warning"} <= {c for t in app.screen.query(Toast) for c in t.classes}
         found.screen_texts(app, "larger text")
+        found.screen_texts(app, "larger text, messages", Toast)
+        found.screen_texts(app, "larger text, message titles", Toast, "toast--title")
 
     assert found.checked > 60
     assert not found.failures, "\n".join(found.failures)

@@ -43,6 +43,17 @@ class StillThereScreen(LanguageAware, ModalScreen[bool]):
     def on_mount(self) -> None:
         self.focus_default()
         self.set_interval(min(1.0, max(self.answer_seconds / 4, 0.05)), self._tick)
+        app = self.app
+        if app.visit.reads_aloud:  # someone who listens rather than reads must hear the question too
+            from kiosk.ui.read_aloud import visible_texts
+
+            app.speaking_for = self
+            app.speaker.speak(visible_texts(self), app.lang)
+
+    def on_unmount(self) -> None:
+        """Answered or timed out: the question is no longer asked aloud either."""
+        if getattr(self.app, "speaking_for", None) is self:
+            self.app.speaker.stop()
 
     def _seconds_left(self) -> int:
         return max(0, math.ceil(self._deadline - monotonic()))
