@@ -59,7 +59,11 @@ class KioskAppointments:
         return self.runtime.store
 
     def now(self) -> dt.datetime:
-        return dt.datetime.now(dt.timezone.utc)
+        """The kiosk's clock for handing out quota times: never earlier than a time this kiosk has
+        already signed a download request with. The town hall takes a time back once such a
+        request is at or after its cutoff; a clock set back afterwards must not hand it out
+        again (docs/booking.md §4)."""
+        return booking_clock(self.store)
 
     # -- booking ---------------------------------------------------------------------------------
 
@@ -204,6 +208,16 @@ class KioskAppointments:
                 _("There is no vaccination record for this code yet. It arrives after the vaccination, with the next connection to the town hall.")
             )
         return open_record(sealed, reference, birth)
+
+
+def booking_clock(store, wall: dt.datetime | None = None) -> dt.datetime:  # store: kiosk.store.Store
+    """``wall`` (the kiosk's clock, UTC) or the latest time signed in a download request, whichever
+    is later."""
+    now = wall or dt.datetime.now(dt.timezone.utc)
+    signed = store.latest_signed_at()
+    if signed:
+        now = max(now, parse_moment(signed))
+    return now
 
 
 def birth_date_text(value: dt.date, lang: str) -> str:
