@@ -135,13 +135,13 @@ class StatusScreen(LanguageAware, Screen):
     async def apply_language(self) -> None:
         self._typed = self.query_one("#code", Input).value
         if self._problem:
-            self._lookup_quietly()
+            self._lookup_quietly(count_unknown=False)  # the same try in the other language
         await super().apply_language()
 
-    def _lookup_quietly(self) -> None:
+    def _lookup_quietly(self, *, count_unknown: bool = True) -> None:
         """Look the typed code up again (after a language switch the message must change too)."""
         try:
-            self._view = self.app.runtime.lookup(self._typed, self.app.lang)
+            self._view = self.app.runtime.lookup(self._typed, self.app.lang, count_unknown=count_unknown)
             self._problem = ""
         except RathausError as exc:
             self._view, self._problem = None, exc.message
