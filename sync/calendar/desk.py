@@ -245,6 +245,7 @@ class AppointmentDesk:
         with self.store.transaction():
             for row in self.store.units_held_by(kiosk_id):
                 if row.reference is None and self.store.release_grant(row.key, kiosk_id):
+                    self.store.note_written_off_unit(row.key, kiosk_id)
                     released += 1
             self.store.write_off(kiosk_id, utc_iso(self.clock()))
         log.warning("kiosk %s written off: %d quota units returned", kiosk_id, released)
@@ -327,6 +328,18 @@ class AppointmentDesk:
             if slot is not None and self.store.book_own_grant(key, kiosk_id, reference):
                 self.store.add_booking(row)
                 return row
+            if not self.store.was_written_off(key, kiosk_id):
+                # Never granted to this kiosk, or booked twice by it: a kiosk only ever hands out
+                # units it holds, so this booking cannot stand, and a free time is not handed to
+                # it either (a faulty or stolen kiosk would otherwise take free times at will).
+                log.warning("kiosk %s booked %s which it never held: declined", kiosk_id, key.slot_id)
+                self.store.add_booking(
+                    BookingRow(
+                        kiosk_id, reference, service, "quota", "declined", None, None, None, None, None,
+                        (), REASON_SLOT_TAKEN, serial, "", captured_at, now,
+                    )
+                )
+                return self.store.booking(kiosk_id, reference)  # type: ignore[return-value]
             log.warning("kiosk %s booked %s which it no longer held: moving %s", kiosk_id, key.slot_id, reference)
             self.store.add_booking(
                 BookingRow(
