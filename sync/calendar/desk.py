@@ -26,6 +26,7 @@ import datetime as dt
 import hashlib
 import json
 import logging
+import re
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
@@ -399,7 +400,7 @@ class AppointmentDesk:
                 if not decline.strip():
                     raise RathausError(self._("Please give the reason the citizen will read."))
                 self.store.update_booking(
-                    booking.kiosk_id, booking.reference, state="declined", at=utc_iso(self.clock()), reason=decline.strip()[:300]
+                    booking.kiosk_id, booking.reference, state="declined", at=utc_iso(self.clock()), reason=one_line(decline)
                 )
             else:
                 key = confirm or propose
@@ -555,12 +556,22 @@ class AppointmentDesk:
                 {
                     "kind": "answer", "reference": booking.reference, "state": booking.state,
                     "service": booking.service, "place": booking.place or "", "start": booking.starts_at or "",
-                    "end": booking.ends_at or "", "reason": booking.reason,
+                    "end": booking.ends_at or "", "reason": one_line(booking.reason),
                 }
             )
         for sealed in self.store.vaccinations_for(kiosk_id, utc_iso(now - dt.timedelta(days=RECORD_DAYS))):
             entries.append({"kind": "vaccination", **sealed})
         return entries
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def one_line(text: str) -> str:
+    """A reason as the kiosk accepts it (docs/booking.md §10): one line of at most 300 characters
+    without control characters. A line break typed by staff must not make every kiosk refuse the
+    town hall's whole answer (statuses and key updates included)."""
+    return _CONTROL.sub("", " ".join(text.split()))[:300]
 
 
 def unit_from_text(text: str) -> UnitKey:

@@ -1,0 +1,31 @@
+"""Texts the town hall sends in the calendar must be ones every kiosk accepts: a kiosk refuses the
+whole signed answer for one bad calendar entry, and with it status answers and key updates. A tab
+in calendar.toml is refused by `rathaus calendar check`; a line break in a decline reason is sent
+as one line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sync.calendar.config import CalendarFileError, parse_calendar
+from sync.envelope.calendar import check_calendar_entry
+from tests.unit.test_booking_desk import CALENDAR, MONDAY, desk, report  # noqa: F401  (fixture)
+
+
+def test_a_tab_in_a_place_name_is_refused_by_name():
+    broken = CALENDAR.replace(b'name.de = "Rathaus"', b'name.de = "Rathaus,\\tRaum 12"')
+    with pytest.raises(CalendarFileError, match="control character"):
+        parse_calendar(broken, Path("calendar.toml"))
+
+
+def test_a_decline_reason_typed_over_two_lines_reaches_the_kiosk(desk):  # noqa: F811
+    desk.register_request("kiosk-a", "7KQM2X9TJ", "impfung", ["2026-12-08/am"], "2026-12-07T07:00:00Z")
+    declined = desk.answer_request("7KQM2X9TJ", decline="Impfstoff fehlt.\r\nBitte\trufen Sie an: 03935 9300")
+    assert declined.reason == "Impfstoff fehlt. Bitte rufen Sie an: 03935 9300"
+    _, entries = desk.snapshot_for("kiosk-a", report(desk, "kiosk-a", at=MONDAY, version=0, bookings=0))
+    for position, entry in enumerate(entries):
+        check_calendar_entry(entry, position)  # what the kiosk checks: nothing refused
+    answer = next(e for e in entries if e["kind"] == "answer")
+    assert answer["reason"] == "Impfstoff fehlt. Bitte rufen Sie an: 03935 9300"
