@@ -202,7 +202,11 @@ def _hours(value: Any, path: Path, where: str) -> dict[str, tuple[tuple[dt.time,
             if closes <= opens:
                 raise _fail(path, f"{where}: {text!r} closes before it opens")
             parsed.append((opens, closes))
-        hours[day] = tuple(sorted(parsed))
+        parsed.sort()
+        for (_, closes), (opens, _) in zip(parsed, parsed[1:]):
+            if opens < closes:  # the same time twice: the day view and the kiosks would show it twice
+                raise _fail(path, f"{where}: the hours of {day} overlap")
+        hours[day] = tuple(parsed)
     return hours
 
 

@@ -1,7 +1,7 @@
 """Texts the town hall sends in the calendar must be ones every kiosk accepts: a kiosk refuses the
 whole signed answer for one bad calendar entry, and with it status answers and key updates. A tab
 in calendar.toml is refused by `rathaus calendar check`; a line break in a decline reason is sent
-as one line."""
+as one line. Opening hours that overlap are refused too (each time would be shown twice)."""
 
 from __future__ import annotations
 
@@ -29,3 +29,11 @@ def test_a_decline_reason_typed_over_two_lines_reaches_the_kiosk(desk):  # noqa:
         check_calendar_entry(entry, position)  # what the kiosk checks: nothing refused
     answer = next(e for e in entries if e["kind"] == "answer")
     assert answer["reason"] == "Impfstoff fehlt. Bitte rufen Sie an: 03935 9300"
+
+
+def test_opening_hours_that_overlap_are_refused_by_name():
+    broken = CALENDAR.replace(b'hours.mon = ["09:00-10:00"]', b'hours.mon = ["09:00-10:00", "09:30-11:00"]')
+    with pytest.raises(CalendarFileError, match="hours of mon overlap"):
+        parse_calendar(broken, Path("calendar.toml"))
+    touching = CALENDAR.replace(b'hours.mon = ["09:00-10:00"]', b'hours.mon = ["10:00-11:00", "09:00-10:00"]')
+    assert parse_calendar(touching, Path("calendar.toml")).services["impfung"].hours["mon"][0][0].hour == 9
