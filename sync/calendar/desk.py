@@ -439,11 +439,18 @@ class AppointmentDesk:
                 continue
         self.store.update_booking(booking.kiosk_id, booking.reference, state="declined", at=utc_iso(self.clock()), reason=REASON_NO_TIME)
 
-    def answer_requests_automatically(self) -> int:
-        """Each pending request: the first free unit inside its windows (confirmed), else the
-        nearest free time after its first window (proposed), else declined with the reason."""
+    def answer_requests_automatically(self, reference: str | None = None, *, kiosk_id: str | None = None) -> int:
+        """Each pending request (or only the one with ``reference``): the first free unit inside
+        its windows (confirmed), else the nearest free time after its first window (proposed),
+        else declined with the reason."""
         answered = 0
-        for booking in self.pending_requests():
+        pending = self.pending_requests()
+        if reference is not None:
+            booking = self.find_booking(reference, kiosk_id)
+            if booking.state != "pending":
+                raise RathausError(self._("This request has been answered already ({state}).").format(state=booking.state))
+            pending = [booking]
+        for booking in pending:
             windows = parse_windows(list(booking.windows)) if booking.windows else []
             with self.store.transaction():
                 if self._confirm_in_windows(booking, windows):

@@ -1,12 +1,16 @@
 """A kiosk's booking item naming a unit the kiosk never held (a faulty or stolen kiosk) is declined
 and told by code; it is not moved onto a free time the town hall holds (docs/booking.md §8 moves
-only bookings on units taken from a written-off kiosk)."""
+only bookings on units taken from a written-off kiosk). And staff naming one request for the
+automatic answer get that one answered, not every waiting request."""
 
 from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from booking.units import UnitKey
+from kiosk.errors import RathausError
 from tests.unit.test_booking_desk import MONDAY, desk, report  # noqa: F401  (fixture)
 
 
@@ -45,3 +49,13 @@ def test_the_same_unit_booked_twice_by_its_kiosk_stands_once_and_takes_no_second
     assert again.state == "declined"
     assert desk.store.unit(key).reference == "7KQM2X9TJ"
     assert free_count(desk) == free_before
+
+
+def test_answering_one_request_automatically_leaves_the_others_waiting(desk):  # noqa: F811
+    desk.register_request("kiosk-a", "7KQM2X9TJ", "impfung", ["2026-12-08/am"], "2026-12-07T07:00:00Z")
+    desk.register_request("kiosk-a", "3HWP4RC7N", "impfung", ["2026-12-10/am"], "2026-12-07T07:01:00Z")
+    assert desk.answer_requests_automatically("7KQ-M2X-9TJ") == 1
+    assert desk.store.booking("kiosk-a", "7KQM2X9TJ").state == "confirmed"
+    assert [b.reference for b in desk.pending_requests()] == ["3HWP4RC7N"]  # staff named only the first
+    with pytest.raises(RathausError, match="answered already"):
+        desk.answer_requests_automatically("7KQM2X9TJ")
