@@ -370,11 +370,15 @@ class AppointmentDesk:
             self.store.add_booking(row)
             return row
 
-    def register_cancellation(self, kiosk_id: str, reference: str) -> None:
+    def register_cancellation(self, kiosk_id: str, reference: str) -> bool:
+        """A citizen's cancellation from the kiosk; ``False`` when the booking it cancels has not
+        arrived yet (its batch may come later, e.g. on a USB stick): then it is tried again."""
         with self.store.transaction():
             booking = self.store.booking(kiosk_id, reference)
-            if booking is not None:
-                self._cancel(booking, "cancelled_by_citizen")
+            if booking is None:
+                return False
+            self._cancel(booking, "cancelled_by_citizen")
+            return True
 
     # -- answering requests -----------------------------------------------------------------------
 

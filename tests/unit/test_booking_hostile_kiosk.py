@@ -1,7 +1,8 @@
 """A kiosk's booking item naming a unit the kiosk never held (a faulty or stolen kiosk) is declined
 and told by code; it is not moved onto a free time the town hall holds (docs/booking.md §8 moves
 only bookings on units taken from a written-off kiosk). And staff naming one request for the
-automatic answer get that one answered, not every waiting request."""
+automatic answer get that one answered, not every waiting request; a cancellation that arrives
+before its booking still frees the time."""
 
 from __future__ import annotations
 
@@ -59,3 +60,43 @@ def test_answering_one_request_automatically_leaves_the_others_waiting(desk):  #
     assert [b.reference for b in desk.pending_requests()] == ["3HWP4RC7N"]  # staff named only the first
     with pytest.raises(RathausError, match="answered already"):
         desk.answer_requests_automatically("7KQM2X9TJ")
+
+
+class _Item:
+    def __init__(self, form_id: str, reference: str, received_at: str, answers: dict) -> None:
+        self.form_id, self.reference, self.kiosk_id = form_id, reference, "kiosk-a"
+        self.received_at = self.captured_at = received_at
+        self.answers = answers
+
+
+class _Inbox:
+    """What take_arrivals reads: the stored items per service, each opened to its answers."""
+
+    def __init__(self) -> None:
+        self.held: list[_Item] = []
+        self.storage = self
+
+    def items(self, *, form_id: str):
+        return [item for item in self.held if item.form_id == form_id]
+
+    def read_item(self, item: _Item):
+        return item
+
+
+def test_a_cancellation_that_arrives_before_its_booking_still_frees_the_time(desk):  # noqa: F811
+    from booking.answers import CANCEL_FORM_ID
+    from sync.calendar.arrivals import take_arrivals
+
+    _, entries = desk.snapshot_for("kiosk-a", None)
+    key = units(entries)[0]
+    unit = f"{key.slot_id}#{key.unit}"
+    inbox = _Inbox()
+    # The booking's batch is on a USB stick in a drawer; the cancellation came over the network.
+    inbox.held.append(_Item(CANCEL_FORM_ID, "5MNX2TR4W", "2026-12-07T09:00:00Z", {"reference": "7KQM2X9TJ"}))
+    assert take_arrivals(desk, inbox).cancellations == 0
+    inbox.held.append(_Item("impftermin", "7KQM2X9TJ", "2026-12-07T10:00:00Z", {"appointment": {"serial": 1, "unit": unit}}))
+    found = take_arrivals(desk, inbox)
+    assert (found.bookings, found.cancellations) == (1, 1)
+    assert desk.store.booking("kiosk-a", "7KQM2X9TJ").state == "cancelled"
+    assert desk.store.unit(key) is None  # free at the counter again
+    assert take_arrivals(desk, inbox).cancellations == 0  # read once
