@@ -32,7 +32,7 @@ from kiosk.appointments.booking import (
 from kiosk.appointments.calendar import CALENDAR, appointment_field, materialize
 from kiosk.errors import RathausError, ReferenceCodeError
 from kiosk.forms import FormDefinition
-from kiosk.i18n import N_, format_date, format_datetime, translator
+from kiosk.i18n import N_, format_date, format_datetime, ntranslator, translator
 from kiosk.receipt import parse_moment
 
 
@@ -118,11 +118,13 @@ class KioskAppointments:
         return Found(reference, info, needs_birth_date(self.store, reference))
 
     def _wait_message(self, seconds: int, lang: str) -> str:
-        _ = translator(lang)
         minutes = max(1, (seconds + 59) // 60)
-        return _(
+        return ntranslator(lang)(
+            "Too many wrong tries. For your protection, please wait {minutes} minute and try again, "
+            "or ask at the town hall.",
             "Too many wrong tries. For your protection, please wait {minutes} minutes and try again, "
-            "or ask at the town hall."
+            "or ask at the town hall.",
+            minutes,
         ).format(minutes=minutes)
 
     def _wrong(self, lang: str) -> WrongCodeOrBirthDate:

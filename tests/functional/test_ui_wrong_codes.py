@@ -58,3 +58,10 @@ async def test_a_booking_at_the_town_hall_is_not_said_to_have_no_answer_beside_i
             text = visitor.text
             assert "Ihre Buchung ist im Rathaus angekommen." in text
             assert "Eine Antwort gibt es noch nicht" not in text
+
+
+def test_the_wait_after_wrong_dates_of_birth_is_said_in_correct_german(runtime):
+    appointments = runtime.appointments
+    assert "warten Sie bitte 1 Minute und" in appointments._wait_message(30, "de")
+    assert "please wait 1 minute and" in appointments._wait_message(30, "en")
+    assert "warten Sie bitte 15 Minuten und" in appointments._wait_message(900, "de")
