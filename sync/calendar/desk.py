@@ -496,13 +496,16 @@ class AppointmentDesk:
         """Staff record a vaccination given; the record goes to the kiosk sealed under code +
         date of birth, so only the citizen can print it there."""
         booking = self.find_booking(reference, kiosk_id)
-        record = {
-            "given_by": given_by.strip()[:100],
-            "given_on": given_on.isoformat(),
-            "lot": lot.strip()[:40],
-            "place": place.strip()[:200],
-            "vaccine": vaccine.strip()[:100],
-        }
+        texts = {"given_by": (given_by, 100), "lot": (lot, 40), "place": (place, 200), "vaccine": (vaccine, 100)}
+        if any(len(text.strip()) > limit for text, limit in texts.values()):  # never cut a lot number short
+            raise RathausError(
+                self._(
+                    "Vaccine, lot number, place and who gave it may have at most 100, 40, 200 and 100 "
+                    "characters; nothing was recorded."
+                )
+            )
+        record = {key: one_line(text) for key, (text, _limit) in texts.items()}
+        record["given_on"] = given_on.isoformat()
         if not all(record.values()):
             raise RathausError(self._("Vaccine, lot number, date, place and who gave it are all needed."))
         options = {"memory_kib": memory_kib} if memory_kib else {}

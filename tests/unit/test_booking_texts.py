@@ -37,3 +37,15 @@ def test_opening_hours_that_overlap_are_refused_by_name():
         parse_calendar(broken, Path("calendar.toml"))
     touching = CALENDAR.replace(b'hours.mon = ["09:00-10:00"]', b'hours.mon = ["10:00-11:00", "09:00-10:00"]')
     assert parse_calendar(touching, Path("calendar.toml")).services["impfung"].hours["mon"][0][0].hour == 9
+
+
+def test_a_lot_number_too_long_is_refused_not_cut_short(desk):  # noqa: F811
+    from kiosk.errors import RathausError
+
+    booking = desk.book_at_counter(desk.free_units("impfung", MONDAY.date(), 3)[0][0], label="Frau Lehmann")
+    with pytest.raises(RathausError, match="nothing was recorded"):
+        desk.record_vaccination(
+            booking.reference, birth_date=MONDAY.date().replace(year=1942), vaccine="Comirnaty JN.1",
+            lot="HX1234-" + "9" * 40, given_on=MONDAY.date(), place="Rathaus", given_by="Dr. Weber", memory_kib=8,
+        )
+    assert desk.store.vaccinations_for(booking.kiosk_id, "2000-01-01T00:00:00Z") == []
