@@ -136,14 +136,18 @@ class KioskRuntime:
             audit_actor=actor,
         )
 
-    def lookup(self, typed_code: str, lang: str) -> StatusView:
-        """The status of the application behind a receipt code as a person typed it."""
+    def lookup(self, typed_code: str, lang: str, *, count_unknown: bool = True) -> StatusView:
+        """The status of the application behind a receipt code as a person typed it.
+
+        An unknown code counts as a wrong try at this kiosk; ``count_unknown=False`` shows the same
+        code again (after a language switch) without counting it twice."""
         reference = refcode.parse(typed_code, lang)
         self.appointments.refuse_while_slowed_down(lang)
         view = self.store.lookup(reference)
         if view is None:
             _ = translator(lang)
-            self.appointments.count_unknown_code()
+            if count_unknown:
+                self.appointments.count_unknown_code()
             raise RathausError(
                 _(
                     "No application with the code {code} was made at this kiosk. "

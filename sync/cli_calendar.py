@@ -69,7 +69,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     how.add_argument("--confirm", metavar="UNIT", help=_("a time inside one of the wished windows"))
     how.add_argument("--propose", metavar="UNIT", help=_("another time, held for the citizen"))
     how.add_argument("--decline", metavar="REASON", help=_("the reason the citizen reads"))
-    how.add_argument("--auto", action="store_true", help=_("answer every waiting request with the nearest free time"))
+    how.add_argument("--auto", action="store_true", help=_("answer with the nearest free time: the request CODE, or every waiting request"))
     answer.add_argument("--kiosk", default=None, metavar="KIOSK_ID", help=_("only if two kiosks gave the same code"))
     vaccination = command("vaccination", _("record a vaccination; the citizen prints it at the kiosk"), run_vaccination)
     vaccination.add_argument("code", metavar="CODE", help=_("the receipt code of the appointment"))
@@ -238,7 +238,8 @@ def run_answer(args: argparse.Namespace) -> int:
     _ = translator(language_from_environment())
     desk = _desk(args)
     if args.auto:
-        print(_("{count} requests answered.").format(count=desk.answer_requests_automatically()))
+        answered = desk.answer_requests_automatically(args.code, kiosk_id=args.kiosk)  # a code: that one only
+        print(_("{count} requests answered.").format(count=answered))
         return 0
     if args.code is None:
         raise RathausError(_("Please name the receipt code of the request."))

@@ -38,6 +38,7 @@ from sync.envelope.downloads import (
     verify_download_with_keys,
 )
 from sync.envelope.failures import MALFORMED, envelope_error
+from sync.envelope.fields import utc_timestamp
 from sync.envelope.status import build_status_request, verify_status_bundle
 from sync.envelope.keyupdates import KIND_KEY_UPDATE, KeyUpdate
 from sync.warnings.alerts import SEVERITY_RANK, alert_to_json
@@ -193,7 +194,11 @@ def download_request(store: Store, kiosk: KioskKeys) -> bytes:
     """The signed request naming every channel this kiosk applies and the version it holds."""
     states = store.channel_states()
     versions = {name: states[name].version if name in states else 0 for name in sorted(_SINKS)}
-    return build_download_request(kiosk_id=kiosk.kiosk_id, channels=versions, signing_key=kiosk.signing)
+    created_at = utc_timestamp()
+    store.note_signed_at(created_at)  # the appointment quota's clock never goes back behind it
+    return build_download_request(
+        kiosk_id=kiosk.kiosk_id, channels=versions, signing_key=kiosk.signing, created_at=created_at
+    )
 
 
 def _acceptable(part: ChannelPart, held: int) -> bool:

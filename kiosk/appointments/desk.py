@@ -32,7 +32,7 @@ from kiosk.appointments.booking import (
 from kiosk.appointments.calendar import CALENDAR, appointment_field, materialize
 from kiosk.errors import RathausError, ReferenceCodeError
 from kiosk.forms import FormDefinition
-from kiosk.i18n import N_, format_date, format_datetime, translator
+from kiosk.i18n import N_, format_date, format_datetime, ntranslator, translator
 from kiosk.receipt import parse_moment
 
 
@@ -59,7 +59,11 @@ class KioskAppointments:
         return self.runtime.store
 
     def now(self) -> dt.datetime:
-        return dt.datetime.now(dt.timezone.utc)
+        """The kiosk's clock for handing out quota times: never earlier than a time this kiosk has
+        already signed a download request with. The town hall takes a time back once such a
+        request is at or after its cutoff; a clock set back afterwards must not hand it out
+        again (docs/booking.md §4)."""
+        return booking_clock(self.store)
 
     # -- booking ---------------------------------------------------------------------------------
 
@@ -114,11 +118,13 @@ class KioskAppointments:
         return Found(reference, info, needs_birth_date(self.store, reference))
 
     def _wait_message(self, seconds: int, lang: str) -> str:
-        _ = translator(lang)
         minutes = max(1, (seconds + 59) // 60)
-        return _(
+        return ntranslator(lang)(
+            "Too many wrong tries. For your protection, please wait {minutes} minute and try again, "
+            "or ask at the town hall.",
             "Too many wrong tries. For your protection, please wait {minutes} minutes and try again, "
-            "or ask at the town hall."
+            "or ask at the town hall.",
+            minutes,
         ).format(minutes=minutes)
 
     def _wrong(self, lang: str) -> WrongCodeOrBirthDate:
@@ -204,6 +210,16 @@ class KioskAppointments:
                 _("There is no vaccination record for this code yet. It arrives after the vaccination, with the next connection to the town hall.")
             )
         return open_record(sealed, reference, birth)
+
+
+def booking_clock(store, wall: dt.datetime | None = None) -> dt.datetime:  # store: kiosk.store.Store
+    """``wall`` (the kiosk's clock, UTC) or the latest time signed in a download request, whichever
+    is later."""
+    now = wall or dt.datetime.now(dt.timezone.utc)
+    signed = store.latest_signed_at()
+    if signed:
+        now = max(now, parse_moment(signed))
+    return now
 
 
 def birth_date_text(value: dt.date, lang: str) -> str:

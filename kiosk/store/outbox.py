@@ -50,6 +50,7 @@ from kiosk.store import warnings as warning_rows
 from kiosk.store.audit_log import PendingAudit
 from kiosk.store.settings import (
     LAST_SYNC_AT,
+    LATEST_SIGNED_AT,
     PAUSE_SALT,
     PIN_FAILURES,
     PIN_LOCKED_UNTIL,
@@ -537,6 +538,21 @@ class Store:
     def last_sync_at(self) -> str | None:
         with self._tx.read() as db:
             return get_setting(db, LAST_SYNC_AT)
+
+    def note_signed_at(self, at: str) -> None:
+        """Remember ``at`` (UTC ``YYYY-MM-DDTHH:MM:SSZ``) as a time this kiosk signed a download
+        request with, unless a later one is already kept: the town hall takes quota times back on
+        the strength of it, so the kiosk's booking clock must never fall behind it
+        (docs/booking.md §4). Written before the request leaves the kiosk."""
+        with self._tx.write() as db:
+            held = get_setting(db, LATEST_SIGNED_AT)
+            if held is None or at > held:  # one fixed-width format: text order is time order
+                set_setting(db, LATEST_SIGNED_AT, at)
+
+    def latest_signed_at(self) -> str | None:
+        """The latest time this kiosk signed a download request with, or ``None``."""
+        with self._tx.read() as db:
+            return get_setting(db, LATEST_SIGNED_AT)
 
     # -- the audit chain of on-behalf actions ---------------------------------------------------
 

@@ -15,6 +15,7 @@ LAST_SYNC_AT = "last_sync_at"
 PIN_FAILURES = "staff_pin_failures"
 PAUSE_SALT = "pause_salt"  # hex; the Argon2id salt of this kiosk's pause codes (kiosk.pause)
 PIN_LOCKED_UNTIL = "staff_pin_locked_until"  # seconds since the epoch (wall clock: survives a restart)
+LATEST_SIGNED_AT = "latest_signed_at"  # the latest created_at this kiosk signed a download request with
 
 
 def get_setting(db: sqlite_utils.Database, key: str) -> str | None:

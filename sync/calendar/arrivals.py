@@ -3,8 +3,9 @@
 The server cannot open applications (only the staff side holds the private key), so the desk learns
 what kiosks booked when the staff side reads the booking services' items: every ``rathaus
 calendar`` command and the workplace call ``take_arrivals`` first. Each item is read once (its
-code is remembered), in the order the town hall received them, so a cancellation always follows
-the booking it cancels.
+code is remembered), in the order the town hall received them. A cancellation that arrives before
+the booking it cancels (the booking's batch came later, say on a USB stick) stays unread and is
+applied once the booking is there, so it never cancels nothing and leaves the time taken.
 """
 
 from __future__ import annotations
@@ -38,13 +39,16 @@ def take_arrivals(desk: AppointmentDesk, inbox) -> Arrivals:  # inbox: sync.inbo
     ]
     items.sort(key=lambda item: (item.received_at, item.captured_at, item.reference))
     result = Arrivals()
+    early: list = []  # cancellations whose booking has not arrived (yet)
     for item in items:
         try:
             answers = inbox.read_item(item).answers
             if item.form_id == CANCEL_FORM_ID:
                 cancelled = answers.get("reference")
                 if isinstance(cancelled, str):
-                    desk.register_cancellation(item.kiosk_id, cancelled)
+                    if not desk.register_cancellation(item.kiosk_id, cancelled):
+                        early.append((item, cancelled))
+                        continue  # not marked read: the booking may follow in this round or a later one
                     result.cancellations += 1
             else:
                 booking = read_booking_answer(answers)
@@ -60,4 +64,9 @@ def take_arrivals(desk: AppointmentDesk, inbox) -> Arrivals:  # inbox: sync.inbo
             continue
         with desk.store.transaction():
             desk.store.mark_item_seen(item.kiosk_id, item.reference)
+    for item, cancelled in early:  # the booking came later in this round: cancel it now
+        if desk.register_cancellation(item.kiosk_id, cancelled):
+            result.cancellations += 1
+            with desk.store.transaction():
+                desk.store.mark_item_seen(item.kiosk_id, item.reference)
     return result

@@ -170,10 +170,16 @@ def _fail(path: Path, what: str) -> CalendarFileError:
     return CalendarFileError(_("The calendar file {path} is not right: {what}").format(path=path, what=what))
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
 def _texts(value: Any, path: Path, where: str) -> dict[str, str]:
     if not isinstance(value, dict) or not isinstance(value.get("de"), str) or not value["de"].strip():
         raise _fail(path, f"{where} needs a German text (de)")
-    return {lang: str(text)[:200] for lang, text in value.items() if lang in ("de", "en") and isinstance(text, str)}
+    texts = {lang: str(text)[:200] for lang, text in value.items() if lang in ("de", "en") and isinstance(text, str)}
+    if any(_CONTROL.search(text) for text in texts.values()):  # kiosks refuse them: no calendar at all
+        raise _fail(path, f"{where}: a text holds a tab, line break or other control character")
+    return texts
 
 
 def _hours(value: Any, path: Path, where: str) -> dict[str, tuple[tuple[dt.time, dt.time], ...]]:
@@ -196,7 +202,11 @@ def _hours(value: Any, path: Path, where: str) -> dict[str, tuple[tuple[dt.time,
             if closes <= opens:
                 raise _fail(path, f"{where}: {text!r} closes before it opens")
             parsed.append((opens, closes))
-        hours[day] = tuple(sorted(parsed))
+        parsed.sort()
+        for (_, closes), (opens, _) in zip(parsed, parsed[1:]):
+            if opens < closes:  # the same time twice: the day view and the kiosks would show it twice
+                raise _fail(path, f"{where}: the hours of {day} overlap")
+        hours[day] = tuple(parsed)
     return hours
 
 

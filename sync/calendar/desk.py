@@ -26,6 +26,7 @@ import datetime as dt
 import hashlib
 import json
 import logging
+import re
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
@@ -245,6 +246,7 @@ class AppointmentDesk:
         with self.store.transaction():
             for row in self.store.units_held_by(kiosk_id):
                 if row.reference is None and self.store.release_grant(row.key, kiosk_id):
+                    self.store.note_written_off_unit(row.key, kiosk_id)
                     released += 1
             self.store.write_off(kiosk_id, utc_iso(self.clock()))
         log.warning("kiosk %s written off: %d quota units returned", kiosk_id, released)
@@ -327,6 +329,18 @@ class AppointmentDesk:
             if slot is not None and self.store.book_own_grant(key, kiosk_id, reference):
                 self.store.add_booking(row)
                 return row
+            if not self.store.was_written_off(key, kiosk_id):
+                # Never granted to this kiosk, or booked twice by it: a kiosk only ever hands out
+                # units it holds, so this booking cannot stand, and a free time is not handed to
+                # it either (a faulty or stolen kiosk would otherwise take free times at will).
+                log.warning("kiosk %s booked %s which it never held: declined", kiosk_id, key.slot_id)
+                self.store.add_booking(
+                    BookingRow(
+                        kiosk_id, reference, service, "quota", "declined", None, None, None, None, None,
+                        (), REASON_SLOT_TAKEN, serial, "", captured_at, now,
+                    )
+                )
+                return self.store.booking(kiosk_id, reference)  # type: ignore[return-value]
             log.warning("kiosk %s booked %s which it no longer held: moving %s", kiosk_id, key.slot_id, reference)
             self.store.add_booking(
                 BookingRow(
@@ -356,11 +370,15 @@ class AppointmentDesk:
             self.store.add_booking(row)
             return row
 
-    def register_cancellation(self, kiosk_id: str, reference: str) -> None:
+    def register_cancellation(self, kiosk_id: str, reference: str) -> bool:
+        """A citizen's cancellation from the kiosk; ``False`` when the booking it cancels has not
+        arrived yet (its batch may come later, e.g. on a USB stick): then it is tried again."""
         with self.store.transaction():
             booking = self.store.booking(kiosk_id, reference)
-            if booking is not None:
-                self._cancel(booking, "cancelled_by_citizen")
+            if booking is None:
+                return False
+            self._cancel(booking, "cancelled_by_citizen")
+            return True
 
     # -- answering requests -----------------------------------------------------------------------
 
@@ -386,7 +404,7 @@ class AppointmentDesk:
                 if not decline.strip():
                     raise RathausError(self._("Please give the reason the citizen will read."))
                 self.store.update_booking(
-                    booking.kiosk_id, booking.reference, state="declined", at=utc_iso(self.clock()), reason=decline.strip()[:300]
+                    booking.kiosk_id, booking.reference, state="declined", at=utc_iso(self.clock()), reason=one_line(decline)
                 )
             else:
                 key = confirm or propose
@@ -425,11 +443,18 @@ class AppointmentDesk:
                 continue
         self.store.update_booking(booking.kiosk_id, booking.reference, state="declined", at=utc_iso(self.clock()), reason=REASON_NO_TIME)
 
-    def answer_requests_automatically(self) -> int:
-        """Each pending request: the first free unit inside its windows (confirmed), else the
-        nearest free time after its first window (proposed), else declined with the reason."""
+    def answer_requests_automatically(self, reference: str | None = None, *, kiosk_id: str | None = None) -> int:
+        """Each pending request (or only the one with ``reference``): the first free unit inside
+        its windows (confirmed), else the nearest free time after its first window (proposed),
+        else declined with the reason."""
         answered = 0
-        for booking in self.pending_requests():
+        pending = self.pending_requests()
+        if reference is not None:
+            booking = self.find_booking(reference, kiosk_id)
+            if booking.state != "pending":
+                raise RathausError(self._("This request has been answered already ({state}).").format(state=booking.state))
+            pending = [booking]
+        for booking in pending:
             windows = parse_windows(list(booking.windows)) if booking.windows else []
             with self.store.transaction():
                 if self._confirm_in_windows(booking, windows):
@@ -471,13 +496,16 @@ class AppointmentDesk:
         """Staff record a vaccination given; the record goes to the kiosk sealed under code +
         date of birth, so only the citizen can print it there."""
         booking = self.find_booking(reference, kiosk_id)
-        record = {
-            "given_by": given_by.strip()[:100],
-            "given_on": given_on.isoformat(),
-            "lot": lot.strip()[:40],
-            "place": place.strip()[:200],
-            "vaccine": vaccine.strip()[:100],
-        }
+        texts = {"given_by": (given_by, 100), "lot": (lot, 40), "place": (place, 200), "vaccine": (vaccine, 100)}
+        if any(len(text.strip()) > limit for text, limit in texts.values()):  # never cut a lot number short
+            raise RathausError(
+                self._(
+                    "Vaccine, lot number, place and who gave it may have at most 100, 40, 200 and 100 "
+                    "characters; nothing was recorded."
+                )
+            )
+        record = {key: one_line(text) for key, (text, _limit) in texts.items()}
+        record["given_on"] = given_on.isoformat()
         if not all(record.values()):
             raise RathausError(self._("Vaccine, lot number, date, place and who gave it are all needed."))
         options = {"memory_kib": memory_kib} if memory_kib else {}
@@ -542,12 +570,22 @@ class AppointmentDesk:
                 {
                     "kind": "answer", "reference": booking.reference, "state": booking.state,
                     "service": booking.service, "place": booking.place or "", "start": booking.starts_at or "",
-                    "end": booking.ends_at or "", "reason": booking.reason,
+                    "end": booking.ends_at or "", "reason": one_line(booking.reason),
                 }
             )
         for sealed in self.store.vaccinations_for(kiosk_id, utc_iso(now - dt.timedelta(days=RECORD_DAYS))):
             entries.append({"kind": "vaccination", **sealed})
         return entries
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def one_line(text: str) -> str:
+    """A reason as the kiosk accepts it (docs/booking.md §10): one line of at most 300 characters
+    without control characters. A line break typed by staff must not make every kiosk refuse the
+    town hall's whole answer (statuses and key updates included)."""
+    return _CONTROL.sub("", " ".join(text.split()))[:300]
 
 
 def unit_from_text(text: str) -> UnitKey:

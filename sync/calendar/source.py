@@ -63,6 +63,8 @@ def _calendar_part(context: SourceContext, held: int) -> ChannelPart:
             int(context.requested[CALENDAR_USAGE]),
         )
     version, entries = desk.snapshot_for(context.kiosk_id, report)
+    if held and version == held:  # unchanged: the kiosk keeps what it holds; not sent again each minute
+        entries = []
     return ChannelPart(CALENDAR, "snapshot", held, version, context.as_of, tuple(entries))
 
 

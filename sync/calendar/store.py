@@ -89,6 +89,12 @@ SCHEMA: tuple[str, ...] = (
         recorded_at TEXT NOT NULL,
         PRIMARY KEY (kiosk_id, reference)
     )""",
+    """CREATE TABLE IF NOT EXISTS calendar_written_off (
+        kiosk_id TEXT NOT NULL,
+        slot_id TEXT NOT NULL,
+        unit INTEGER NOT NULL,
+        PRIMARY KEY (kiosk_id, slot_id, unit)
+    )""",
 )
 
 
@@ -440,6 +446,22 @@ class CalendarStore:
     def write_off(self, kiosk_id: str, at: str) -> None:
         self._ensure_kiosk(kiosk_id)
         self._run("UPDATE calendar_kiosks SET written_off_at = ? WHERE kiosk_id = ?", [at, kiosk_id])
+
+    def note_written_off_unit(self, key: UnitKey, kiosk_id: str) -> None:
+        """A unit taken from a written-off kiosk: a booking it made offline on it is moved, not
+        refused (booking.md §8)."""
+        if not self.was_written_off(key, kiosk_id):
+            self._run(
+                "INSERT INTO calendar_written_off (kiosk_id, slot_id, unit) VALUES (?, ?, ?)",
+                [kiosk_id, key.slot_id, key.unit],
+            )
+
+    def was_written_off(self, key: UnitKey, kiosk_id: str) -> bool:
+        row = self._run(
+            "SELECT 1 FROM calendar_written_off WHERE kiosk_id = ? AND slot_id = ? AND unit = ?",
+            [kiosk_id, key.slot_id, key.unit],
+        ).fetchone()
+        return row is not None
 
     # -- items read by the staff side -------------------------------------------------------------
 

@@ -25,8 +25,9 @@ from kiosk.appointments.wording import appointment_lines
 from kiosk.errors import AnswerError, RathausError
 from kiosk.forms.answers import parse_answer
 from kiosk.forms.model import Field
-from kiosk.i18n import format_datetime, translator
+from kiosk.i18n import N_, format_datetime, translator
 from kiosk.receipt import parse_moment
+from kiosk.store import OutboxState
 from kiosk.pause import resume_application
 from kiosk.ui.assisted_wording import resume_problem
 from kiosk.ui.screens.base import LanguageAware
@@ -35,6 +36,8 @@ from kiosk.ui.screens.confirm import ConfirmScreen
 from kiosk.ui.screens.notice import NoticeScreen
 from kiosk.ui.widgets.key_hints import KeyHints
 from kiosk.ui.wording import status_sentence
+
+BOOKING_ARRIVED = N_("Your booking has arrived at the town hall.")
 
 FETCH_WAIT_SECONDS = 3.0
 BIRTH_DATE_QUESTION = Field(
@@ -89,8 +92,12 @@ class StatusScreen(LanguageAware, Screen):
             service = view.form_id
         by_stick = not self.app.runtime.config.server_url
         yield Static(f"{_('Service')}: {service}", id="status-service", markup=False)
-        yield Static(status_sentence(view, kind, lang, by_stick=by_stick), id="status-words")
         found = self.app.runtime.appointments.find(view.reference)
+        words = status_sentence(view, kind, lang, by_stick=by_stick)
+        if found is not None and found.info.state != "pending" and not view.status and view.state == OutboxState.ACKNOWLEDGED:
+            # "no answer yet" beside "your appointment is confirmed" would contradict it
+            words = _(BOOKING_ARRIVED)
+        yield Static(words, id="status-words")
         if found is not None:
             yield from self._appointment(found, lang)
         if view.message:
@@ -135,13 +142,13 @@ class StatusScreen(LanguageAware, Screen):
     async def apply_language(self) -> None:
         self._typed = self.query_one("#code", Input).value
         if self._problem:
-            self._lookup_quietly()
+            self._lookup_quietly(count_unknown=False)  # the same try in the other language
         await super().apply_language()
 
-    def _lookup_quietly(self) -> None:
+    def _lookup_quietly(self, *, count_unknown: bool = True) -> None:
         """Look the typed code up again (after a language switch the message must change too)."""
         try:
-            self._view = self.app.runtime.lookup(self._typed, self.app.lang)
+            self._view = self.app.runtime.lookup(self._typed, self.app.lang, count_unknown=count_unknown)
             self._problem = ""
         except RathausError as exc:
             self._view, self._problem = None, exc.message
