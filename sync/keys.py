@@ -327,7 +327,10 @@ def _write_json(path: Path, value: dict[str, Any], *, overwrite: bool = False) -
 
 
 def _read_json(path: Path, hint: str) -> dict[str, Any]:
-    data = _read_bytes(path, hint)
+    return _json_object(_read_bytes(path, hint), path)
+
+
+def _json_object(data: bytes, path: Path) -> dict[str, Any]:
     try:
         value = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
@@ -772,8 +775,8 @@ def init_kiosk(kiosk_dir: Path, *, kiosk_id: str, townhall_public: Path) -> Enro
         kiosk_is_initialised(kiosk_dir),
     )
     source = Path(townhall_public)
-    pinned_bytes = _read_bytes(source, _t("Copy the town hall's keys/townhall.json here."))
-    townhall = load_townhall_public(source)
+    pinned_bytes = _read_named_key_file(source, _t("Copy the town hall's keys/townhall.json here."))
+    townhall = _parse_townhall_public(_json_object(pinned_bytes, source), source)  # the very bytes pinned
     signing = Ed25519PrivateKey.generate()
     _write_private_key(keys / KIOSK_SIGNING_KEY, signing)
     _write_json(
@@ -823,6 +826,41 @@ def load_pinned_townhall(kiosk_dir: Path) -> TownhallPublicKeys:
     return load_townhall_public(Path(kiosk_dir) / KEYS_DIR / TOWNHALL_PUBLIC)
 
 
+def _read_named_key_file(path: Path, hint: str) -> bytes:
+    """A key file an operator named by its path, perhaps on a stick: as ``_read_bytes``, and no
+    folder on the way below the stick's mount point may be a link (``read_named_file``)."""
+    try:
+        data = read_named_file(path, _MAX_KEY_FILE_BYTES + 1)
+    except NotOrdinary as exc:
+        if exc.wanted == FOLDER:
+            raise _linked_folder(exc, path) from None
+        raise _not_a_file(path) from None
+    except FileNotFoundError:
+        raise KeyFileError(
+            _t("The key file {path} is missing. {hint}").format(path=path, hint=hint)
+        ) from None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise _not_a_file(path) from None
+        raise KeyFileError(
+            _t("The key file {path} cannot be read: {reason}").format(path=path, reason=exc.strerror),
+            detail=repr(exc),
+        ) from None
+    if len(data) > _MAX_KEY_FILE_BYTES:
+        raise _broken(path, "file too large")
+    return data
+
+
+def _linked_folder(exc: NotOrdinary, path: Path) -> KeyFileError:
+    return KeyFileError(
+        _t(
+            "The folder {folder} on the way to {path} is a link or not a folder; nothing "
+            "was read. Please name the file in the stick's own folders."
+        ).format(folder=exc.name, path=path),
+        detail=f"{exc.name}: {exc.kind}",
+    )
+
+
 def read_enrolment_file(source: Path | str | bytes | EnrolmentRequest) -> EnrolmentRequest:
     """An enrolment request from a path, bytes or an already-read request (self-signature checked)."""
     if isinstance(source, EnrolmentRequest):
@@ -834,13 +872,7 @@ def read_enrolment_file(source: Path | str | bytes | EnrolmentRequest) -> Enrolm
         data = read_named_file(path, MAX_ENROLMENT_BYTES + 1)
     except NotOrdinary as exc:
         if exc.wanted == FOLDER:
-            raise KeyFileError(
-                _t(
-                    "The folder {folder} on the way to {path} is a link or not a folder; nothing "
-                    "was read. Please name the file in the stick's own folders."
-                ).format(folder=exc.name, path=path),
-                detail=f"{exc.name}: {exc.kind}",
-            ) from None
+            raise _linked_folder(exc, path) from None
         raise _not_a_file(path) from None
     except FileNotFoundError:
         raise KeyFileError(

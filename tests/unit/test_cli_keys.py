@@ -269,3 +269,32 @@ def test_an_enrolment_request_in_a_folder_on_the_stick_that_is_a_link_is_refused
         capsys, "keys", "approve", str(real / "enrolment-kiosk-lueder.json"), "--data-dir", str(townhall), "--yes"
     )
     assert code == 0 and "kiosk-lueder" in out
+
+
+def test_the_town_halls_keys_in_a_folder_on_the_stick_that_is_a_link_are_refused_at_init(capsys, places, tmp_path):
+    """init-kiosk pins what it reads for good: a linked folder on the stick could hand it another
+    town hall's keys from elsewhere on this computer. Refused, naming the folder; no key is made.
+    The same file in a real folder of the stick is pinned."""
+    townhall, kiosk = places
+    set_up(capsys, townhall, kiosk)
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    os.symlink(townhall / "keys", stick / "keys")
+    second = tmp_path / "kiosk2"
+    code, out, err = run(
+        capsys, "keys", "init-kiosk", "--data-dir", str(second),
+        "--kiosk-id", "kiosk-zwei", "--townhall-keys", str(stick / "keys" / "townhall.json"),
+    )
+    assert code != 0
+    assert "Ordner" in out + err and "keys" in out + err and "Verknüpfung" in out + err
+    assert not (second / "keys" / "townhall.json").exists()
+
+    real = stick / "real"
+    real.mkdir()
+    (real / "townhall.json").write_bytes((townhall / "keys" / "townhall.json").read_bytes())
+    code, out, err = run(
+        capsys, "keys", "init-kiosk", "--data-dir", str(second),
+        "--kiosk-id", "kiosk-zwei", "--townhall-keys", str(real / "townhall.json"),
+    )
+    assert code == 0, err
+    assert (second / "keys" / "townhall.json").read_bytes() == (townhall / "keys" / "townhall.json").read_bytes()
