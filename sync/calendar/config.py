@@ -217,6 +217,20 @@ def _int(table: dict, key: str, path: Path, where: str, low: int, high: int, def
     return value
 
 
+_TOP_KEYS = frozenset({"format", "state", "closed", "lead_hours", "horizon_days", "places", "services"})
+_PLACE_KEYS = frozenset({"id", "name"})
+_SERVICE_KEYS = frozenset(
+    {"id", "form", "title", "minutes", "capacity", "places", "hours", "kiosk_quota", "vaccination"}
+)
+
+
+def _only_known(table: dict, known: frozenset[str], path: Path, where: str) -> None:
+    """A mistyped key (``kiosk_qouta``) would otherwise quietly mean its default (no quota)."""
+    unknown = sorted(str(key) for key in table if key not in known)
+    if unknown:
+        raise _fail(path, f"{where}: unknown key {unknown[0]!r} (known: {', '.join(sorted(known))})")
+
+
 def parse_calendar(data: bytes, path: Path) -> CalendarConfig:
     """Check every entry; a mistake is named with its place in the file, never half-loaded."""
     try:
@@ -225,6 +239,7 @@ def parse_calendar(data: bytes, path: Path) -> CalendarConfig:
         raise _fail(path, str(exc)) from None
     if raw.get("format") != 1:
         raise _fail(path, "format = 1 is missing")
+    _only_known(raw, _TOP_KEYS, path, "calendar")
     state = raw.get("state", "ST")
     if not isinstance(state, str) or state not in holidays.country_holidays("DE").subdivisions:
         raise _fail(path, f"state {state!r} is not a German state code (e.g. ST)")
@@ -239,6 +254,7 @@ def parse_calendar(data: bytes, path: Path) -> CalendarConfig:
         where = f"places[{index}]"
         if not isinstance(entry, dict) or not _ID.fullmatch(str(entry.get("id", ""))):
             raise _fail(path, f"{where}: id must be lower-case letters, digits, - or _")
+        _only_known(entry, _PLACE_KEYS, path, where)
         places[entry["id"]] = Place(entry["id"], _texts(entry.get("name"), path, where))
     services: dict[str, Service] = {}
     for index, entry in enumerate(raw.get("services", [])):
@@ -247,6 +263,9 @@ def parse_calendar(data: bytes, path: Path) -> CalendarConfig:
             raise _fail(path, f"{where}: id must be lower-case letters, digits, - or _")
         if entry["id"] in services:
             raise _fail(path, f"{where}: service {entry['id']!r} twice")
+        _only_known(entry, _SERVICE_KEYS, path, where)
+        if not isinstance(entry.get("vaccination", False), bool):
+            raise _fail(path, f"{where}: vaccination must be true or false")
         service_places = entry.get("places")
         if not isinstance(service_places, list) or not service_places or any(p not in places for p in service_places):
             raise _fail(path, f"{where}: places must name places defined above")

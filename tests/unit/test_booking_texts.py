@@ -49,3 +49,16 @@ def test_a_lot_number_too_long_is_refused_not_cut_short(desk):  # noqa: F811
             lot="HX1234-" + "9" * 40, given_on=MONDAY.date(), place="Rathaus", given_by="Dr. Weber", memory_kib=8,
         )
     assert desk.store.vaccinations_for(booking.kiosk_id, "2000-01-01T00:00:00Z") == []
+
+
+def test_a_mistyped_key_is_refused_by_name_rather_than_meaning_no_quota():
+    for typo, named in (
+        (b"kiosk_quota = 2", b"kiosk_qouta = 2"),
+        (b"lead_hours = 24", b"lead_hour = 24"),
+        (b'name.de = "Rathaus"', b'naem.de = "Rathaus"'),
+    ):
+        with pytest.raises(CalendarFileError, match=repr(named.split(b".")[0].split(b" ")[0].decode())):
+            parse_calendar(CALENDAR.replace(typo, named), Path("calendar.toml"))
+    with pytest.raises(CalendarFileError, match="vaccination must be true or false"):
+        parse_calendar(CALENDAR.replace(b"vaccination = true", b'vaccination = "false"'), Path("calendar.toml"))
+    assert parse_calendar(CALENDAR, Path("calendar.toml")).services["impfung"].kiosk_quota == 2
