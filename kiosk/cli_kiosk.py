@@ -124,16 +124,16 @@ def run_check(args: argparse.Namespace) -> int:
     ngettext = ntranslator(lang)
     data_dir = kiosk_dir(args)
     lines = check_kiosk(data_dir, lang)
-    labels = {Verdict.OK: _("OK"), Verdict.TODO: _("TO DO"), Verdict.NOTE: _("NOTE")}
+    labels = {Verdict.OK: _("OK"), Verdict.MUST_DO: _("TO DO"), Verdict.NOTE: _("NOTE")}
     label_width = max(len(label) for label in labels.values())
     topic_width = max(len(line.topic) for line in lines)
     print(_("Checking the kiosk in {path}").format(path=data_dir))
     for line in lines:
         print(f"  {labels[line.verdict]:<{label_width}}  {line.topic + ':':<{topic_width + 1}}  {line.text}")
-    todo = sum(1 for line in lines if line.verdict is Verdict.TODO)
-    if todo:
+    must_do = sum(1 for line in lines if line.verdict is Verdict.MUST_DO)
+    if must_do:
         print(ngettext("{count} thing must be done before citizens use this kiosk.",
-                       "{count} things must be done before citizens use this kiosk.", todo).format(count=todo))
+                       "{count} things must be done before citizens use this kiosk.", must_do).format(count=must_do))
         return 1
     print(_("This kiosk is ready."))
     return 0

@@ -36,7 +36,7 @@ HEALTH_BODY_LIMIT = 4096
 
 class Verdict(str, Enum):
     OK = "ok"
-    TODO = "todo"  # must be done before citizens use the kiosk
+    MUST_DO = "must-do"  # must be done before citizens use the kiosk
     NOTE = "note"  # the kiosk works, but someone should know
 
 
@@ -79,7 +79,7 @@ def check_kiosk(data_dir: Path, lang: str, *, now: _dt.datetime | None = None) -
             ).format(path=data_dir / CONFIG_NAME))
     except RathausError as exc:
         config = KioskConfig()
-        add("settings", Verdict.TODO, exc.message)
+        add("settings", Verdict.MUST_DO, exc.message)
     raw = _raw_settings(data_dir)
     checks: list[tuple[str, Callable[[], tuple[Verdict, str]]]] = [
         ("store", lambda: _check_store(data_dir, lang, _)),
@@ -94,9 +94,9 @@ def check_kiosk(data_dir: Path, lang: str, *, now: _dt.datetime | None = None) -
         try:
             verdict, text = look()
         except RathausError as exc:
-            verdict, text = Verdict.TODO, exc.message
+            verdict, text = Verdict.MUST_DO, exc.message
         except Exception as exc:  # a look that fails must not hide the others
-            verdict, text = Verdict.TODO, _("The check failed: {reason}").format(reason=f"{type(exc).__name__}: {exc}")
+            verdict, text = Verdict.MUST_DO, _("The check failed: {reason}").format(reason=f"{type(exc).__name__}: {exc}")
         add(topic, verdict, text)
     return lines
 
@@ -125,7 +125,7 @@ def _check_store(data_dir: Path, lang: str, _) -> tuple[Verdict, str]:
     try:
         conn = _readonly(path)
     except sqlite3.Error as exc:
-        return Verdict.TODO, _("{path} cannot be opened ({reason}). Is it the kiosk user's file?").format(
+        return Verdict.MUST_DO, _("{path} cannot be opened ({reason}). Is it the kiosk user's file?").format(
             path=path, reason=exc
         )
     try:
@@ -134,7 +134,7 @@ def _check_store(data_dir: Path, lang: str, _) -> tuple[Verdict, str]:
             "SELECT count(*) FROM outbox WHERE state IN ('queued', 'sent')"
         ).fetchone()[0] if _has_table(conn, "outbox") else 0
     except sqlite3.Error as exc:
-        return Verdict.TODO, _("{path} cannot be read ({reason}).").format(path=path, reason=exc)
+        return Verdict.MUST_DO, _("{path} cannot be read ({reason}).").format(path=path, reason=exc)
     finally:
         conn.close()
     if not checked:
@@ -154,7 +154,7 @@ def _check_keys(data_dir: Path, _) -> tuple[Verdict, str]:
     from sync.keys import KEYS_DIR, KIOSK_SIGNING_KEY, kiosk_is_initialised, load_kiosk_keys, load_pinned_townhall
 
     if not kiosk_is_initialised(data_dir):
-        return Verdict.TODO, _("No keys. Run: rathaus keys init-kiosk --kiosk-id ID --townhall-keys FILE")
+        return Verdict.MUST_DO, _("No keys. Run: rathaus keys init-kiosk --kiosk-id ID --townhall-keys FILE")
     keys = load_kiosk_keys(data_dir)  # refuses a signing key others can read, naming chmod
     load_pinned_townhall(data_dir)
     mode = os.stat(data_dir / KEYS_DIR / KIOSK_SIGNING_KEY).st_mode & 0o777
@@ -185,7 +185,7 @@ def _check_townhall(config: KioskConfig, _) -> tuple[Verdict, str]:
             reached, reason = False, type(exc).__name__
         if reached:
             return Verdict.OK, _("{url} answers.").format(url=config.server_url)
-        return Verdict.TODO, _(
+        return Verdict.MUST_DO, _(
             "{url} does not answer ({reason}). Check the network and the address "
             "(rathaus configure --server-url), or leave it empty to use a USB stick."
         ).format(url=config.server_url, reason=reason)
@@ -194,7 +194,7 @@ def _check_townhall(config: KioskConfig, _) -> tuple[Verdict, str]:
         return Verdict.OK, _("No town-hall address: applications travel by USB stick, mounted at {path}.").format(
             path=folder
         )
-    return Verdict.TODO, _(
+    return Verdict.MUST_DO, _(
         "No town-hall address, and the stick folder {path} does not exist. Create it (where the stick "
         "is mounted) or set one: rathaus configure --usb-dir PATH or --server-url URL."
     ).format(path=folder)
@@ -211,48 +211,48 @@ def _check_printer(config: KioskConfig, lang: str, _) -> tuple[Verdict, str]:
     if target.kind is PrinterKind.CUPS:
         lpstat = shutil.which("lpstat")
         if shutil.which("lp") is None or lpstat is None:
-            return Verdict.TODO, _("The CUPS commands lp and lpstat are missing: apt install cups-client")
+            return Verdict.MUST_DO, _("The CUPS commands lp and lpstat are missing: apt install cups-client")
         try:
             result = subprocess.run(
                 [lpstat, "-p", target.address], capture_output=True, text=True,
                 timeout=CHECK_SECONDS, stdin=subprocess.DEVNULL, check=False,
             )
         except subprocess.TimeoutExpired:
-            return Verdict.TODO, _("CUPS does not answer within {seconds} seconds.").format(seconds=int(CHECK_SECONDS))
+            return Verdict.MUST_DO, _("CUPS does not answer within {seconds} seconds.").format(seconds=int(CHECK_SECONDS))
         if result.returncode != 0:
-            return Verdict.TODO, _("CUPS does not know the printer {queue}: {reason}").format(
+            return Verdict.MUST_DO, _("CUPS does not know the printer {queue}: {reason}").format(
                 queue=target.address, reason=(result.stderr or result.stdout).strip()[:200]
             )
         if "disabled" in result.stdout:
-            return Verdict.TODO, _("The printer {queue} is paused in CUPS: cupsenable {queue}").format(queue=target.address)
+            return Verdict.MUST_DO, _("The printer {queue} is paused in CUPS: cupsenable {queue}").format(queue=target.address)
         return Verdict.OK, _("{queue} (CUPS) is ready.").format(queue=target.address)
     if target.kind is PrinterKind.ESCPOS_FILE:
         from kiosk.printing.target import device_file_refused
 
         refused = device_file_refused(target.address, lang)
         if refused:
-            return Verdict.TODO, refused + " " + _("Set the right one: rathaus configure --printer escpos-file:PATH")
+            return Verdict.MUST_DO, refused + " " + _("Set the right one: rathaus configure --printer escpos-file:PATH")
         device = Path(target.address)
         if not device.exists():
-            return Verdict.TODO, _("{path} does not exist. Is the printer plugged in and switched on?").format(path=device)
+            return Verdict.MUST_DO, _("{path} does not exist. Is the printer plugged in and switched on?").format(path=device)
         if not os.access(device, os.W_OK):
-            return Verdict.TODO, _("{path} exists but this user may not write to it (group lp?).").format(path=device)
+            return Verdict.MUST_DO, _("{path} exists but this user may not write to it (group lp?).").format(path=device)
         return Verdict.OK, _("{path} is there (a device file cannot report paper or errors).").format(path=device)
     try:
         status = query_status(
             target, PrinterTimeouts(connect=CHECK_SECONDS / 2, status=1.0, job=CHECK_SECONDS), lang=lang
         )
     except TimeoutError:
-        return Verdict.TODO, _("The receipt printer {printer} does not answer.").format(printer=target.describe())
+        return Verdict.MUST_DO, _("The receipt printer {printer} does not answer.").format(printer=target.describe())
     except Exception as exc:  # the printer library's own errors: not reachable
         message = getattr(exc, "message", "") or f"{type(exc).__name__}"
-        return Verdict.TODO, _("The receipt printer {printer} cannot be reached: {reason}").format(
+        return Verdict.MUST_DO, _("The receipt printer {printer} cannot be reached: {reason}").format(
             printer=target.describe(), reason=message
         )
     if status is None or not status.answered:
         return Verdict.NOTE, _("{printer} is reachable but does not report its status.").format(printer=target.describe())
     if status.paper_out or status.online is False:
-        return Verdict.TODO, _("{printer} has no paper or its cover is open.").format(printer=target.describe())
+        return Verdict.MUST_DO, _("{printer} has no paper or its cover is open.").format(printer=target.describe())
     if status.paper_low:
         return Verdict.NOTE, _("{printer} is ready; the paper roll is nearly empty.").format(printer=target.describe())
     return Verdict.OK, _("{printer} is ready and has paper.").format(printer=target.describe())
@@ -260,7 +260,7 @@ def _check_printer(config: KioskConfig, lang: str, _) -> tuple[Verdict, str]:
 
 def _check_speech(lang: str, _) -> tuple[Verdict, str]:
     if not shutil.which("espeak-ng"):
-        return Verdict.TODO, _("espeak-ng is missing, so nothing can be read aloud: apt install espeak-ng")
+        return Verdict.MUST_DO, _("espeak-ng is missing, so nothing can be read aloud: apt install espeak-ng")
     import tempfile
     import wave
 
@@ -282,7 +282,7 @@ def _check_speech(lang: str, _) -> tuple[Verdict, str]:
             if frames == 0:
                 silent.append(language)
     if silent:
-        return Verdict.TODO, _(
+        return Verdict.MUST_DO, _(
             "espeak-ng is installed but says nothing in {languages}: apt install --reinstall espeak-ng espeak-ng-data"
         ).format(languages=", ".join(silent))
     return Verdict.OK, _("espeak-ng is installed and speaks German and English: questions can be read aloud.")
@@ -294,12 +294,12 @@ def _check_warning_area(config: KioskConfig, raw: dict, _) -> tuple[Verdict, str
         value = raw.get("warning_area", (raw.get("extra") or {}).get("warning_area", ""))
     value = str(value or "").strip()
     if not value:
-        return Verdict.TODO, _(
+        return Verdict.MUST_DO, _(
             "not set: the kiosk cannot show official warnings for its area. Give it the municipality "
             "key (AGS): rathaus configure --warning-area 15090535 (Tangerhütte's key)."
         )
     if not WARNING_AREA.fullmatch(value):
-        return Verdict.TODO, _(
+        return Verdict.MUST_DO, _(
             "'{value}' is not a municipality key (AGS, 8 digits, or ARS, 12 digits). Set the right one: "
             "rathaus configure --warning-area AGS"
         ).format(
@@ -324,7 +324,7 @@ def _check_exchange(data_dir: Path, config: KioskConfig, lang: str, now: _dt.dat
             conn.close()
     how = _("rathaus sync") if config.server_url else _("a USB stick transfer (F12, staff screen)")
     if not last:
-        return Verdict.TODO, _("None yet. Try one now: {how}.").format(how=how)
+        return Verdict.MUST_DO, _("None yet. Try one now: {how}.").format(how=how)
     moment = _dt.datetime.fromisoformat(str(last).replace("Z", "+00:00"))
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=_dt.timezone.utc)
