@@ -183,14 +183,23 @@ def _link_new(tmp: Path, path: Path, data: bytes, mode: int) -> None:
             os.fsync(fh.fileno())
 
 
-def _read_bytes(path: Path, hint: str) -> bytes:
+def _read_bytes(path: Path, hint: str, *, named_on_a_stick: bool = False) -> bytes:
     """At most one byte over the limit of an ordinary file, never through a link or from a pipe.
 
     Enrolment requests and town-hall key files arrive on sticks: a link there could make us read
-    (and print) another file, and a named pipe would hold the command for ever.
+    (and print) another file, and a named pipe would hold the command for ever. A file an operator
+    named on a stick (``named_on_a_stick``) is also refused when a folder on the way below the
+    stick's mount point is a link (``read_named_file``).
     """
     try:
-        data = _read_ordinary_file(path, _MAX_KEY_FILE_BYTES + 1)
+        if named_on_a_stick:
+            data = read_named_file(path, _MAX_KEY_FILE_BYTES + 1)
+        else:
+            data = _read_ordinary_file(path, _MAX_KEY_FILE_BYTES + 1)
+    except NotOrdinary as exc:
+        if exc.wanted == FOLDER:
+            raise _linked_folder(exc, path) from None
+        raise _not_a_file(path) from None
     except FileNotFoundError:
         raise KeyFileError(
             _t("The key file {path} is missing. {hint}").format(path=path, hint=hint)
@@ -775,7 +784,7 @@ def init_kiosk(kiosk_dir: Path, *, kiosk_id: str, townhall_public: Path) -> Enro
         kiosk_is_initialised(kiosk_dir),
     )
     source = Path(townhall_public)
-    pinned_bytes = _read_named_key_file(source, _t("Copy the town hall's keys/townhall.json here."))
+    pinned_bytes = _read_bytes(source, _t("Copy the town hall's keys/townhall.json here."), named_on_a_stick=True)
     townhall = _parse_townhall_public(_json_object(pinned_bytes, source), source)  # the very bytes pinned
     signing = Ed25519PrivateKey.generate()
     _write_private_key(keys / KIOSK_SIGNING_KEY, signing)
@@ -824,31 +833,6 @@ def load_pinned_townhall(kiosk_dir: Path) -> TownhallPublicKeys:
     if kiosk_is_initialised(kiosk_dir):
         require_kiosk_keys(kiosk_dir)
     return load_townhall_public(Path(kiosk_dir) / KEYS_DIR / TOWNHALL_PUBLIC)
-
-
-def _read_named_key_file(path: Path, hint: str) -> bytes:
-    """A key file an operator named by its path, perhaps on a stick: as ``_read_bytes``, and no
-    folder on the way below the stick's mount point may be a link (``read_named_file``)."""
-    try:
-        data = read_named_file(path, _MAX_KEY_FILE_BYTES + 1)
-    except NotOrdinary as exc:
-        if exc.wanted == FOLDER:
-            raise _linked_folder(exc, path) from None
-        raise _not_a_file(path) from None
-    except FileNotFoundError:
-        raise KeyFileError(
-            _t("The key file {path} is missing. {hint}").format(path=path, hint=hint)
-        ) from None
-    except OSError as exc:
-        if exc.errno == errno.ELOOP:
-            raise _not_a_file(path) from None
-        raise KeyFileError(
-            _t("The key file {path} cannot be read: {reason}").format(path=path, reason=exc.strerror),
-            detail=repr(exc),
-        ) from None
-    if len(data) > _MAX_KEY_FILE_BYTES:
-        raise _broken(path, "file too large")
-    return data
 
 
 def _linked_folder(exc: NotOrdinary, path: Path) -> KeyFileError:
